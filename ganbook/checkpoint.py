@@ -1,0 +1,91 @@
+"""The one checkpoint format: models, optimizers, EMA, RNG states, step and history.
+
+Files are plain dicts of tensors and Python primitives, so they load with
+``torch.load(weights_only=True)``, and are written atomically (temp file + rename) so an
+interrupted save never leaves a broken file behind.
+"""
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+FORMAT = "ganbook-checkpoint"
+VERSION = 1
+
+
+def get_rng_state() -> dict[str, Any]:
+    """Every RNG a run touches (Python, NumPy, torch CPU and CUDA), as weights-only-safe values."""
+    kind, keys, pos, has_gauss, gauss = np.random.get_state()
+    state: dict[str, Any] = {
+        "python": random.getstate(),
+        "numpy": {"keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
+                  "has_gauss": int(has_gauss), "gauss": float(gauss)},
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    """Restore what :func:`get_rng_state` captured."""
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    npst = state["numpy"]
+    np.random.set_state(("MT19937", npst["keys"].numpy().astype(np.uint32), npst["pos"],
+                         npst["has_gauss"], npst["gauss"]))
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> Path:
+    """Write ``state`` (plus format tag) to ``path`` atomically and return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"format": FORMAT, "version": VERSION, **state}
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(payload, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return path
+
+
+def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Load a checkpoint written by :func:`save_checkpoint`, with ``weights_only=True``."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    state = torch.load(path, map_location=map_location, weights_only=True)
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise ValueError(f"{path} is not a ganbook checkpoint (format tag missing)")
+    if state.get("version", 0) > VERSION:
+        raise ValueError(f"{path} has checkpoint version {state['version']}; this ganbook reads up to {VERSION}")
+    return state
+
+
+def weights_path(name: str) -> Path:
+    """Path of a pretrained checkpoint shipped inside the package (``ganbook/weights/NAME.pt``)."""
+    return Path(__file__).parent / "weights" / f"{name}.pt"
+
+
+def load_pretrained(name: str, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Load a small pretrained checkpoint that ships with ganbook (same format, no optimizers)."""
+    path = weights_path(name)
+    if not path.exists():
+        shipped = sorted(p.stem for p in path.parent.glob("*.pt"))
+        raise FileNotFoundError(f"no pretrained weights named {name!r}; shipped: {shipped}")
+    return load_checkpoint(path, map_location)

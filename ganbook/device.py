@@ -1,0 +1,47 @@
+"""Device choice, seeding and CPU thread count."""
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import torch
+
+_VALID = ("cuda", "mps", "cpu")
+
+
+def get_device(prefer: str | None = None) -> torch.device:
+    """The best available device (cuda, then mps, then cpu), or ``prefer`` if given.
+
+    ``$GANBOOK_DEVICE`` overrides the automatic choice.
+    """
+    prefer = prefer or os.environ.get("GANBOOK_DEVICE") or None
+    if prefer is not None:
+        if prefer.split(":")[0] not in _VALID:
+            raise ValueError(f"device must be one of {_VALID}, got {prefer!r}")
+        return torch.device(prefer)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (all devices) so a run can be repeated."""
+    if not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def set_threads(n: int | None = None) -> int:
+    """Set torch's CPU thread count (default: all cores, at most 8) and return it."""
+    if n is None:
+        n = min(os.cpu_count() or 1, 8)
+    if n < 1:
+        raise ValueError(f"threads must be positive, got {n}")
+    torch.set_num_threads(n)
+    return n

@@ -1,0 +1,130 @@
+"""GAN losses, all computed on the discriminator's raw logits (never on probabilities).
+
+Each loss is a pair: ``d_loss(real_logits, fake_logits)`` for the discriminator and
+``g_loss(fake_logits, real_logits)`` for the generator. Both return a scalar to *minimise*.
+``log(sigmoid(x))`` is written ``-softplus(-x)``, which stays finite for any logit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+# -- discriminator losses ---------------------------------------------------------------
+
+
+def d_loss_bce(real: Tensor, fake: Tensor) -> Tensor:
+    """-[log D(x) + log(1 - D(G(z)))]: the discriminator of the original GAN (Goodfellow 2014)."""
+    return F.softplus(-real).mean() + F.softplus(fake).mean()
+
+
+def d_loss_least_squares(real: Tensor, fake: Tensor) -> Tensor:
+    """LSGAN (Mao 2017): push real logits to 1 and fake logits to 0."""
+    return 0.5 * ((real - 1) ** 2).mean() + 0.5 * (fake**2).mean()
+
+
+def d_loss_wasserstein(real: Tensor, fake: Tensor) -> Tensor:
+    """WGAN critic (Arjovsky 2017): maximise E[f(x)] - E[f(G(z))]."""
+    return fake.mean() - real.mean()
+
+
+def d_loss_hinge(real: Tensor, fake: Tensor) -> Tensor:
+    """Hinge loss (Lim & Ye 2017, Miyato 2018): margins of 1 on both sides."""
+    return F.relu(1 - real).mean() + F.relu(1 + fake).mean()
+
+
+def d_loss_relativistic(real: Tensor, fake: Tensor) -> Tensor:
+    """Relativistic standard GAN (Jolicoeur-Martineau 2019): real should look more real than fake."""
+    return F.softplus(-(real - fake)).mean()
+
+
+# -- generator losses --------------------------------------------------------------------
+
+
+def g_loss_saturating(fake: Tensor, real: Tensor | None = None) -> Tensor:
+    """Minimise log(1 - D(G(z))): the literal minimax loss. Its gradient vanishes when D wins."""
+    return -F.softplus(fake).mean()
+
+
+def g_loss_non_saturating(fake: Tensor, real: Tensor | None = None) -> Tensor:
+    """Minimise -log D(G(z)): same fixed point, strong gradient when D(G(z)) is near 0."""
+    return F.softplus(-fake).mean()
+
+
+def g_loss_least_squares(fake: Tensor, real: Tensor | None = None) -> Tensor:
+    """LSGAN generator: push fake logits to 1."""
+    return 0.5 * ((fake - 1) ** 2).mean()
+
+
+def g_loss_wasserstein(fake: Tensor, real: Tensor | None = None) -> Tensor:
+    """WGAN / hinge generator: raise the critic's score of fakes."""
+    return -fake.mean()
+
+
+def g_loss_relativistic(fake: Tensor, real: Tensor | None = None) -> Tensor:
+    """Relativistic generator: fakes should look more real than reals."""
+    if real is None:
+        raise ValueError("the relativistic generator loss needs real_logits as well")
+    return F.softplus(-(fake - real)).mean()
+
+
+# -- gradient penalty --------------------------------------------------------------------
+
+
+def gradient_penalty(
+    critic: Callable[..., Tensor], real: Tensor, fake: Tensor, *cond: Tensor, target: float = 1.0
+) -> Tensor:
+    """WGAN-GP (Gulrajani 2017): E[(||grad f(x_hat)|| - 1)^2] on random interpolates x_hat.
+
+    Extra positional tensors (class labels, say) are passed to the critic unchanged.
+    """
+    if real.shape != fake.shape:
+        raise ValueError(f"real and fake must have the same shape, got {tuple(real.shape)} and {tuple(fake.shape)}")
+    alpha = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), device=real.device, dtype=real.dtype)
+    x_hat = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
+    scores = critic(x_hat, *cond)
+    (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
+    return ((grad.flatten(1).norm(dim=1) - target) ** 2).mean()
+
+
+# -- the registry ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GANLoss:
+    """A named discriminator/generator loss pair, plus the gradient-penalty weight it needs."""
+
+    name: str
+    d_loss: Callable[[Tensor, Tensor], Tensor]
+    g_loss: Callable[[Tensor, Tensor], Tensor]
+    gp_weight: float = 0.0
+    probabilistic: bool = True  # logits are log-odds, so sigmoid(logit) is a probability
+
+
+LOSSES: dict[str, GANLoss] = {
+    loss.name: loss
+    for loss in [
+        GANLoss("saturating", d_loss_bce, g_loss_saturating),
+        GANLoss("non-saturating", d_loss_bce, g_loss_non_saturating),
+        GANLoss("least-squares", d_loss_least_squares, g_loss_least_squares, probabilistic=False),
+        GANLoss("wgan", d_loss_wasserstein, g_loss_wasserstein, probabilistic=False),
+        GANLoss("wgan-gp", d_loss_wasserstein, g_loss_wasserstein, gp_weight=10.0, probabilistic=False),
+        GANLoss("hinge", d_loss_hinge, g_loss_wasserstein, probabilistic=False),
+        GANLoss("relativistic", d_loss_relativistic, g_loss_relativistic),
+    ]
+}
+ALIASES = {"minimax": "saturating", "ns": "non-saturating", "nonsaturating": "non-saturating",
+           "lsgan": "least-squares", "rsgan": "relativistic"}
+
+
+def get_loss(name: str | GANLoss) -> GANLoss:
+    """Look a loss up by name (``'non-saturating'``, ``'wgan-gp'``, ...) or pass one through."""
+    if isinstance(name, GANLoss):
+        return name
+    key = ALIASES.get(str(name).lower(), str(name).lower())
+    if key not in LOSSES:
+        raise ValueError(f"unknown loss {name!r}; valid losses are: {', '.join(LOSSES)}")
+    return LOSSES[key]

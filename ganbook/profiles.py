@@ -1,0 +1,70 @@
+"""Scale profiles: one switch that sizes every run in the book.
+
+``test`` is for CI and nbval (seconds per notebook), ``cpu`` for a laptop (minutes),
+``gpu`` for Colab (full size). The profile is auto-detected (CUDA present -> ``gpu``,
+otherwise ``cpu``) and overridden by the ``GANBOOK_PROFILE`` environment variable.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TypeVar
+
+import torch
+
+PROFILES = ("test", "cpu", "gpu")
+ENV_VAR = "GANBOOK_PROFILE"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A named scale. ``pick`` chooses the value that belongs to this profile."""
+
+    name: str
+
+    def __post_init__(self) -> None:
+        if self.name not in PROFILES:
+            raise ValueError(
+                f"unknown profile {self.name!r}; valid profiles are: {', '.join(PROFILES)}"
+            )
+
+    def pick(self, test: T, cpu: T, gpu: T | None = None) -> T:
+        """Return the value for this profile; ``gpu`` defaults to the ``cpu`` value."""
+        if self.name == "test":
+            return test
+        if self.name == "cpu" or gpu is None:
+            return cpu
+        return gpu
+
+    @property
+    def is_test(self) -> bool:
+        return self.name == "test"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def detect_profile() -> str:
+    """The profile this machine would get with no override: ``gpu`` if CUDA works, else ``cpu``."""
+    return "gpu" if torch.cuda.is_available() else "cpu"
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """The active profile: ``name`` if given, else ``$GANBOOK_PROFILE``, else auto-detected."""
+    if name is None:
+        name = os.environ.get(ENV_VAR, "").strip().lower() or detect_profile()
+    return Profile(name.strip().lower() if isinstance(name, str) else name)
+
+
+def describe(profile: Profile | None = None) -> str:
+    """One line for the top of every notebook: which profile, device and torch this run used."""
+    from .device import get_device
+
+    profile = profile or get_profile()
+    source = f"set by ${ENV_VAR}" if os.environ.get(ENV_VAR) else "auto-detected"
+    return (
+        f"ganbook profile: {profile.name} ({source}); device: {get_device()}; "
+        f"torch {torch.__version__}; threads: {torch.get_num_threads()}"
+    )
