@@ -1,0 +1,37 @@
+# The two commands in the README: `make book` and `make test`. Both set up everything,
+# from a machine with Python 3.11 and nothing else, in a virtual environment at .venv.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# The torch CI tests with (our machines install it from a local CPU wheel). Override with
+# `make test TORCH_SPEC=torch` to take the newest build for your platform.
+TORCH_SPEC ?= torch==2.13.0
+# The profile the book is built under (test, cpu or gpu); nbval always uses `test`.
+PROFILE ?= cpu
+# Notebooks run two at a time under nbval (one torch thread each) on CI's 2 cores.
+NB_WORKERS ?= 2
+
+.PHONY: install book test unit notebooks clean
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet "$(TORCH_SPEC)"
+	$(PY) -m pip install --quiet -r requirements.txt -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+book: install
+	GANBOOK_PROFILE=$(PROFILE) TQDM_DISABLE=1 GANBOOK_STATIC=1 $(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
+	@echo "book written to _build/html/index.html"
+
+unit: install
+	GANBOOK_PROFILE=test $(PY) -m pytest tests
+
+notebooks: install
+	GANBOOK_PROFILE=test OMP_NUM_THREADS=1 $(PY) -m pytest --nbval-lax -n $(NB_WORKERS) --dist loadfile --durations=0 book
+
+test: unit notebooks
+
+clean:
+	rm -rf _build $(VENV)
