@@ -1,0 +1,47 @@
+import pytest
+import torch
+
+from ganbook import describe, get_device, get_profile, seed_everything, set_threads
+from ganbook.profiles import Profile
+
+
+def test_env_override_and_pick(monkeypatch):
+    monkeypatch.setenv("GANBOOK_PROFILE", "test")
+    p = get_profile()
+    assert p.name == "test" and p.is_test
+    assert p.pick(test=1, cpu=2, gpu=3) == 1
+    assert Profile("cpu").pick(test=1, cpu=2, gpu=3) == 2
+    assert Profile("gpu").pick(test=1, cpu=2, gpu=3) == 3
+    assert Profile("gpu").pick(test=1, cpu=2) == 2  # gpu defaults to the cpu value
+    assert "profile: test (set by $GANBOOK_PROFILE)" in describe(p)
+
+
+def test_auto_detect(monkeypatch):
+    monkeypatch.delenv("GANBOOK_PROFILE", raising=False)
+    expected = "gpu" if torch.cuda.is_available() else "cpu"
+    assert get_profile().name == expected
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert get_profile().name == "gpu"
+
+
+def test_unknown_profile_lists_valid_ones(monkeypatch):
+    monkeypatch.setenv("GANBOOK_PROFILE", "huge")
+    with pytest.raises(ValueError, match="unknown profile 'huge'; valid profiles are: test, cpu, gpu"):
+        get_profile()
+
+
+def test_device_and_seeding():
+    assert get_device("cpu") == torch.device("cpu")
+    with pytest.raises(ValueError, match="device must be one of"):
+        get_device("tpu")
+    seed_everything(3)
+    a = torch.randn(3)
+    seed_everything(3)
+    assert torch.equal(a, torch.randn(3))
+    with pytest.raises(ValueError, match="seed"):
+        seed_everything(-1)
+    old = torch.get_num_threads()
+    assert set_threads(1) == 1 and torch.get_num_threads() == 1
+    set_threads(old)
+    with pytest.raises(ValueError, match="threads"):
+        set_threads(0)

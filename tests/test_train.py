@@ -1,0 +1,160 @@
+"""The shared training loop: it learns, records, stops loudly on NaN, and resumes exactly."""
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from ganbook import Trainer, load_checkpoint, seed_everything
+from ganbook.data import TensorSampler
+from ganbook.nets import MLPDiscriminator, MLPGenerator
+from ganbook.toy import mixture_1d
+
+
+def make_trainer(tmp_path=None, loss="non-saturating", seed=0, **kw):
+    seed_everything(seed)
+    data = mixture_1d((-2.0, 2.0), 0.3)
+    G = MLPGenerator(4, 1, hidden=32)
+    D = MLPDiscriminator(1, hidden=32)
+    ckpt = tmp_path / "run.pt" if tmp_path is not None else None
+    kw = {"batch_size": 64, "lr_g": 1e-3, "lr_d": 1e-3, **kw}
+    return Trainer(G, D, data.sample, loss=loss, device="cpu", checkpoint_path=ckpt, **kw)
+
+
+def test_history_has_one_row_per_step_and_generator_moves_toward_data():
+    tr = make_trainer()
+    before = tr.generate(2000).abs().mean().item()
+    hist = tr.fit(300, progress=False)
+    assert hist["step"] == list(range(1, 301))
+    assert all(len(v) == 300 for v in hist.values())
+    assert all(0 <= p <= 1 for p in hist["d_real"] + hist["d_fake"])
+    after = tr.generate(2000).abs().mean().item()
+    # Data sits at |x| ~ 2; the untrained generator near 0.
+    assert abs(after - 2.0) < abs(before - 2.0) - 0.5, (before, after)
+
+
+def test_d_steps_and_callbacks():
+    calls = []
+    tr = make_trainer(d_steps=3)
+    real_calls = []
+    sample = tr.sample_real
+    tr.sample_real = lambda n: (real_calls.append(n), sample(n))[1]
+    tr.fit(10, callbacks=[(5, lambda t: calls.append(t.step))], progress=False)
+    assert calls == [5, 10]
+    assert len(real_calls) == 30  # three D batches per G step
+
+
+def test_wgan_gp_records_penalty():
+    tr = make_trainer(loss="wgan-gp", betas=(0.0, 0.9))
+    hist = tr.fit(20, progress=False)
+    assert tr.gp_weight == 10.0
+    assert all(g >= 0 for g in hist["gp"]) and any(g > 0 for g in hist["gp"])
+
+
+def test_nan_stops_with_step_and_loss_named():
+    tr = make_trainer()
+
+    def poisoned(n):
+        x = torch.randn(n, 1)
+        if tr.step == 4:
+            x[0] = float("nan")
+        return x
+
+    tr.sample_real = poisoned
+    with pytest.raises(FloatingPointError, match=r"d_loss became nan at step 5"):
+        tr.fit(10, progress=False)
+
+
+def test_resume_continues_exactly(tmp_path):
+    full = make_trainer(tmp_path / "a", loss="wgan-gp", d_steps=2)
+    full.fit(40, progress=False)
+
+    first = make_trainer(tmp_path / "b", loss="wgan-gp", d_steps=2)
+    first.fit(15, progress=False)  # writes its checkpoint at the end
+    torch.randn(100)  # the interrupted process does other things with the RNG...
+    seed_everything(999)
+
+    resumed = make_trainer(tmp_path / "b", loss="wgan-gp", d_steps=2, seed=123)
+    assert resumed.resume()
+    assert resumed.step == 15
+    resumed.fit(40, progress=False)
+    for key in ("d_loss", "g_loss", "d_real", "d_fake", "gp"):
+        assert resumed.history[key] == full.history[key], key
+    for a, b in zip(resumed.G_ema.parameters(), full.G_ema.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_ctrl_c_saves_a_checkpoint(tmp_path):
+    tr = make_trainer(tmp_path)
+
+    def interrupt(t):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        tr.fit(50, callbacks=[(7, interrupt)], progress=False)
+    state = load_checkpoint(tmp_path / "run.pt")
+    assert state["step"] == 7 and len(state["history"]["step"]) == 7
+
+
+def test_checkpoint_holds_everything_and_loads_weights_only(tmp_path):
+    tr = make_trainer(tmp_path, checkpoint_every=5)
+    tr.fit(10, progress=False)
+    state = torch.load(tmp_path / "run.pt", weights_only=True)
+    assert set(state) >= {"format", "version", "models", "optimizers", "ema", "rng", "step", "history", "config"}
+    assert state["step"] == 10 and state["config"]["loss"] == "non-saturating"
+    assert not list(tmp_path.glob("*.tmp")), "temporary files must not be left behind"
+
+
+def test_conditional_batches_reach_both_networks():
+    class CondG(nn.Module):
+        latent_dim = 3
+
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(2, 3)
+            self.out = nn.Linear(3, 1)
+
+        def forward(self, z, y):
+            return self.out(z + self.emb(y))
+
+    class CondD(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(2, 1)
+            self.lin = nn.Linear(1, 1)
+
+        def forward(self, x, y):
+            return self.lin(x).squeeze(1) + self.emb(y).squeeze(1)
+
+    seed_everything(0)
+    x = torch.cat([torch.full((50, 1), -1.0), torch.full((50, 1), 1.0)])
+    y = torch.cat([torch.zeros(50), torch.ones(50)]).long()
+    tr = Trainer(CondG(), CondD(), TensorSampler(x, y), device="cpu", batch_size=16)
+    tr.fit(5, progress=False)
+    assert tr.generate(4, torch.tensor([0, 1, 0, 1])).shape == (4, 1)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(batch_size=0), "batch_size must be a positive int"),
+    (dict(d_steps=1.5), "d_steps must be a positive int"),
+    (dict(lr_g=-1.0), "lr_g must be a positive number"),
+    (dict(ema_decay=1.0), "ema_decay must be in"),
+    (dict(loss="bogus"), "unknown loss 'bogus'"),
+])
+def test_bad_arguments_are_named(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make_trainer(**kwargs)
+
+
+def test_missing_latent_dim_is_explained():
+    with pytest.raises(ValueError, match="latent_dim"):
+        Trainer(nn.Linear(2, 2), MLPDiscriminator(2), lambda n: torch.randn(n, 2))
+
+
+def test_shape_errors_name_the_expected_shape():
+    with pytest.raises(ValueError, match=r"z must have shape \(batch, 4\)"):
+        MLPGenerator(4, 1)(torch.randn(3, 5))
+    with pytest.raises(ValueError, match=r"x must have shape \(batch, 1\)"):
+        MLPDiscriminator(1)(torch.randn(3, 2))
+    with pytest.raises(ValueError, match="hidden must be a positive int"):
+        MLPGenerator(4, 1, hidden=0)
