@@ -29,7 +29,7 @@ unit: install
 	GANBOOK_PROFILE=test $(PY) -m pytest tests
 
 notebooks: install
-	GANBOOK_PROFILE=test OMP_NUM_THREADS=1 $(PY) -m pytest --nbval-lax -n $(NB_WORKERS) --dist loadfile --durations=0 book
+	GANBOOK_PROFILE=test OMP_NUM_THREADS=1 $(PY) -m pytest --nbval-lax --nbval-cell-timeout=600 -n $(NB_WORKERS) --dist loadfile book
 
 test: unit notebooks
 

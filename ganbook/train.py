@@ -264,8 +264,8 @@ class Trainer:
             return
         # Warm up: average over the steps so far until there are enough of them (as in TF's EMA).
         decay = min(self.ema_decay, (1 + self.step) / (10 + self.step))
-        for p_ema, p in zip(self.G_ema.parameters(), self.G.parameters()):
-            p_ema.lerp_(p, 1.0 - decay)
+        # One fused call over all parameters (what torch.optim uses) instead of a Python loop.
+        torch._foreach_lerp_(list(self.G_ema.parameters()), list(self.G.parameters()), 1.0 - decay)
         for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers()):
             b_ema.copy_(b)
 

@@ -5,6 +5,7 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+COLAB_INSTALL = 'install --quiet "ganbook @ git+https://github.com/ganbook/ganbook"'
 NOTEBOOKS = sorted(p for p in (ROOT / "book").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
 
@@ -24,6 +25,7 @@ def test_notebook_states_its_profile_and_ends_with_exercises(path):
     nb = nbformat.read(path, as_version=4)
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert COLAB_INSTALL in code, f"{path.name} must start with the Colab install cell (DEVELOPING.md)"
     assert "describe(" in code, f"{path.name} must print which profile it ran under (ganbook.describe())"
     assert text.count("```{exercise}") >= 3, f"{path.name} must end with at least three exercises"
     assert text.count("```{solution}") >= 3, f"{path.name} must give a (hidden) solution to each exercise"
