@@ -1,0 +1,239 @@
+"""A MuseGAN-style chorale GAN that fits a CPU: a shared temporal trunk, four voice heads, a critic
+that looks at voices, harmony and rhythm separately.
+
+Discrete notes and gradients
+----------------------------
+A chorale is a sequence of *choices* (which pitch, does a new note start), and ``argmax`` has
+no gradient, so the critic could not tell the generator how to change. We use the
+straight-through estimator: the forward pass emits the hard one-hot of the argmax (so the
+critic only ever sees clean one-hot notes, as with MuseGAN's binary neurons, Dong & Yang
+2018), and the backward pass uses the gradient of ``softmax(logits / tau)`` instead. With
+``gumbel=True`` Gumbel noise ``-log(-log u)`` is added to the logits during training, which
+makes the forward pass a *sample* from ``softmax(logits)``: the straight-through
+Gumbel-softmax (Jang et al. 2017; Maddison et al. 2017). The default is the noise-free argmax
+("deterministic binary neurons"): sampling every step independently fragments held notes, and
+all the variety then has to come from ``z``, where it belongs. Eval mode is always argmax.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .grid import CHANNELS, LOWEST, N_PITCH, STEPS_PER_BAR, VOICE_RANGES
+
+CONDITIONS = (None, "mode", "soprano")
+
+
+def straight_through_gumbel(logits: Tensor, tau: float = 1.0, hard_argmax: bool = False) -> Tensor:
+    """One-hot samples in the forward pass, Gumbel-softmax gradients in the backward pass."""
+    if hard_argmax:
+        soft = F.softmax(logits / tau, dim=-1)
+        index = logits.argmax(-1)
+    else:
+        gumbel = -torch.log(-torch.log(torch.rand_like(logits).clamp(1e-9, 1 - 1e-9)))
+        soft = F.softmax((logits + gumbel) / tau, dim=-1)
+        index = soft.argmax(-1)
+    hard = F.one_hot(index, logits.shape[-1]).to(soft.dtype)
+    return hard + (soft - soft.detach())  # exactly `hard` forward, the gradient of `soft` backward
+
+
+def straight_through_bernoulli(logits: Tensor, tau: float = 1.0, hard_argmax: bool = False) -> Tensor:
+    """The two-class case of :func:`straight_through_gumbel` for one bit (the onset): 0/1 forward."""
+    if hard_argmax:
+        soft = torch.sigmoid(logits / tau)
+        hard = (logits > 0).to(soft.dtype)
+    else:
+        u = torch.rand_like(logits).clamp(1e-9, 1 - 1e-9)
+        soft = torch.sigmoid((logits + torch.log(u) - torch.log1p(-u)) / tau)  # logistic noise
+        hard = (soft > 0.5).to(soft.dtype)
+    return hard + (soft - soft.detach())  # exactly `hard` forward, the gradient of `soft` backward
+
+
+def voice_masks() -> Tensor:
+    """``(4, N_PITCH + 1)`` additive masks: 0 for rest and in-range pitches, -inf-ish elsewhere."""
+    mask = torch.full((4, N_PITCH + 1), -1e4)
+    mask[:, 0] = 0.0
+    for v, (low, high) in enumerate(VOICE_RANGES):
+        mask[v, low - LOWEST + 1: high - LOWEST + 2] = 0.0
+    return mask
+
+
+def tie_onsets(pitch: Tensor, onset_bit: Tensor) -> Tensor:
+    """Make onsets consistent with pitches, differentiably: 1 where the pitch changes, 0 on rests.
+
+    ``pitch`` is ``(..., T, N_PITCH + 1)`` one-hot, ``onset_bit`` ``(..., T)``. Where the same
+    pitch sounds on consecutive steps the generator's own bit decides between hold and repeat.
+    """
+    sounding = pitch[..., 1:]
+    previous = F.pad(sounding[..., :-1, :], (0, 0, 1, 0))
+    same = (sounding * previous).sum(-1)
+    return (1.0 - pitch[..., 0]) * (1.0 - same * (1.0 - onset_bit))
+
+
+class ChoraleGenerator(nn.Module):
+    """``G(z[, cond])`` -> one-hot chorale windows ``(B, 4, T, CHANNELS)``.
+
+    A shared temporal trunk goes from bars to beats to eighths (transposed 1-D convolutions,
+    so every position in a bar learns its own pattern); four voice heads turn the shared
+    features into pitch and onset logits per eighth, masked to each voice's range. Each eighth
+    then fills two sixteenth steps: only 1.7% of the chorales' onsets fall on an odd sixteenth,
+    and writing at that rate would let every note fragment into sixteenths. ``condition``
+    is ``None``, ``"mode"`` (``cond``: ``(B,)`` 0 = major, 1 = minor) or ``"soprano"``
+    (``cond``: the soprano line ``(B, T, CHANNELS)``, which the output then contains unchanged).
+    """
+
+    def __init__(self, latent_dim: int = 64, hidden: int = 128, bars: int = 4, condition: str | None = None,
+                 tau: float = 1.0, gumbel: bool = False) -> None:
+        super().__init__()
+        if condition not in CONDITIONS:
+            raise ValueError(f"condition must be one of {CONDITIONS}, got {condition!r}")
+        if bars <= 0:
+            raise ValueError(f"bars must be positive, got {bars!r}")
+        self.latent_dim, self.hidden, self.bars, self.condition = latent_dim, hidden, bars, condition
+        self.tau, self.gumbel = tau, gumbel
+        self.steps = bars * STEPS_PER_BAR
+        in_dim = latent_dim + (8 if condition == "mode" else 0)
+        if condition == "mode":
+            self.mode_embedding = nn.Embedding(2, 8)
+        self.to_bars = nn.Sequential(nn.Linear(in_dim, hidden * bars), nn.LeakyReLU(0.2))
+        self.bars_to_beats = nn.Sequential(  # one bar -> four beats
+            nn.ConvTranspose1d(hidden, hidden, 4, stride=4), nn.BatchNorm1d(hidden), nn.LeakyReLU(0.2),
+            nn.Conv1d(hidden, hidden, 3, padding=1), nn.BatchNorm1d(hidden), nn.LeakyReLU(0.2))
+        self.beats_to_eighths = nn.Sequential(  # one beat -> two eighths
+            nn.ConvTranspose1d(hidden, hidden, 2, stride=2), nn.BatchNorm1d(hidden), nn.LeakyReLU(0.2))
+        if condition == "soprano":  # read the given melody at step resolution, add it to the trunk
+            self.soprano_encoder = nn.Sequential(
+                nn.Conv1d(CHANNELS, hidden, 4, stride=2, padding=1), nn.LeakyReLU(0.2),  # sixteenths -> eighths
+                nn.Conv1d(hidden, hidden, 5, padding=2))
+        # Four voice heads, run as one grouped convolution (group v = voice v's own weights).
+        self.heads = nn.Sequential(
+            nn.Conv1d(hidden, 4 * hidden, 3, padding=1), nn.BatchNorm1d(4 * hidden), nn.LeakyReLU(0.2),
+            nn.Conv1d(4 * hidden, 4 * (N_PITCH + 2), 3, padding=1, groups=4))
+        self.register_buffer("masks", voice_masks(), persistent=False)
+
+    def forward(self, z: Tensor, cond: Tensor | None = None) -> Tensor:
+        if z.dim() != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"z must have shape (batch, {self.latent_dim}), got {tuple(z.shape)}")
+        if (cond is None) != (self.condition is None):
+            raise ValueError(f"this generator's condition is {self.condition!r}; cond must "
+                             f"{'not ' if self.condition is None else ''}be given")
+        h = z
+        if self.condition == "mode":
+            h = torch.cat([z, self.mode_embedding(cond.long())], dim=1)
+        h = self.to_bars(h).view(-1, self.hidden, self.bars)
+        h = self.beats_to_eighths(self.bars_to_beats(h))  # (B, hidden, T / 2)
+        if self.condition == "soprano":
+            h = h + self.soprano_encoder(cond.transpose(1, 2))
+        out = self.heads(h).unflatten(1, (4, N_PITCH + 2)).transpose(2, 3)  # (B, 4, T / 2, N_PITCH + 2)
+        argmax = not (self.training and self.gumbel)
+        pitch = straight_through_gumbel(out[..., :-1] + self.masks[:, None, :], self.tau, argmax)
+        onset = tie_onsets(pitch, straight_through_bernoulli(out[..., -1], self.tau, argmax))
+        # eighths -> sixteenths: each eighth's pitch sounds for two steps, its onset on the first
+        pitch = pitch.repeat_interleave(2, dim=2)
+        onset = torch.stack([onset, torch.zeros_like(onset)], dim=-1).flatten(2)
+        x = torch.cat([pitch, onset[..., None]], dim=-1)  # (B, 4, T, CHANNELS)
+        if self.condition == "soprano":
+            x = torch.cat([cond[:, None], x[:, 1:]], dim=1)
+        return x
+
+
+def pitch_classes(x: Tensor) -> Tensor:
+    """``(B, 4, T, CHANNELS)`` -> ``(B, 4, T, 12)``: each voice's pitch folded to its pitch class."""
+    pitch = x[..., 1: N_PITCH + 1]
+    pad = (-LOWEST) % 12  # so that column 0 is a C
+    pitch = F.pad(pitch, (pad, (-(N_PITCH + pad)) % 12))
+    return pitch.unflatten(-1, (-1, 12)).sum(-2)
+
+
+def _interval_table() -> Tensor:
+    """``T[p, q, k] = 1`` when pitch class ``q`` lies ``k`` semitones above ``p`` (mod 12)."""
+    p, q = torch.meshgrid(torch.arange(12), torch.arange(12), indexing="ij")
+    return F.one_hot((q - p) % 12, 12).float()
+
+
+PAIRS = [(i, j) for i in range(4) for j in range(i + 1, 4)]  # (upper, lower) voice pairs
+
+
+def interval_classes(pc: Tensor) -> Tensor:
+    """For the six voice pairs, the distribution of the interval class (0..11) at each step.
+
+    ``pc`` is ``(B, 4, T, 12)``; returns ``(B, 6, T, 12)``: the interval from the lower voice up
+    to the upper one, exactly one-hot when both sound (so the critic can spot fifths and octaves).
+    """
+    table = _interval_table().to(pc)
+    upper = pc[:, [i for i, _ in PAIRS]]
+    lower = pc[:, [j for _, j in PAIRS]]
+    outer = lower[..., :, None] * upper[..., None, :]  # (B, 6, T, 12, 12)
+    return outer.flatten(-2) @ table.view(144, 12)
+
+
+class ChoraleCritic(nn.Module):
+    """``D(x[, cond])`` -> a score per window, from three views of it.
+
+    - *voices*: one shared convolutional encoder per voice (plus a voice embedding), steps ->
+      beats -> bars, for melody and range;
+    - *harmony*: the pitch classes sounding together and the interval class of every voice
+      pair at every step, for chords, consonance and parallel fifths and octaves;
+    - *rhythm*: onsets bar by bar, for groove and note lengths;
+    - *spread*: how different the samples of the batch are (:func:`minibatch_spread`).
+    No batch norm (it would break the gradient penalty's per-sample view).
+    """
+
+    def __init__(self, hidden: int = 128, bars: int = 4, condition: str | None = None) -> None:
+        super().__init__()
+        if condition not in CONDITIONS:
+            raise ValueError(f"condition must be one of {CONDITIONS}, got {condition!r}")
+        self.bars, self.condition = bars, condition
+        act = nn.LeakyReLU(0.2)
+        self.voice_embedding = nn.Parameter(torch.zeros(4, 8))
+        self.voice_encoder = nn.Sequential(
+            nn.Conv1d(CHANNELS + 8, hidden // 2, 3, padding=1), act,
+            nn.Conv1d(hidden // 2, hidden // 2, 4, stride=4), act,   # steps -> beats
+            nn.Conv1d(hidden // 2, hidden // 2, 4, stride=4), act)   # beats -> bars
+        self.harmony_encoder = nn.Sequential(
+            nn.Conv1d(12 + 6 * 12, hidden, 3, padding=1), act,
+            nn.Conv1d(hidden, hidden, 4, stride=4), act,
+            nn.Conv1d(hidden, hidden, 4, stride=4), act)
+        self.rhythm_encoder = nn.Sequential(
+            nn.Conv1d(4, hidden // 2, STEPS_PER_BAR, stride=STEPS_PER_BAR), act,  # one bar's groove
+            nn.Conv1d(hidden // 2, hidden // 2, 3, padding=1), act)             # bar against bar
+        features = 4 * (hidden // 2) * bars + hidden * bars + (hidden // 2) * bars
+        self.body = nn.Sequential(nn.Linear(features + 1, hidden), act)
+        self.head = nn.Linear(hidden, 1)
+        if condition == "mode":  # projection discriminator (Miyato & Koyama, 2018)
+            self.mode_embedding = nn.Embedding(2, hidden)
+
+    def forward(self, x: Tensor, cond: Tensor | None = None) -> Tensor:
+        if x.dim() != 4 or x.shape[1] != 4 or x.shape[-1] != CHANNELS:
+            raise ValueError(f"x must have shape (batch, 4, T, {CHANNELS}), got {tuple(x.shape)}")
+        b, _, t, _ = x.shape
+        emb = self.voice_embedding[None, :, None, :].expand(b, 4, t, 8)
+        voices = torch.cat([x, emb], dim=-1).flatten(0, 1).transpose(1, 2)  # (B*4, C+8, T)
+        voice_features = self.voice_encoder(voices).view(b, -1)
+        pc = pitch_classes(x)
+        harmony = torch.cat([pc.sum(1), interval_classes(pc).permute(0, 2, 1, 3).flatten(2)], dim=-1)
+        harmony_features = self.harmony_encoder(harmony.transpose(1, 2)).flatten(1)
+        rhythm_features = self.rhythm_encoder(x[..., -1]).flatten(1)
+        h = torch.cat([voice_features, harmony_features, rhythm_features], dim=1)
+        h = self.body(torch.cat([h, minibatch_spread(h)], dim=1))
+        score = self.head(h).squeeze(1)
+        if self.condition == "mode":  # score + <embed(mode), features>
+            score = score + (self.mode_embedding(cond.long()) * h).sum(1)
+        return score
+
+
+def minibatch_spread(h: Tensor) -> Tensor:
+    """Mean standard deviation of the features across the batch, as one extra feature per sample.
+
+    The critic can then see that a batch of fakes is too alike (Karras et al.'s minibatch
+    standard deviation, a light form of Salimans et al.'s minibatch discrimination): a
+    generator that plays the same chorale every time gets caught.
+    """
+    spread = h.std(0, unbiased=False).mean() if h.shape[0] > 1 else h.new_zeros(())
+    return spread.expand(h.shape[0], 1)
+
+
+def count_parameters(module: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)

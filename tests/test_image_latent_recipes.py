@@ -1,0 +1,98 @@
+"""Latent walks, the training monitor, and saving / loading shipped generators."""
+import math
+
+import pytest
+import torch
+
+from ganbook import Trainer
+from ganbook.data import TensorSampler
+from ganbook.image.latent import attribute_direction, interpolate, ink, lerp, slerp
+from ganbook.image.recipes import TrainingMonitor, image_gan, load_generator, sample, save_generator
+
+
+def test_slerp_keeps_the_norm_and_hits_the_ends():
+    a, b = torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0])
+    path = slerp(a, b, torch.linspace(0, 1, 5))
+    assert torch.allclose(path[0], a) and torch.allclose(path[-1], b)
+    assert torch.allclose(path.norm(dim=1), torch.ones(5), atol=1e-6)
+    assert lerp(a, b, 0.5).norm() == pytest.approx(math.sqrt(0.5))
+    assert torch.allclose(slerp(a, a, 0.3), a)
+    with pytest.raises(ValueError, match="vectors"):
+        slerp(a, torch.ones(3), 0.5)
+
+
+def test_interpolate_and_direction_shapes():
+    G, _ = image_gan(width=8, latent_dim=4)
+    imgs = interpolate(G, torch.randn(4), torch.randn(4), steps=6, mode="lerp")
+    assert imgs.shape == (6, 1, 8, 8)
+    d = attribute_direction(G, ink, n=50)
+    assert d.shape == (4,) and d.norm() == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="mode"):
+        interpolate(G, torch.randn(4), torch.randn(4), mode="cubic")
+
+
+def test_sample_is_seeded_and_leaves_global_rng_alone():
+    G, _ = image_gan(width=8, latent_dim=4)
+    state = torch.get_rng_state()
+    assert torch.equal(sample(G, 3, seed=1), sample(G, 3, seed=1))
+    assert torch.equal(state, torch.get_rng_state())
+    assert G.training  # restored
+
+
+class _FakeEvaluator:
+    n_samples = 20
+
+    def score(self, samples):
+        from ganbook.image.metrics import Scores
+        return Scores(fd=float(samples.std()), kid=0.0, precision=0.5, recall=0.5, class_shares=[0.1] * 10)
+
+
+def test_monitor_records_and_plots():
+    x = torch.rand(32, 1, 8, 8) * 2 - 1
+    G, D = image_gan(width=8, latent_dim=4)
+    trainer = Trainer(G, D, TensorSampler(x), batch_size=8, device="cpu")
+    monitor = TrainingMonitor(_FakeEvaluator(), n_grid=4)
+    trainer.fit(4, callbacks=[(2, monitor)], progress=False)
+    assert [r["step"] for r in monitor.records] == [2, 4] and monitor.snapshots[0][1].shape == (4, 1, 8, 8)
+    assert "fd_raw" in monitor.records[0]
+    monitor.plot()
+
+
+def test_save_and_load_generator_round_trip(tmp_path, monkeypatch):
+    import ganbook.checkpoint as ckpt
+    monkeypatch.setattr(ckpt, "weights_path", lambda name: tmp_path / f"{name}.pt")
+    G, _ = image_gan(width=8, latent_dim=4, n_classes=10)
+    import ganbook.image.recipes as recipes
+    monkeypatch.setattr(recipes, "weights_path", lambda name: tmp_path / f"{name}.pt")
+    save_generator(G, "tiny", steps=3)
+    loaded = load_generator("tiny")
+    labels = torch.arange(5)
+    assert torch.equal(sample(G, 5, labels, seed=0), sample(loaded, 5, labels, seed=0))
+    assert loaded.config["steps"] == 3
+
+
+def test_image_gan_with_diffaugment_wraps_the_discriminator():
+    from ganbook.image.diffaugment import AugmentedDiscriminator
+    _, D = image_gan(width=8, augment="translation")
+    assert isinstance(D, AugmentedDiscriminator)
+
+
+def test_train_image_gan_is_seeded_and_conditional():
+    from ganbook.image.recipes import train_image_gan
+    x, y = torch.rand(40, 1, 8, 8) * 2 - 1, torch.randint(10, (40,))
+    a = train_image_gan(x, 2, y, width=8, latent_dim=4, batch_size=8, seed=3, progress=False, device="cpu")
+    b = train_image_gan(x, 2, y, width=8, latent_dim=4, batch_size=8, seed=3, progress=False, device="cpu")
+    assert a.G.n_classes == 10
+    assert torch.equal(sample(a.G_ema, 4, torch.arange(4), seed=0), sample(b.G_ema, 4, torch.arange(4), seed=0))
+    with pytest.raises(ValueError, match="square"):
+        train_image_gan(torch.rand(4, 1, 8, 6), 1)
+
+
+def test_shipped_generators_load_and_draw_digits():
+    from ganbook.image.classifier import accuracy, load_digit_classifier
+    clf = load_digit_classifier(retrain_if_missing=False)
+    G = load_generator("image_dcgan_digits")
+    assert sample(G, 10, seed=0).shape == (10, 1, 8, 8)
+    Gc = load_generator("image_cgan_digits")
+    wanted = torch.arange(200) % 10
+    assert accuracy(clf, sample(Gc, 200, wanted, seed=0), wanted) > 0.9

@@ -1,0 +1,118 @@
+"""Each music metric on a hand-made example whose value we can work out by hand."""
+import numpy as np
+import pytest
+
+from ganbook.music import metrics as M
+
+
+def block_chords(chords, steps_per_chord=4):
+    """Grid (1, 4, T) of held chords; ``chords`` is a list of (S, A, T, B) MIDI pitches."""
+    pitch = np.repeat(np.asarray(chords, dtype=np.int16).T, steps_per_chord, axis=1)
+    onset = np.zeros_like(pitch, dtype=bool)
+    onset[:, ::steps_per_chord] = True
+    return pitch[None], onset[None]
+
+
+C, F, G, AM = (72, 67, 64, 48), (72, 69, 65, 53), (71, 67, 62, 55), (72, 69, 64, 57)
+PHRASE = [C, F, G, C] * 2  # two bars of quarter-note chords (4 steps each)
+
+
+def test_used_pitch_classes_counts_per_bar():
+    p, o = block_chords(PHRASE)
+    # bar: C E G | C F A | B D G | C E G -> {C, D, E, F, G, A, B} = 7
+    assert M.used_pitch_classes(p, o) == 7
+
+
+def test_qualified_notes():
+    p, o = block_chords(PHRASE)
+    assert M.qualified_notes(p, o) == 1.0
+    p, o = block_chords(PHRASE * 2, steps_per_chord=1)  # sixteenths: none are an eighth long
+    assert M.qualified_notes(p, o) == 0.0
+
+
+def test_scale_consistency():
+    p, o = block_chords(PHRASE)
+    assert M.scale_consistency(p, o) == 1.0
+    p2 = p.copy()
+    p2[0, 0, 0:4] = 73  # one C# among 32 notes
+    assert M.scale_consistency(p2, o) == pytest.approx(31 / 32)
+
+
+def test_pitch_class_entropy():
+    p, o = block_chords([(72, 72, 60, 48)] * 8)
+    assert M.pitch_class_entropy(p, o) == 0.0
+    p, o = block_chords([(72, 67, 60, 43)] * 8)  # C and G, equally long
+    assert M.pitch_class_entropy(p, o) == pytest.approx(1.0)
+
+
+def test_groove_consistency():
+    p, o = block_chords(PHRASE)
+    assert M.groove_consistency(p, o) == 1.0
+    o2 = o.copy()
+    o2[0, 0, 16 + 2] = True  # one extra onset in bar 2 (splits a repeated note)
+    assert M.groove_consistency(p, o2) == pytest.approx(1 - 1 / 16)
+
+
+def test_consonance_on_beats():
+    p, o = block_chords(PHRASE)
+    assert M.consonance_on_beats(p, o) == 1.0
+    p, o = block_chords([(72, 71, 65, 47)] * 8)  # C-B (7th), C-F, B-F (tritone), F-B...
+    assert M.consonance_on_beats(p, o) < 0.5
+
+
+def test_voice_crossing():
+    p, o = block_chords(PHRASE)
+    assert M.voice_crossing(p, o) == 0.0
+    p, o = block_chords([(60, 67, 55, 48)] * 8)  # alto above soprano: 1 of 3 adjacent pairs
+    assert M.voice_crossing(p, o) == pytest.approx(1 / 3)
+
+
+def test_parallel_fifths_octaves():
+    # bass and tenor a fifth apart, both step up: parallel fifths; soprano and alto in contrary motion
+    p, o = block_chords([(72, 64, 55, 48), (71, 65, 57, 50)] * 4)
+    value = M.parallel_fifths_octaves(p, o)
+    assert value > 0
+    p, o = block_chords(PHRASE)
+    assert M.parallel_fifths_octaves(p, o) == 0.0
+
+
+def test_tonal_distance():
+    p, o = block_chords([(72, 67, 64, 48)] * 8)  # soprano and bass both C
+    assert M.tonal_distance(p, o) == pytest.approx(0.0)
+    p2, o2 = block_chords([(73, 67, 64, 48)] * 8)  # C# against C
+    assert M.tonal_distance(p2, o2) > 0.5
+
+
+def test_diversity_and_copy_check():
+    p, o = block_chords(PHRASE)
+    same = np.repeat(p, 3, axis=0), np.repeat(o, 3, axis=0)
+    assert M.diversity(*same) == 0.0
+    q, _ = block_chords([AM] * 8)
+    # cells that agree with A minor (72, 69, 64, 57): soprano 3 of 4 chords, alto 1, tenor 2, bass 0
+    assert M.grid_distance(p, q)[0, 0] == pytest.approx(1 - 6 / 16)
+    assert M.nearest_training_distance(p, np.concatenate([q, p]))[0] == 0.0
+    result = M.evaluate(*same, train_pitch=p)
+    assert result["copies"] == 1.0
+
+
+def test_baselines_and_table():
+    rng = np.random.default_rng(0)
+    p, o = block_chords(PHRASE)
+    p, o = np.repeat(p, 5, axis=0), np.repeat(o, 5, axis=0)
+    sp, so = M.shuffled_voices(p, o, rng)
+    assert sp.shape == p.shape
+    rp, ro = M.random_notes(4, 32, rng)
+    assert rp.shape == (4, 4, 32) and (rp > 0).all()
+    table = M.metrics_table({"a": M.evaluate(p, o), "b": M.evaluate(rp, ro)})
+    assert table.count("\n") == 2 + len(M.METRICS) and "| diversity |" in table
+
+
+def test_bad_input_raises():
+    with pytest.raises(ValueError, match="shape"):
+        M.used_pitch_classes(np.zeros((2, 3, 16), dtype=int), np.zeros((2, 3, 16), dtype=bool))
+    with pytest.raises(ValueError, match="multiple"):
+        M.groove_consistency(np.zeros((1, 4, 10), dtype=int), np.zeros((1, 4, 10), dtype=bool))
+    with pytest.raises(ValueError, match="two samples"):
+        M.diversity(*block_chords(PHRASE))
+    with pytest.raises(ValueError, match="positive"):
+        M.random_notes(0, 16, np.random.default_rng(0))

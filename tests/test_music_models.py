@@ -1,0 +1,114 @@
+"""The chorale GAN: shapes, valid one-hot grids, straight-through gradients, conditions, training."""
+import numpy as np
+import pytest
+import torch
+
+import ganbook.checkpoint
+from ganbook.music import training
+from ganbook.music.corpus import Windows, make_sampler
+from ganbook.music.grid import CHANNELS, LOWEST, VOICE_RANGES, check_grid, decode, encode, repair_onsets
+from ganbook.music.models import (ChoraleCritic, ChoraleGenerator, interval_classes, pitch_classes,
+                                  straight_through_gumbel, tie_onsets)
+
+
+def fake_windows(n=16, seed=0):
+    rng = np.random.default_rng(seed)
+    pitch = np.zeros((n, 4, 64), dtype=np.int16)
+    onset = np.zeros((n, 4, 64), dtype=bool)
+    for v, (low, high) in enumerate(VOICE_RANGES):
+        pitch[:, v] = np.repeat(rng.integers(low, high + 1, size=(n, 16)), 4, axis=1)
+        onset[:, v, ::4] = True
+    return Windows(pitch, onset, rng.integers(0, 2, n), np.zeros(n, dtype=np.int64))
+
+
+@pytest.mark.parametrize("train_mode", [True, False])
+def test_generator_writes_valid_grids_in_range(train_mode):
+    torch.manual_seed(0)
+    G = ChoraleGenerator(hidden=16, gumbel=True).train(train_mode)
+    x = G(torch.randn(4, G.latent_dim))
+    assert x.shape == (4, 4, 64, CHANNELS)
+    assert torch.allclose(x[..., :-1].sum(-1), torch.ones(4, 4, 64))
+    pitch, onset = decode(x)
+    check_grid(pitch, onset)
+    assert (repair_onsets(pitch, onset) == (x[..., -1].detach().numpy() > 0.5)).all(), "onsets were not consistent"
+    for v, (low, high) in enumerate(VOICE_RANGES):
+        sounding = pitch[:, v][pitch[:, v] > 0]
+        assert sounding.size == 0 or (sounding.min() >= low and sounding.max() <= high)
+
+
+def test_straight_through_passes_gradients():
+    logits = torch.randn(3, 5, requires_grad=True)
+    y = straight_through_gumbel(logits, hard_argmax=True)
+    assert set(y.detach().unique().tolist()) <= {0.0, 1.0}
+    (y * torch.arange(5.0)).sum().backward()
+    assert logits.grad.abs().sum() > 0
+    G = ChoraleGenerator(hidden=16)
+    D = ChoraleCritic(hidden=16)
+    D(G(torch.randn(2, G.latent_dim))).sum().backward()
+    assert all(p.grad is not None for p in G.parameters() if p.requires_grad)
+
+
+def test_tie_onsets():
+    pitch = torch.nn.functional.one_hot(torch.tensor([1, 1, 2, 0, 2]), 4).float()
+    bit = torch.tensor([1.0, 0.0, 0.0, 1.0, 0.0])
+    assert tie_onsets(pitch, bit).tolist() == [1.0, 0.0, 1.0, 0.0, 1.0]
+
+
+def test_interval_view_finds_fifths():
+    pitch = np.zeros((1, 4, 64), dtype=np.int16)
+    onset = np.zeros_like(pitch, dtype=bool)
+    pitch[0, :, :] = np.array([72, 67, 64, 48])[:, None]  # C, G, E, C
+    onset[..., 0] = True
+    iv = interval_classes(pitch_classes(encode(pitch, onset)))
+    assert iv.shape == (1, 6, 64, 12)
+    # pairs: (S,A) C over G = 5; (S,B) C over C = 0; (A,B) G over C = 7
+    assert iv[0, 0, 0].argmax() == 5 and iv[0, 2, 0].argmax() == 0 and iv[0, 4, 0].argmax() == 7
+
+
+def test_conditions_and_bad_input():
+    data = fake_windows()
+    G = ChoraleGenerator(hidden=16, condition="soprano").eval()
+    x, melody = make_sampler(data, "soprano")(4)
+    out = G(torch.randn(4, G.latent_dim), melody)
+    assert torch.equal(out[:, 0], melody)
+    Gm = ChoraleGenerator(hidden=16, condition="mode")
+    assert ChoraleCritic(hidden=16, condition="mode")(Gm(torch.randn(3, 64), torch.tensor([0, 1, 1])),
+                                                      torch.tensor([0, 1, 1])).shape == (3,)
+    with pytest.raises(ValueError, match="condition"):
+        ChoraleGenerator(condition="key")
+    with pytest.raises(ValueError, match="cond"):
+        Gm(torch.randn(2, 64))
+    with pytest.raises(ValueError, match="z must"):
+        G(torch.randn(2, 3), melody[:2])
+    with pytest.raises(ValueError, match="x must"):
+        ChoraleCritic(hidden=16)(torch.zeros(2, 3, 64, CHANNELS))
+    with pytest.raises(ValueError, match="unknown option"):
+        training.make_trainer(data, lr=1.0)
+
+
+@pytest.mark.parametrize("condition", [None, "mode", "soprano"])
+def test_trainer_runs_and_generator_ships(condition, tmp_path, monkeypatch):
+    torch.manual_seed(0)
+    data = fake_windows()
+    trainer = training.make_trainer(data, condition, hidden=16, batch_size=8)
+    trainer.fit(2, progress=False)
+    assert trainer.loss.name == "wgan-gp" and len(trainer.history["d_loss"]) == 2
+    where = lambda name: tmp_path / f"{name}.pt"
+    monkeypatch.setattr(training, "weights_path", where)
+    monkeypatch.setattr(ganbook.checkpoint, "weights_path", where)
+    training.save_generator(trainer, "music_test")
+    G, state = training.load_generator("music_test")
+    assert state["step"] == 2 and not G.training
+    cond = {None: None, "mode": torch.tensor([0, 1, 0]),
+            "soprano": encode(data.pitch[:3], data.onset[:3])[:, 0]}[condition]
+    z = torch.randn(3, G.latent_dim)
+    p1, _ = training.sample_grids(G, 3, cond, z=z)
+    p2, _ = training.sample_grids(trainer.G_ema, 3, cond, z=z)
+    assert (p1 == p2).all() and p1[p1 > 0].min() >= LOWEST
+
+
+def test_mode_seeking_term_is_recorded():
+    torch.manual_seed(0)
+    trainer = training.make_trainer(fake_windows(), hidden=16, batch_size=8, diversity_weight=1.0)
+    trainer.fit(2, progress=False)
+    assert len(trainer.history["mode_seeking"]) == 2 and all(v > 0 for v in trainer.history["mode_seeking"])
