@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
 # The profile the book is built under (test, cpu or gpu); nbval always uses `test`.
 PROFILE ?= cpu
-# Notebooks run two at a time under nbval (one torch thread each) on CI's 2 cores.
+# Tests and notebooks run two at a time (one torch thread each) on CI's 2 cores.
 NB_WORKERS ?= 2
 
 .PHONY: install book test unit notebooks clean
@@ -26,7 +26,7 @@ book: install
 	@echo "book written to _build/html/index.html"
 
 unit: install
-	GANBOOK_PROFILE=test $(PY) -m pytest tests
+	GANBOOK_PROFILE=test OMP_NUM_THREADS=1 $(PY) -m pytest -n $(NB_WORKERS) tests
 
 notebooks: install
 	GANBOOK_PROFILE=test OMP_NUM_THREADS=1 $(PY) -m pytest --nbval-lax --nbval-cell-timeout=600 -n $(NB_WORKERS) --dist loadfile book

@@ -116,3 +116,10 @@ def test_bad_input_raises():
         M.diversity(*block_chords(PHRASE))
     with pytest.raises(ValueError, match="positive"):
         M.random_notes(0, 16, np.random.default_rng(0))
+
+
+def test_rest_share():
+    p, o = block_chords(PHRASE)
+    assert M.rest_share(p, o) == 0.0
+    p[0, 3, :8], o[0, 3, :8] = 0, False  # the bass rests for a quarter of the window
+    assert M.rest_share(p, o) == pytest.approx(8 / (4 * 32))

@@ -81,6 +81,16 @@ def scale_consistency(pitch: np.ndarray, onset: np.ndarray) -> float:
     return float(np.mean(values))
 
 
+def rest_share(pitch: np.ndarray, onset: np.ndarray) -> float:
+    """Share of (voice, step) cells that are rests.
+
+    Not from the literature, but worth watching: chorale voices almost never rest mid-phrase,
+    and a generator can hide from every pitch metric by staying silent.
+    """
+    pitch, _ = _batch(pitch, onset)
+    return float((pitch == 0).mean())
+
+
 def pitch_class_entropy(pitch: np.ndarray, onset: np.ndarray) -> float:
     """Entropy (bits) of the duration-weighted 12-bin pitch-class histogram of each window.
 
@@ -241,6 +251,7 @@ VOICE_LEADING_METRICS = {
 RHYTHM_METRICS = {
     "notes >= eighth": qualified_notes,
     "groove consistency": groove_consistency,
+    "rests": rest_share,
 }
 METRICS = {**PITCH_METRICS, **VOICE_LEADING_METRICS, **RHYTHM_METRICS}
 

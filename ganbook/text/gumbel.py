@@ -67,6 +67,7 @@ class GumbelGANTrainer(Trainer):
         self.anneal_steps, self.beta_max, self.schedule = anneal_steps, beta_max, schedule
 
     def train_step(self) -> dict[str, float]:
+        """Set the inverse temperature for this step, then the core step (D updates, G update, EMA)."""
         self.G.beta = beta_schedule(self.step, self.anneal_steps, self.beta_max, self.schedule)
         record = super().train_step()
         record["beta"] = self.G.beta

@@ -112,6 +112,8 @@ class SeqGANTrainer(Trainer):
                  g_batch_size: int | None = None, **kwargs: Any) -> None:
         if not isinstance(generator, LSTMGenerator):
             raise ValueError(f"generator must be an LSTMGenerator, got {type(generator).__name__}")
+        if not isinstance(n_rollouts, int) or n_rollouts <= 0:
+            raise ValueError(f"n_rollouts must be a positive int, got {n_rollouts!r}")
         if not 0.0 <= rollout_update < 1.0:
             raise ValueError(f"rollout_update must be in [0, 1), got {rollout_update!r}")
         kwargs.setdefault("noise", generator.noise)
@@ -129,6 +131,7 @@ class SeqGANTrainer(Trainer):
         return mc_rewards(self.rollout, self.D, ids, self.n_rollouts)
 
     def g_step(self, real: Tensor, cond: tuple[Tensor, ...]) -> dict[str, float]:
+        """REINFORCE: sample sequences, score each token by rollouts, raise log p of well-rewarded tokens."""
         with torch.no_grad():
             ids = self.G(self.sample_noise(self.g_batch_size))
         rewards = self.rewards(ids)
