@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from ganbook import files
 from ganbook.image import data
 from ganbook.image.data import image_crops, load_digits, load_faces, load_mnist, read_idx
 
@@ -74,7 +75,7 @@ def test_load_mnist_uses_the_cache_and_checks_sha256(tmp_path, monkeypatch):
     images = np.full((3, 28, 28), 255, dtype=np.uint8)
     _write_idx(folder / "t10k-images-idx3-ubyte.gz", images)
     _write_idx(folder / "t10k-labels-idx1-ubyte.gz", np.array([1, 2, 3], dtype=np.uint8))
-    sums = {name: data.sha256_of(folder / name) for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")}
+    sums = {name: files.sha256_file(folder / name) for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")}
     monkeypatch.setitem(data.MNIST_SOURCES, "mnist", {"url": "http://invalid.example/", "sha256": sums})
     x, y = load_mnist("mnist", "test", cache_dir=tmp_path)  # checksums match: no download attempted
     assert x.shape == (3, 1, 28, 28) and float(x.max()) == 1.0 and y.tolist() == [1, 2, 3]
@@ -88,7 +89,7 @@ def test_fetch_rejects_a_checksum_mismatch(tmp_path):
     src = tmp_path / "src.bin"
     src.write_bytes(b"hello")
     with pytest.raises(OSError, match="checksum"):
-        data.fetch(src.as_uri(), tmp_path / "dst.bin", "0" * 64)
+        files.download(src.as_uri(), tmp_path / "dst.bin", "0" * 64)
     assert not (tmp_path / "dst.bin").exists()
-    ok = data.fetch(src.as_uri(), tmp_path / "dst.bin", data.sha256_of(src))
+    ok = files.download(src.as_uri(), tmp_path / "dst.bin", files.sha256_file(src))
     assert ok.read_bytes() == b"hello"

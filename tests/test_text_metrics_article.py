@@ -11,15 +11,6 @@ from ganbook.text.metrics import bleu, novelty, self_bleu, temperature_curve, un
 from ganbook.text.oracle import make_oracle, oracle_samples
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small tensors: one thread is fastest, and immune to a busy machine's oversubscription."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def test_bleu_hand_computed():
     hyp = "the cat sat on mat".split()
     ref = "the cat sat on the mat".split()

@@ -10,15 +10,6 @@ from ganbook.text.lm import LSTMGenerator
 from ganbook.text.seqgan import SeqGANTrainer, mc_rewards, mc_rewards_naive
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small tensors: one thread is fastest, and immune to a busy machine's oversubscription."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def test_discriminator_reads_ids_one_hots_and_relaxed_vectors():
     torch.manual_seed(0)
     D = CNNDiscriminator(13, 8, widths=(2, 3), filters=4).eval()

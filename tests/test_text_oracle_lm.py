@@ -8,15 +8,6 @@ from ganbook.text.lm import LSTMGenerator, train_mle
 from ganbook.text.oracle import make_oracle, mean_nll, nll_gen, nll_oracle, oracle_samples
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small tensors: one thread is fastest, and immune to a busy machine's oversubscription."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def uniform_model(vocab=7, length=5):
     m = LSTMGenerator(vocab, length, 4, 4)
     with torch.no_grad():

@@ -5,15 +5,6 @@ import torch
 from ganbook.text.sampling import SAMPLERS, sample_inverse_cdf, sample_logits, time_samplers
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small tensors: one thread is fastest, and immune to a busy machine's oversubscription."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def test_inverse_cdf_matches_the_distribution():
     torch.manual_seed(0)
     p = torch.tensor([0.5, 0.0, 0.2, 0.25, 0.05])

@@ -2,19 +2,10 @@
 import hashlib
 
 import pytest
-import torch
 
+from ganbook import files
 from ganbook.text import data
 from ganbook.text.vocab import Vocab
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small tensors: one thread is fastest, and immune to a busy machine's oversubscription."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def test_vocab_round_trip_and_specials():
@@ -68,7 +59,7 @@ def test_corpus_without_a_registry_digest_is_pinned_on_first_use(tmp_path, monke
     (tmp_path / "c.txt").write_text("one two three\n")
     monkeypatch.setitem(data.CORPORA, "tiny", data.Corpus("http://invalid.example/never", "c.txt"))
     data.fetch_corpus("tiny", cache_dir=tmp_path, download=False)
-    assert (tmp_path / "c.txt.sha256").read_text().strip() == data.sha256_file(tmp_path / "c.txt")
+    assert (tmp_path / "c.txt.sha256").read_text().strip() == files.sha256_file(tmp_path / "c.txt")
     (tmp_path / "c.txt").write_text("changed\n")
     with pytest.raises(ValueError, match="SHA-256"):
         data.fetch_corpus("tiny", cache_dir=tmp_path, download=False)

@@ -1,5 +1,4 @@
 """The shared training loop: it learns, records, stops loudly on NaN, and resumes exactly."""
-import math
 
 import pytest
 import torch

@@ -15,15 +15,15 @@ Every loader returns float tensors of shape (N, C, H, W) scaled to [-1, 1] (the 
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 import struct
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import Tensor
+
+from .. import files
 
 DIGITS_TEST_SIZE = 0.25
 DIGITS_SEED = 0
@@ -146,40 +146,11 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     return np.frombuffer(body, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
 
-def sha256_of(path: str | os.PathLike) -> str:
-    """Hex SHA-256 of a file, read in 1 MB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def default_cache_dir() -> Path:
-    """``$GANBOOK_DATA`` if set, else ``~/.cache/ganbook``."""
-    return Path(os.environ.get("GANBOOK_DATA") or Path.home() / ".cache" / "ganbook")
-
-
-def fetch(url: str, path: Path, sha256: str) -> Path:
-    """Download ``url`` to ``path`` unless a file with the right SHA-256 is already there."""
-    if path.is_file() and sha256_of(path) == sha256:
-        return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".part")
-    urllib.request.urlretrieve(url, tmp)
-    got = sha256_of(tmp)
-    if got != sha256:
-        tmp.unlink()
-        raise OSError(f"checksum mismatch for {url}: expected {sha256}, got {got}")
-    os.replace(tmp, path)
-    return path
-
-
 def load_mnist(name: str = "mnist", split: str = "train", cache_dir: str | os.PathLike | None = None,
                download: bool = True) -> tuple[Tensor, Tensor]:
     """MNIST or Fashion-MNIST as ``(images (N, 1, 28, 28) in [-1, 1], labels (N,))``.
 
-    Files are cached in ``cache_dir / name`` (default :func:`default_cache_dir`) and checked
+    Files are cached in ``cache_dir / name`` (default ``$GANBOOK_CACHE/<name>``, see :func:`ganbook.files.cache_dir`) and checked
     against their published SHA-256. Needs internet the first time (fine on Colab).
     """
     if name not in MNIST_SOURCES:
@@ -187,14 +158,14 @@ def load_mnist(name: str = "mnist", split: str = "train", cache_dir: str | os.Pa
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     source = MNIST_SOURCES[name]
-    folder = Path(cache_dir or default_cache_dir()) / name
+    folder = Path(cache_dir) / name if cache_dir else files.cache_dir(name)
     prefix = "train" if split == "train" else "t10k"
     arrays = []
     for kind in ("images-idx3", "labels-idx1"):
         filename = f"{prefix}-{kind}-ubyte.gz"
         path = folder / filename
         if download:
-            fetch(source["url"] + filename, path, source["sha256"][filename])
+            files.download(source["url"] + filename, path, source["sha256"][filename])
         elif not path.is_file():
             raise FileNotFoundError(f"{path} is missing; call load_mnist(..., download=True)")
         arrays.append(read_idx(path))

@@ -17,24 +17,18 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..files import atomic_write, cache_dir
 from .grid import STEPS_PER_BAR, STEPS_PER_QUARTER, VOICE_RANGES, check_grid, fold_into_range
 
 CACHE_VERSION = 2
 TEST_FRACTION = 0.15
 SPLIT_SEED = 0
-
-
-def cache_dir() -> Path:
-    """Where ganbook keeps built data: ``$GANBOOK_CACHE`` or ``~/.cache/ganbook``."""
-    root = os.environ.get("GANBOOK_CACHE") or Path.home() / ".cache" / "ganbook"
-    return Path(root)
 
 
 @dataclass
@@ -191,7 +185,7 @@ def build_chorales(limit: int | None = None, progress: bool = False) -> Chorales
 def cache_path(limit: int | None = None, directory: str | os.PathLike | None = None) -> Path:
     """The cache file for this :data:`CACHE_VERSION` (and ``limit``, for quick tests)."""
     suffix = "" if limit is None else f"_first{limit}"
-    return Path(directory or cache_dir()) / "music" / f"chorales_v{CACHE_VERSION}{suffix}.npz"
+    return (Path(directory) / "music" if directory else cache_dir("music")) / f"chorales_v{CACHE_VERSION}{suffix}.npz"
 
 
 def save_chorales(chorales: Chorales, path: str | os.PathLike) -> Path:
@@ -208,16 +202,8 @@ def save_chorales(chorales: Chorales, path: str | os.PathLike) -> Path:
         "fermatas": np.concatenate(chorales.fermatas) if len(chorales) else np.zeros(0, np.int32),
         "n_fermatas": n_ferm, "meta": np.asarray(json.dumps(meta)),
     }
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez_compressed(f, **arrays)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_write(path) as f:
+        np.savez_compressed(f, **arrays)
     return path
 
 

@@ -8,15 +8,15 @@
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import torch
+
+from .. import files
 
 NAME_FILES = {"first": ("dist.male.first", "dist.female.first"), "last": ("dist.all.last",)}
 
@@ -78,19 +78,6 @@ CORPORA = {
 }
 
 
-def default_cache() -> Path:
-    """``$GANBOOK_CACHE`` or ``~/.cache/ganbook``."""
-    return Path(os.environ.get("GANBOOK_CACHE", Path.home() / ".cache" / "ganbook"))
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def fetch_corpus(name: str = "coco", cache_dir: str | os.PathLike | None = None, download: bool = True) -> Path:
     """Path of the cached corpus file, downloading it first if needed, after checking its SHA-256.
 
@@ -100,17 +87,14 @@ def fetch_corpus(name: str = "coco", cache_dir: str | os.PathLike | None = None,
     if name not in CORPORA:
         raise ValueError(f"unknown corpus {name!r}; known: {sorted(CORPORA)}")
     corpus = CORPORA[name]
-    folder = Path(cache_dir) if cache_dir is not None else default_cache()
+    folder = Path(cache_dir) if cache_dir is not None else files.cache_dir("text")
     path, pin = folder / corpus.filename, folder / (corpus.filename + ".sha256")
     if not path.exists():
         if not download:
             raise FileNotFoundError(f"{path} is not cached and download=False")
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".part")
-        urllib.request.urlretrieve(corpus.url, tmp)
-        os.replace(tmp, path)
+        files.download(corpus.url, path)
     expected = corpus.sha256 or (pin.read_text().strip() if pin.exists() else None)
-    actual = sha256_file(path)
+    actual = files.sha256_file(path)
     if expected is None:
         pin.write_text(actual + "\n")
     elif actual != expected:
