@@ -29,3 +29,10 @@ def test_notebook_states_its_profile_and_ends_with_exercises(path):
     assert "describe(" in code, f"{path.name} must print which profile it ran under (ganbook.describe())"
     assert text.count("```{exercise}") >= 3, f"{path.name} must end with at least three exercises"
     assert text.count("```{solution}") >= 3, f"{path.name} must give a (hidden) solution to each exercise"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_notebook_opens_with_its_title_and_story(path):
+    first = nbformat.read(path, as_version=4).cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# "), (
+        f"{path.name} must open with a markdown cell holding its '# Title' and the chapter's story")
