@@ -10,6 +10,9 @@ TORCH_SPEC ?= torch==2.13.0
 PROFILE ?= cpu
 # Tests and notebooks run two at a time (one torch thread each) on CI's 2 cores.
 NB_WORKERS ?= 2
+# Torch threads per notebook kernel in the book build. The book's models are small: one
+# thread is about as fast, and two threads on a busy 2-core machine can stall for minutes.
+THREADS ?= 1
 
 .PHONY: install book test unit notebooks clean
 
@@ -22,7 +25,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 install: $(VENV)/.installed
 
 book: install
-	GANBOOK_PROFILE=$(PROFILE) TQDM_DISABLE=1 GANBOOK_STATIC=1 $(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
+	GANBOOK_PROFILE=$(PROFILE) OMP_NUM_THREADS=$(THREADS) TQDM_DISABLE=1 GANBOOK_STATIC=1 $(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "book written to _build/html/index.html"
 
 unit: install

@@ -21,11 +21,14 @@ from ganbook.data import TensorSampler
 from ganbook.image.classifier import WEIGHTS_NAME, accuracy, train_digit_classifier
 from ganbook.image.data import load_digits
 from ganbook.image.metrics import DigitEvaluator
-from ganbook.image.recipes import TrainingMonitor, image_gan, sample, save_generator
+from ganbook.image.recipes import LinearDecay, TrainingMonitor, image_gan, sample, save_generator
 
+BASE = dict(width=32, d_width=None, loss="non-saturating", spectral_norm=False, lr_g=2e-4, lr_d=2e-4,
+            betas=(0.5, 0.999), decay_from=None, n_classes=None)
 RECIPES = {
-    "dcgan": dict(width=32, loss="non-saturating", steps=8000, lr=2e-4, n_classes=None, name="image_dcgan_digits"),
-    "cgan": dict(width=32, loss="non-saturating", steps=6000, lr=2e-4, n_classes=10, name="image_cgan_digits"),
+    "dcgan": {**BASE, "loss": "hinge", "spectral_norm": True, "lr_g": 1e-4, "lr_d": 4e-4, "betas": (0.0, 0.9),
+              "steps": 24000, "name": "image_dcgan_digits"},
+    "cgan": {**BASE, "steps": 6000, "n_classes": 10, "name": "image_cgan_digits"},
 }
 
 
@@ -44,16 +47,18 @@ def train_gan(kind: str, steps: int | None = None) -> None:
     seed_everything(0)
     evaluator = DigitEvaluator()
     x, y = evaluator.train_x, evaluator.train_y
-    G, D = image_gan(width=r["width"], n_classes=r["n_classes"])
+    G, D = image_gan(width=r["width"], d_width=r["d_width"], spectral_norm=r["spectral_norm"], n_classes=r["n_classes"])
     sampler = TensorSampler(x, y) if r["n_classes"] else TensorSampler(x)
-    trainer = Trainer(G, D, sampler, loss=r["loss"], batch_size=64, lr_g=r["lr"], lr_d=r["lr"], device="cpu")
+    trainer = Trainer(G, D, sampler, loss=r["loss"], batch_size=64, lr_g=r["lr_g"], lr_d=r["lr_d"], betas=r["betas"],
+                      device="cpu")
     monitor = TrainingMonitor(evaluator, raw=False)
+    decay = [(100, LinearDecay(int(r["decay_from"] * r["steps"]), r["steps"]))] if r["decay_from"] else []
     print("floor:", evaluator.floor())
     def report(t: Trainer) -> None:  # neither callback touches the global RNG, so they do not change the run
         print(monitor.records[-1], flush=True)
         save_generator(t.G_ema, r["name"], steps=t.step, loss=r["loss"], seconds=round(t.history["seconds"][-1]))
 
-    trainer.fit(r["steps"], callbacks=[(1000, monitor), (1000, report)], progress=False)
+    trainer.fit(r["steps"], callbacks=[*decay, (1000, monitor), (1000, report)], progress=False)
     labels = torch.arange(evaluator.n_samples) % 10 if r["n_classes"] else None
     scores = evaluator.score(sample(trainer.G_ema, evaluator.n_samples, labels, seed=0))
     print("final EMA:", scores)

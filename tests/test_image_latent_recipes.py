@@ -7,7 +7,7 @@ import torch
 from ganbook import Trainer
 from ganbook.data import TensorSampler
 from ganbook.image.latent import attribute_direction, interpolate, ink, lerp, slerp
-from ganbook.image.recipes import TrainingMonitor, image_gan, load_generator, sample, save_generator
+from ganbook.image.recipes import LinearDecay, TrainingMonitor, image_gan, load_generator, sample, save_generator
 
 
 def test_slerp_keeps_the_norm_and_hits_the_ends():
@@ -75,6 +75,22 @@ def test_image_gan_with_diffaugment_wraps_the_discriminator():
     from ganbook.image.diffaugment import AugmentedDiscriminator
     _, D = image_gan(width=8, augment="translation")
     assert isinstance(D, AugmentedDiscriminator)
+
+
+def test_image_gan_d_width_and_linear_decay():
+    G, D = image_gan(width=8, d_width=16)
+    assert G.to_image[0].in_channels == 8 and D.body[0].out_channels == 16
+    trainer = Trainer(G, D, TensorSampler(torch.rand(16, 1, 8, 8) * 2 - 1), batch_size=4, lr_g=1e-4, lr_d=4e-4,
+                      device="cpu")
+    decay = LinearDecay(2, 6)
+    trainer.fit(2, callbacks=[(1, decay)], progress=False)
+    assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(1e-4) and trainer.opt_d.param_groups[0]["lr"] == pytest.approx(4e-4)
+    trainer.fit(4, callbacks=[(1, decay)], progress=False)
+    assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(0.5e-4) and trainer.opt_d.param_groups[0]["lr"] == pytest.approx(2e-4)
+    trainer.fit(6, callbacks=[(1, decay)], progress=False)
+    assert trainer.opt_g.param_groups[0]["lr"] == 0.0
+    with pytest.raises(ValueError, match="start"):
+        LinearDecay(5, 5)
 
 
 def test_train_image_gan_is_seeded_and_conditional():

@@ -16,10 +16,13 @@ from .diffaugment import AugmentedDiscriminator
 
 def image_gan(resolution: int = 8, channels: int = 1, width: int = 32, latent_dim: int = 32,
               upsample: str = "nearest", spectral_norm: bool = False, n_classes: int | None = None,
-              augment: str | None = None) -> tuple[DCGANGenerator, nn.Module]:
-    """A DCGAN pair with one set of knobs; ``augment='color,translation,cutout'`` wraps D in DiffAugment."""
+              augment: str | None = None, d_width: int | None = None) -> tuple[DCGANGenerator, nn.Module]:
+    """A DCGAN pair with one set of knobs; ``augment='color,translation,cutout'`` wraps D in DiffAugment.
+
+    ``d_width`` (default: ``width``) sizes the discriminator alone: only G is shipped, so D can be wider.
+    """
     G = DCGANGenerator(latent_dim, resolution, channels, width, upsample, n_classes)
-    D: nn.Module = DCGANDiscriminator(resolution, channels, width, spectral_norm, n_classes)
+    D: nn.Module = DCGANDiscriminator(resolution, channels, d_width or width, spectral_norm, n_classes)
     if augment:
         D = AugmentedDiscriminator(D, augment)
     return G, D
@@ -46,6 +49,26 @@ def train_image_gan(x: Tensor, steps: int, labels: Tensor | None = None, *, loss
                       **trainer_kwargs)
     trainer.fit(steps, callbacks=callbacks, progress=progress)
     return trainer
+
+
+class LinearDecay:
+    """A Trainer callback: from step ``start`` on, scale both learning rates linearly down to 0 at step ``total``.
+
+    Use as ``trainer.fit(total, callbacks=[(every, LinearDecay(start, total))])``. A lower learning
+    rate late in training lets the generator settle instead of circling the equilibrium.
+    """
+
+    def __init__(self, start: int, total: int) -> None:
+        if not isinstance(start, int) or not isinstance(total, int) or not 0 <= start < total:
+            raise ValueError(f"start and total must be ints with 0 <= start < total, got {start!r}, {total!r}")
+        self.start, self.total = start, total
+
+    def __call__(self, trainer) -> None:
+        factor = min(1.0, max(0.0, (self.total - trainer.step) / (self.total - self.start)))
+        for opt in (trainer.opt_g, trainer.opt_d):
+            for group in opt.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+                group["lr"] = group["initial_lr"] * factor
 
 
 @torch.no_grad()
