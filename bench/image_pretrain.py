@@ -1,12 +1,21 @@
 """Train and ship the image chapter's small pretrained models (ganbook/weights/image_*.pt).
 
     python bench/image_pretrain.py classifier    # the digit classifier behind FD/KID/coverage (~20 s)
-    python bench/image_pretrain.py dcgan         # unconditional DCGAN, 8,000 steps (~2 min idle, ~20 on a busy CPU)
+    python bench/image_pretrain.py dcgan         # unconditional DCGAN, 20,000 steps (~6 min idle, ~11 on a busy CPU)
     python bench/image_pretrain.py cgan          # class-conditional DCGAN with projection D, 6,000 steps
 
 Each run is seeded, single-threaded by default, prints its scores against the real-vs-real floor
 every 1,000 steps and saves the EMA generator then (so an interrupted run still leaves weights
-whose config records the step count; `--steps N` reproduces such a file).
+whose config records the step count; for a recipe without decay `--steps N` reproduces such a file).
+
+The `dcgan` recipe (the shipped `image_dcgan_digits.pt`): width 32, 32-d codes, batch 64, EMA 0.999;
+hinge loss with spectral norm in D; TTUR lr_g 2e-4, lr_d 4e-4, Adam betas (0, 0.9); both learning
+rates decayed linearly to 0 from step 10,000 to 20,000 (`LinearDecay`). Measured (EMA, 1,347 samples,
+seed 1, vs 450 test digits; floor 2.62): FD 6.15 = 2.35x the floor, precision 0.73, recall 0.91
+(sample seeds 1-5: FD 5.4 to 8.5, mean 6.5). Trained in 676 s on a shared 2-core CPU.
+The previous recipe (non-saturating loss, lr 2e-4 for both, betas (0.5, 0.999), no decay, 8,000 steps)
+gave FD 14.9 (5.7x) and plateaued near 16-17 when run to 16,000 steps. With `--steps N` the decay
+starts at N / 2.
 """
 from __future__ import annotations
 
@@ -26,8 +35,8 @@ from ganbook.image.recipes import LinearDecay, TrainingMonitor, image_gan, sampl
 BASE = dict(width=32, d_width=None, loss="non-saturating", spectral_norm=False, lr_g=2e-4, lr_d=2e-4,
             betas=(0.5, 0.999), decay_from=None, n_classes=None)
 RECIPES = {
-    "dcgan": {**BASE, "loss": "hinge", "spectral_norm": True, "lr_g": 1e-4, "lr_d": 4e-4, "betas": (0.0, 0.9),
-              "steps": 24000, "name": "image_dcgan_digits"},
+    "dcgan": {**BASE, "loss": "hinge", "spectral_norm": True, "lr_g": 2e-4, "lr_d": 4e-4, "betas": (0.0, 0.9),
+              "decay_from": 0.5, "steps": 20000, "name": "image_dcgan_digits"},
     "cgan": {**BASE, "steps": 6000, "n_classes": 10, "name": "image_cgan_digits"},
 }
 
@@ -54,7 +63,7 @@ def train_gan(kind: str, steps: int | None = None) -> None:
     monitor = TrainingMonitor(evaluator, raw=False)
     decay = [(100, LinearDecay(int(r["decay_from"] * r["steps"]), r["steps"]))] if r["decay_from"] else []
     print("floor:", evaluator.floor())
-    def report(t: Trainer) -> None:  # neither callback touches the global RNG, so they do not change the run
+    def report(t: Trainer) -> None:  # no callback touches the global RNG, so none changes the run
         print(monitor.records[-1], flush=True)
         save_generator(t.G_ema, r["name"], steps=t.step, loss=r["loss"], seconds=round(t.history["seconds"][-1]))
 
