@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 import random
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
+from torch import nn
 
 from .files import atomic_write
 
@@ -79,3 +80,23 @@ def load_pretrained(name: str, map_location: str | torch.device = "cpu") -> dict
         shipped = sorted(p.stem for p in path.parent.glob("*.pt"))
         raise FileNotFoundError(f"no pretrained weights named {name!r}; shipped: {shipped}")
     return load_checkpoint(path, map_location)
+
+
+def save_model(name_or_path: str | os.PathLike, model: nn.Module, config: dict[str, Any], **extra: Any) -> Path:
+    """Ship one trained network (no optimizers): its weights under ``models.G``, the ``config`` that
+    rebuilds it, and any ``extra`` entries. A bare name goes to ``ganbook/weights/NAME.pt``."""
+    path = Path(name_or_path) if str(name_or_path).endswith(".pt") else weights_path(str(name_or_path))
+    weights = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    return save_checkpoint(path, {"models": {"G": weights}, "config": dict(config), **extra})
+
+
+def load_model(name_or_path: str | os.PathLike, build: Callable[[dict[str, Any]], nn.Module]) -> tuple[nn.Module, dict[str, Any]]:
+    """Rebuild a network saved by :func:`save_model` (a shipped name or a ``.pt`` path): ``build(config)``,
+    its weights, eval mode. Returns the model and the whole checkpoint (config and extra entries)."""
+    if str(name_or_path).endswith(".pt"):
+        state = load_checkpoint(name_or_path)
+    else:
+        state = load_pretrained(str(name_or_path))
+    model = build(dict(state["config"]))
+    model.load_state_dict(state["models"]["G"])
+    return model.eval(), state

@@ -36,3 +36,17 @@ def test_tensor_sampler():
         TensorSampler(x, y[:3])
     with pytest.raises(ValueError, match="batch_size"):
         s(0)
+
+
+def test_save_model_and_load_model_round_trip(tmp_path):
+    from torch import nn
+
+    from ganbook.checkpoint import load_model, save_model
+
+    net = nn.Linear(3, 2)
+    save_model(tmp_path / "net.pt", net, {"in": 3, "out": 2}, step=7)
+    loaded, state = load_model(tmp_path / "net.pt", lambda c: nn.Linear(c["in"], c["out"]))
+    assert not loaded.training and state["step"] == 7 and state["config"] == {"in": 3, "out": 2}
+    for a, b in zip(loaded.parameters(), net.parameters()):
+        assert torch.equal(a, b)
+    assert torch.load(tmp_path / "net.pt", weights_only=True)["models"]["G"].keys() == net.state_dict().keys()

@@ -62,8 +62,6 @@ def test_save_and_load_generator_round_trip(tmp_path, monkeypatch):
     import ganbook.checkpoint as ckpt
     monkeypatch.setattr(ckpt, "weights_path", lambda name: tmp_path / f"{name}.pt")
     G, _ = image_gan(width=8, latent_dim=4, n_classes=10)
-    import ganbook.image.recipes as recipes
-    monkeypatch.setattr(recipes, "weights_path", lambda name: tmp_path / f"{name}.pt")
     save_generator(G, "tiny", steps=3)
     loaded = load_generator("tiny")
     labels = torch.arange(5)

@@ -94,7 +94,6 @@ def test_trainer_runs_and_generator_ships(condition, tmp_path, monkeypatch):
     trainer.fit(2, progress=False)
     assert trainer.loss.name == "wgan-gp" and len(trainer.history["d_loss"]) == 2
     where = lambda name: tmp_path / f"{name}.pt"
-    monkeypatch.setattr(training, "weights_path", where)
     monkeypatch.setattr(ganbook.checkpoint, "weights_path", where)
     training.save_generator(trainer, "music_test")
     G, state = training.load_generator("music_test")

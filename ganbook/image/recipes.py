@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import torch
 from torch import Tensor, nn
 
-from ..checkpoint import load_pretrained, save_checkpoint, weights_path
+from ..checkpoint import load_model, save_model
 from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .diffaugment import AugmentedDiscriminator
 
@@ -153,20 +153,18 @@ def generator_config(G: DCGANGenerator) -> dict[str, Any]:
 
 def save_generator(G: DCGANGenerator, name_or_path: str | os.PathLike, **extra: Any) -> Path:
     """Ship a generator: ``ganbook/weights/NAME.pt`` (or a path), in the core checkpoint format, no optimizers."""
-    path = Path(name_or_path) if str(name_or_path).endswith(".pt") else weights_path(str(name_or_path))
-    state = {"models": {"G": {k: v.detach().cpu() for k, v in G.state_dict().items()}},
-             "config": {**generator_config(G), **extra}}
-    return save_checkpoint(path, state)
+    return save_model(name_or_path, G, {**generator_config(G), **extra})
 
 
 def load_generator(name: str) -> DCGANGenerator:
     """A shipped generator (see :func:`save_generator`), in eval mode; its config is in ``G.config``."""
-    state = load_pretrained(name)
-    config = dict(state["config"])
-    keys = ("latent_dim", "resolution", "channels", "width", "upsample", "n_classes")
-    args = {k: config[k] for k in keys}
-    args["n_classes"] = args["n_classes"] or None
-    G = DCGANGenerator(**args)
-    G.load_state_dict(state["models"]["G"])
-    G.config = config
-    return G.eval()
+
+    def build(config: dict[str, Any]) -> DCGANGenerator:
+        keys = ("latent_dim", "resolution", "channels", "width", "upsample", "n_classes")
+        args = {k: config[k] for k in keys}
+        args["n_classes"] = args["n_classes"] or None
+        G = DCGANGenerator(**args)
+        G.config = config
+        return G
+
+    return load_model(name, build)[0]

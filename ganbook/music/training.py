@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..checkpoint import load_pretrained, save_checkpoint, weights_path
+from ..checkpoint import load_model, save_model
 from ..train import Trainer
 from .corpus import Windows, make_sampler
 from .grid import decode, encode
@@ -68,19 +68,17 @@ def make_trainer(train: Windows, condition: str | None = None, **overrides) -> T
 def save_generator(trainer: Trainer, name: str) -> None:
     """Ship the EMA generator (no critic, no optimizers) as ``ganbook/weights/NAME.pt``."""
     G = trainer.G_ema if trainer.G_ema is not None else trainer.G
-    save_checkpoint(weights_path(name), {
-        "models": {"G": {k: v.clone() for k, v in G.state_dict().items()}},
-        "config": dict(trainer.config), "step": trainer.step, "history": trainer.history})
+    save_model(name, G, trainer.config, step=trainer.step, history=trainer.history)
 
 
 def load_generator(name: str) -> tuple[ChoraleGenerator, dict]:
     """A shipped generator (in eval mode) and its checkpoint (``config``, ``step``, ``history``)."""
-    state = load_pretrained(name)
-    cfg = state["config"]
-    condition = None if cfg["condition"] == "none" else cfg["condition"]
-    G = ChoraleGenerator(cfg["latent_dim"], cfg["hidden"], cfg["bars"], condition)
-    G.load_state_dict(state["models"]["G"])
-    return G.eval(), state
+
+    def build(cfg: dict) -> ChoraleGenerator:
+        condition = None if cfg["condition"] == "none" else cfg["condition"]
+        return ChoraleGenerator(cfg["latent_dim"], cfg["hidden"], cfg["bars"], condition)
+
+    return load_model(name, build)
 
 
 @torch.no_grad()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from ..checkpoint import load_pretrained, save_checkpoint
+from ..checkpoint import load_model, save_model
 from .discriminator import CNNDiscriminator
 from .gumbel import GumbelGANTrainer, GumbelGenerator, beta_schedule
 from .lm import LSTMGenerator, train_mle
@@ -19,19 +19,15 @@ from .vocab import Vocab
 
 def save_lm(path: str | os.PathLike, model: LSTMGenerator, vocab: Vocab | None = None, **meta) -> None:
     """Save a language model (weights, sizes, optional vocabulary) in the core checkpoint format."""
-    state = {"models": {"G": model.state_dict()}, "config": model.config(), "meta": meta}
-    if vocab is not None:
-        state["vocab"] = vocab.state_dict()
-    save_checkpoint(path, state)
+    extra = {"vocab": vocab.state_dict()} if vocab is not None else {}
+    save_model(path, model, model.config(), meta=meta, **extra)
 
 
 def load_lm(name: str) -> tuple[LSTMGenerator, Vocab | None, dict]:
     """A language model shipped in ``ganbook/weights/NAME.pt``: (model in eval mode, vocabulary or None, meta)."""
-    state = load_pretrained(name)
-    model = LSTMGenerator(**state["config"])
-    model.load_state_dict(state["models"]["G"])
+    model, state = load_model(name, lambda config: LSTMGenerator(**config))
     vocab = Vocab.from_state_dict(state["vocab"]) if "vocab" in state else None
-    return model.eval(), vocab, state.get("meta", {})
+    return model, vocab, state.get("meta", {})
 
 
 __all__ = [
