@@ -5,8 +5,8 @@ import scipy.linalg
 import torch
 from torch import nn
 
-from ganbook.image.metrics import (class_shares, frechet_distance, kernel_distance, memorisation_ratio,
-                                   nearest_neighbours, precision_recall)
+from ganbook.image.metrics import (checkerboard_share, class_shares, frechet_distance, in_manifold, kernel_distance,
+                                   memorisation_ratio, nearest_neighbours, precision_recall)
 
 
 def _features(n=300, d=8, shift=0.0, scale=1.0, seed=0):
@@ -126,7 +126,7 @@ def test_digit_evaluator_floor_and_failure_cases():
     from ganbook.image.metrics import DigitEvaluator, scores_table
     ev = DigitEvaluator()
     floor = ev.floor()
-    assert floor.fd < 10 and floor.recall > 0.8 and floor.min_class_share > 0.08 and floor.memorisation == 0
+    assert floor.fd < 1 and floor.recall > 0.8 and floor.min_class_share > 0.08 and floor.memorisation == 0
     noise = ev.score(torch.rand(300, 1, 8, 8) * 2 - 1)
     assert noise.fd > 50 * floor.fd and noise.recall < 0.1
     collapsed = ev.score(ev.train_x[:1].repeat(300, 1, 1, 1))
@@ -135,3 +135,27 @@ def test_digit_evaluator_floor_and_failure_cases():
     assert "floor" in table and "seconds" in table.splitlines()[0]
     with pytest.raises(ValueError, match="samples"):
         ev.score(torch.zeros(10, 1, 28, 28))
+    # features are scaled to unit RMS on the test set, so KID's kernel is well conditioned
+    assert ev.test_features.pow(2).mean().item() == pytest.approx(1.0, rel=1e-4)
+    assert abs(floor.kid) < 0.05 and noise.kid > 0.3
+
+
+def test_in_manifold_is_what_precision_averages():
+    real, fake = _features(seed=0), _features(shift=1.5, seed=3)
+    precision, recall = precision_recall(real, fake)
+    assert in_manifold(real, fake).double().mean().item() == pytest.approx(precision)
+    assert in_manifold(fake, real).double().mean().item() == pytest.approx(recall)
+    assert in_manifold(real, real[:10]).all()  # each point lies in its own ball
+    with pytest.raises(ValueError, match="k must"):
+        in_manifold(real[:3], fake, k=3)
+
+
+def test_checkerboard_share_of_known_patterns():
+    board = ((torch.arange(8)[:, None] + torch.arange(8)) % 2 * 2 - 1).float()[None, None]
+    assert checkerboard_share(board) == pytest.approx(1.0)
+    smooth = torch.linspace(-1, 1, 8).repeat(8, 1)[None, None]
+    assert checkerboard_share(smooth) < 1e-6
+    noise = torch.randn(500, 1, 8, 8, generator=torch.Generator().manual_seed(0))
+    assert checkerboard_share(noise) == pytest.approx(1 / 63, rel=0.2)  # white noise: one of 63 directions
+    with pytest.raises(ValueError, match="images"):
+        checkerboard_share(torch.zeros(8, 8))

@@ -6,13 +6,15 @@ from .diffaugment import AugmentedDiscriminator, diff_augment
 from .latent import attribute_direction, interpolate, lerp, slerp
 from .metrics import (DigitEvaluator, PCAFeatures, Scores, class_shares, discriminator_gap, frechet_distance,
                       kernel_distance, memorisation_ratio, nearest_neighbours, precision_recall, scores_table)
-from .recipes import TrainingMonitor, image_gan, load_generator, sample, save_generator, train_image_gan
+from .recipes import (HINGE_SN, LinearDecay, TrainingMonitor, image_gan, load_generator, sample, save_generator,
+                      self_conditioned_gan, train_image_gan)
+from .selfcond import SelfConditionedGenerator, cluster_purity, kmeans_labels
 
 __all__ = [
-    "AugmentedDiscriminator", "DCGANDiscriminator", "DCGANGenerator", "DigitClassifier", "DigitEvaluator",
-    "PCAFeatures", "Scores", "TrainingMonitor", "attribute_direction", "class_shares", "diff_augment",
-    "discriminator_gap", "frechet_distance", "image_crops", "image_gan", "interpolate", "kernel_distance", "lerp",
+    "AugmentedDiscriminator", "HINGE_SN", "LinearDecay", "SelfConditionedGenerator", "DCGANDiscriminator", "DCGANGenerator", "DigitClassifier", "DigitEvaluator",
+    "PCAFeatures", "Scores", "TrainingMonitor", "attribute_direction", "class_shares", "cluster_purity", "diff_augment",
+    "discriminator_gap", "frechet_distance", "image_crops", "image_gan", "interpolate", "kernel_distance", "kmeans_labels", "lerp",
     "load_digit_classifier", "load_digits", "load_faces", "load_generator", "load_mnist", "memorisation_ratio",
     "mlp_gan", "nearest_neighbours", "precision_recall", "read_idx", "sample", "save_generator", "scores_table",
-    "slerp", "train_digit_classifier", "train_image_gan",
+    "self_conditioned_gan", "slerp", "train_digit_classifier", "train_image_gan",
 ]

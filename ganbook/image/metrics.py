@@ -9,7 +9,9 @@ digits, PCA of pixels for the 100 faces. Distances are computed in float64.
 * :func:`precision_recall` - Kynkaanniemi et al. 2019: k-NN balls around each sample
   approximate each manifold; precision = fakes inside the real manifold, recall = reals
   inside the fake manifold.
+* :func:`in_manifold` - which samples precision counts as realistic (to look at the others).
 * :func:`class_shares` - per-class coverage by a classifier.
+* :func:`checkerboard_share` - how much of an image is the transposed-convolution artefact.
 * :func:`memorisation_ratio` - nearest-training-neighbour distances of samples, relative to
   those of held-out real images (about 1: new images; near 0: copies).
 """
@@ -88,16 +90,28 @@ def _kth_neighbour_radius(x: Tensor, k: int) -> Tensor:
     return dist.kthvalue(k + 1, dim=1).values  # +1: the nearest "neighbour" is the point itself
 
 
+def in_manifold(reference, queries, k: int = 3) -> Tensor:
+    """For each query row: does it fall inside some reference point's k-th-neighbour ball?
+
+    The balls approximate the manifold of ``reference`` (Kynkaanniemi et al. 2019); precision is
+    this mask's mean for fakes against reals, recall the same with the roles swapped.
+    """
+    reference, queries = _as_features("reference", reference), _as_features("queries", queries)
+    _same_dim(reference, queries)
+    if not isinstance(k, int) or not 1 <= k < len(reference):
+        raise ValueError(f"k must be an int in 1..{len(reference) - 1}, got {k!r}")
+    radii = _kth_neighbour_radius(reference, k)
+    return (torch.cdist(queries, reference) <= radii[None, :]).any(dim=1)
+
+
 def precision_recall(real, fake, k: int = 3) -> tuple[float, float]:
     """Improved precision and recall (Kynkaanniemi et al. 2019) with ``k``-th neighbour balls."""
     real, fake = _as_features("real", real), _as_features("fake", fake)
     _same_dim(real, fake)
     if not isinstance(k, int) or not 1 <= k < min(len(real), len(fake)):
         raise ValueError(f"k must be an int in 1..{min(len(real), len(fake)) - 1}, got {k!r}")
-    r_real, r_fake = _kth_neighbour_radius(real, k), _kth_neighbour_radius(fake, k)
-    cross = torch.cdist(fake, real)  # (n_fake, n_real)
-    precision = (cross <= r_real[None, :]).any(dim=1).double().mean()
-    recall = (cross.T <= r_fake[None, :]).any(dim=1).double().mean()
+    precision = in_manifold(real, fake, k).double().mean()
+    recall = in_manifold(fake, real, k).double().mean()
     return float(precision), float(recall)
 
 
@@ -129,6 +143,24 @@ def memorisation_ratio(samples: Tensor, train: Tensor, heldout: Tensor) -> float
     return float(d_samples / d_heldout)
 
 
+def checkerboard_share(images: Tensor) -> float:
+    """Mean share of each image's variance in the pixel-level checkerboard pattern (+1, -1 alternating).
+
+    The artefact of uneven transposed-convolution overlap (Odena et al. 2016) lives at exactly
+    this frequency; compare a generator's share with that of real images.
+    """
+    x = torch.as_tensor(images).detach().cpu().double()
+    if x.dim() != 4 or x.shape[2] < 2 or x.shape[3] < 2:
+        raise ValueError(f"images must have shape (n, channels, height, width), got {tuple(x.shape)}")
+    h, w = x.shape[2:]
+    sign = (torch.arange(h)[:, None] + torch.arange(w)[None, :]) % 2 * 2 - 1
+    pattern = sign.double() / (h * w) ** 0.5  # unit norm
+    centred = x - x.mean(dim=(2, 3), keepdim=True)
+    power = (centred * pattern).sum(dim=(2, 3)) ** 2
+    total = centred.pow(2).sum(dim=(2, 3)).clamp(min=1e-12)
+    return float((power / total).mean())
+
+
 @dataclass
 class Scores:
     """The chapter's report card for one set of samples (see :class:`DigitEvaluator`)."""
@@ -151,7 +183,7 @@ class Scores:
         return {**d, "min_class_share": self.min_class_share}
 
     def __str__(self) -> str:
-        return (f"FD {self.fd:.2f}, KID {self.kid:.4f}, precision {self.precision:.2f}, recall {self.recall:.2f}, "
+        return (f"FD {self.fd:.3f}, KID {self.kid:.4f}, precision {self.precision:.2f}, recall {self.recall:.2f}, "
                 f"smallest class {self.min_class_share:.1%}, memorisation {self.memorisation:.2f}")
 
 
@@ -172,15 +204,24 @@ class DigitEvaluator:
         self.train_x, self.train_y = load_digits("train")
         self.test_x, self.test_y = load_digits("test")
         self.k = k
-        self.test_features = self.classifier.embed(self.test_x)
+        raw = self.classifier.embed(self.test_x)
+        # One fixed scale, the test features' RMS: KID's kernel (x.y/d + 1)^3 then sees x.y/d near 1,
+        # as with Inception features, instead of about 30 (which made KID values of order 10^4).
+        # Precision, recall and FD ratios do not depend on it.
+        self.feature_scale = float(raw.pow(2).mean().sqrt())
+        self.test_features = raw / self.feature_scale
         self.n_samples = len(self.train_x)
+
+    def features(self, images: Tensor) -> Tensor:
+        """The classifier's penultimate features of ``images``, divided by :attr:`feature_scale`."""
+        return self.classifier.embed(images) / self.feature_scale
 
     def score(self, samples: Tensor) -> Scores:
         """FD, KID, precision, recall (against the test split), class shares and memorisation ratio."""
         samples = torch.as_tensor(samples).detach().cpu().float()
         if samples.dim() != 4 or tuple(samples.shape[1:]) != (1, 8, 8):
             raise ValueError(f"samples must have shape (n, 1, 8, 8), got {tuple(samples.shape)}")
-        feats = self.classifier.embed(samples)
+        feats = self.features(samples)
         precision, recall = precision_recall(self.test_features, feats, self.k)
         return Scores(
             fd=frechet_distance(feats, self.test_features),
@@ -245,5 +286,5 @@ def scores_table(named: dict, extra: dict[str, dict[str, float]] | None = None) 
     for name, s in named.items():
         row = s.row()
         values = [row[c] for c in cols] + [extra.get(name, {}).get(c, float("nan")) for c in extra_cols]
-        lines.append(name.ljust(width) + "".join(f"{v:16.3f}" for v in values))
+        lines.append(name.ljust(width) + "".join(f"{v:16.4f}" for v in values))
     return "\n".join(lines)

@@ -12,6 +12,13 @@ from torch import Tensor, nn
 from ..checkpoint import load_model, save_model
 from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .diffaugment import AugmentedDiscriminator
+from .selfcond import SelfConditionedGenerator, kmeans_labels
+
+
+# The sturdier training recipe (Trainer keyword arguments; build D with ``spectral_norm=True``): hinge loss
+# (Lim & Ye 2017) with spectral norm (Miyato et al. 2018), a discriminator learning rate twice the
+# generator's (TTUR, Heusel et al. 2017) and Adam betas (0, 0.9). Pair it with :class:`LinearDecay`.
+HINGE_SN = {"loss": "hinge", "lr_g": 2e-4, "lr_d": 4e-4, "betas": (0.0, 0.9)}
 
 
 def image_gan(resolution: int = 8, channels: int = 1, width: int = 32, latent_dim: int = 32,
@@ -26,6 +33,20 @@ def image_gan(resolution: int = 8, channels: int = 1, width: int = 32, latent_di
     if augment:
         D = AugmentedDiscriminator(D, augment)
     return G, D
+
+
+def self_conditioned_gan(x: Tensor, clusters: int = 20, seed: int = 0, **image_gan_kwargs: Any
+                         ) -> tuple[SelfConditionedGenerator, nn.Module, Tensor]:
+    """``(G, D, cluster_ids)``: k-means on the pixels of ``x``, then a DCGAN pair conditioned on the cluster ids.
+
+    Train it with ``Trainer(G, D, TensorSampler(x, cluster_ids), ...)``; sample it like an
+    unconditional generator (see :class:`~ganbook.image.selfcond.SelfConditionedGenerator`).
+    """
+    if x.dim() != 4 or x.shape[2] != x.shape[3]:
+        raise ValueError(f"x must be square images (N, C, H, H), got shape {tuple(x.shape)}")
+    ids = kmeans_labels(x, clusters, seed)
+    G, D = image_gan(x.shape[2], x.shape[1], n_classes=clusters, **image_gan_kwargs)
+    return SelfConditionedGenerator(G, torch.bincount(ids, minlength=clusters)), D, ids
 
 
 def train_image_gan(x: Tensor, steps: int, labels: Tensor | None = None, *, loss: str = "non-saturating",
@@ -144,26 +165,31 @@ class TrainingMonitor:
         return fig
 
 
-def generator_config(G: DCGANGenerator) -> dict[str, Any]:
-    """The constructor arguments of a :class:`DCGANGenerator` (stored beside its weights)."""
+def generator_config(G: DCGANGenerator | SelfConditionedGenerator) -> dict[str, Any]:
+    """The constructor arguments of a generator (stored beside its weights)."""
+    if isinstance(G, SelfConditionedGenerator):
+        return {**generator_config(G.generator), "cluster_counts": [int(c) for c in G.cluster_counts.tolist()]}
     width = G.to_image[0].in_channels
     return {"latent_dim": G.latent_dim, "resolution": G.resolution, "channels": G.channels, "width": width,
             "upsample": G.upsample, "n_classes": G.n_classes or 0}
 
 
-def save_generator(G: DCGANGenerator, name_or_path: str | os.PathLike, **extra: Any) -> Path:
+def save_generator(G: DCGANGenerator | SelfConditionedGenerator, name_or_path: str | os.PathLike,
+                   **extra: Any) -> Path:
     """Ship a generator: ``ganbook/weights/NAME.pt`` (or a path), in the core checkpoint format, no optimizers."""
     return save_model(name_or_path, G, {**generator_config(G), **extra})
 
 
-def load_generator(name: str) -> DCGANGenerator:
+def load_generator(name: str) -> DCGANGenerator | SelfConditionedGenerator:
     """A shipped generator (see :func:`save_generator`), in eval mode; its config is in ``G.config``."""
 
-    def build(config: dict[str, Any]) -> DCGANGenerator:
+    def build(config: dict[str, Any]) -> DCGANGenerator | SelfConditionedGenerator:
         keys = ("latent_dim", "resolution", "channels", "width", "upsample", "n_classes")
         args = {k: config[k] for k in keys}
         args["n_classes"] = args["n_classes"] or None
-        G = DCGANGenerator(**args)
+        G: nn.Module = DCGANGenerator(**args)
+        if "cluster_counts" in config:
+            G = SelfConditionedGenerator(G, config["cluster_counts"])
         G.config = config
         return G
 

@@ -1,0 +1,75 @@
+"""Self-conditioning (Liu et al. 2020): cluster the training images, train a conditional GAN on the clusters.
+
+An unconditional generator maps one connected cloud of codes to images, so it must draw
+in-between images somewhere to reach ten separate digit clusters. Self-conditioning gives it a
+discrete choice without any human labels: k-means on the training pixels assigns each image a
+cluster id, the conditional DCGAN is trained on those ids, and at sampling time the id is drawn
+with the clusters' frequencies.
+
+:class:`SelfConditionedGenerator` hides the id inside the latent code (one extra coordinate picks
+the cluster), so it samples like any unconditional generator: ``G(z)`` with ``z ~ N(0, I)``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from .dcgan import DCGANGenerator
+
+
+def kmeans_labels(x: Tensor, k: int, seed: int = 0) -> Tensor:
+    """Cluster id (0..k-1) of each image by k-means on its flattened pixels; no class labels involved."""
+    from sklearn.cluster import KMeans
+
+    if not isinstance(k, int) or not 2 <= k <= len(x):
+        raise ValueError(f"k must be an int in 2..{len(x)}, got {k!r}")
+    pixels = torch.as_tensor(x).detach().cpu().flatten(1).numpy().astype(np.float64)
+    labels = KMeans(k, n_init=10, random_state=seed).fit(pixels).labels_
+    return torch.as_tensor(labels, dtype=torch.long)
+
+
+def cluster_purity(clusters: Tensor, classes: Tensor) -> float:
+    """Share of images whose cluster's most common class is their own class (1 = clusters never mix classes)."""
+    clusters, classes = torch.as_tensor(clusters).long(), torch.as_tensor(classes).long()
+    if clusters.shape != classes.shape or clusters.dim() != 1:
+        raise ValueError(f"clusters and classes must be vectors of one length, got {tuple(clusters.shape)}, "
+                         f"{tuple(classes.shape)}")
+    hits = sum(int(torch.bincount(classes[clusters == c]).max()) for c in clusters.unique())
+    return hits / len(clusters)
+
+
+class SelfConditionedGenerator(nn.Module):
+    """A conditional :class:`DCGANGenerator` that draws its own cluster id from the last latent coordinate.
+
+    ``z`` has ``generator.latent_dim + 1`` coordinates. Given ``labels`` (training: the real
+    batch's cluster ids), the last coordinate is ignored. Without them, the cluster is
+    ``Phi(z[:, -1])`` pushed through the clusters' cumulative frequencies, so ``z ~ N(0, I)``
+    picks each cluster as often as it occurs in the training set.
+    """
+
+    n_classes = None  # callers sample it like an unconditional generator
+
+    def __init__(self, generator: DCGANGenerator, cluster_counts: Tensor | list[int]) -> None:
+        super().__init__()
+        counts = torch.as_tensor(cluster_counts, dtype=torch.float64)
+        if generator.n_classes is None or counts.shape != (generator.n_classes,) or (counts <= 0).any():
+            raise ValueError("generator must be conditional with one positive count per class, got "
+                             f"n_classes={generator.n_classes} and counts of shape {tuple(counts.shape)}")
+        self.generator = generator
+        self.latent_dim = generator.latent_dim + 1
+        self.resolution, self.channels = generator.resolution, generator.channels
+        self.register_buffer("cluster_counts", counts.float())
+
+    def labels_from_latent(self, z: Tensor) -> Tensor:
+        """The cluster id picked by each code's last coordinate."""
+        u = torch.special.ndtr(z[:, -1])
+        edges = (self.cluster_counts.cumsum(0) / self.cluster_counts.sum())[:-1]
+        return torch.bucketize(u, edges)
+
+    def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
+        if z.dim() != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"z must have shape (batch, {self.latent_dim}), got {tuple(z.shape)}")
+        if labels is None:
+            labels = self.labels_from_latent(z)
+        return self.generator(z[:, :-1], labels)

@@ -1,0 +1,59 @@
+"""Self-conditioning: k-means cluster ids, the generator that draws its own id, and shipping it."""
+import pytest
+import torch
+
+from ganbook import Trainer
+from ganbook.data import TensorSampler
+from ganbook.image.dcgan import DCGANGenerator
+from ganbook.image.recipes import load_generator, sample, save_generator, self_conditioned_gan
+from ganbook.image.selfcond import SelfConditionedGenerator, cluster_purity, kmeans_labels
+
+
+def _two_blobs(n: int = 40) -> torch.Tensor:
+    x = torch.full((n, 1, 8, 8), -1.0)
+    x[: n // 2, :, :4] = 1.0  # top half lit
+    x[n // 2:, :, 4:] = 1.0  # bottom half lit
+    return x + 0.05 * torch.randn_like(x)
+
+
+def test_kmeans_finds_obvious_clusters_and_purity_measures_them():
+    x = _two_blobs()
+    ids = kmeans_labels(x, 2)
+    classes = torch.arange(40) // 20
+    assert cluster_purity(ids, classes) == 1.0
+    assert cluster_purity(torch.zeros(40, dtype=torch.long), classes) == 0.5
+    with pytest.raises(ValueError, match="k must be"):
+        kmeans_labels(x, 1)
+    with pytest.raises(ValueError, match="vectors"):
+        cluster_purity(ids, classes[:3])
+
+
+def test_last_latent_coordinate_picks_clusters_with_their_frequencies():
+    G = SelfConditionedGenerator(DCGANGenerator(4, 8, 1, 8, n_classes=3), [1, 2, 7])
+    z = torch.randn(20000, G.latent_dim, generator=torch.Generator().manual_seed(0))
+    shares = torch.bincount(G.labels_from_latent(z), minlength=3).float() / len(z)
+    assert torch.allclose(shares, torch.tensor([0.1, 0.2, 0.7]), atol=0.015)
+    assert G(z[:5]).shape == (5, 1, 8, 8)
+    # given labels, the last coordinate is ignored
+    z2 = z[:5].clone(); z2[:, -1] = -z2[:, -1]
+    G.eval()
+    labels = torch.tensor([0, 1, 2, 0, 1])
+    assert torch.equal(G(z[:5], labels), G(z2, labels))
+    with pytest.raises(ValueError, match="conditional"):
+        SelfConditionedGenerator(DCGANGenerator(4, 8, 1, 8), [1, 2])
+    with pytest.raises(ValueError, match="z must"):
+        G(torch.randn(2, 4))
+
+
+def test_self_conditioned_gan_trains_samples_and_round_trips(tmp_path):
+    x = _two_blobs()
+    G, D, ids = self_conditioned_gan(x, clusters=2, width=8, latent_dim=4)
+    assert ids.shape == (40,) and G.latent_dim == 5 and G.cluster_counts.sum() == 40
+    trainer = Trainer(G, D, TensorSampler(x, ids), batch_size=8, loss="hinge", device="cpu")
+    trainer.fit(3, progress=False)
+    out = sample(trainer.G_ema, 6, seed=0)
+    assert out.shape == (6, 1, 8, 8) and out.abs().max() <= 1
+    path = save_generator(trainer.G_ema, tmp_path / "sc.pt", steps=3)
+    G2 = load_generator(str(path))
+    assert isinstance(G2, SelfConditionedGenerator) and G2.config["cluster_counts"] == G.cluster_counts.int().tolist()
+    assert torch.equal(sample(G2, 6, seed=0), out)
