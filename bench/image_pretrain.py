@@ -3,7 +3,7 @@
     python bench/image_pretrain.py classifier    # the digit classifier behind FD/KID/coverage (~20 s)
     python bench/image_pretrain.py dcgan         # unconditional DCGAN, 20,000 steps (~5 min idle, ~11 on a busy CPU)
     python bench/image_pretrain.py cgan          # class-conditional DCGAN with projection D, 20,000 steps
-    python bench/image_pretrain.py scgan         # self-conditioned DCGAN (k-means clusters, no labels), 20,000 steps
+    python bench/image_pretrain.py scgan         # self-conditioned DCGAN (k-means clusters, no labels), 30,000 steps
 
 Each run is seeded, single-threaded by default, prints its scores against the real-vs-real floor
 every 1,000 steps and saves the EMA generator then (so an interrupted run still leaves weights
@@ -11,7 +11,7 @@ whose config records the step count).
 
 All three GANs share one recipe (`recipes.HINGE_SN`): width 32, 32-d codes, batch 64, EMA 0.999;
 hinge loss with spectral norm in D; TTUR lr_g 2e-4, lr_d 4e-4, Adam betas (0, 0.9); both learning
-rates decayed linearly to 0 over the second half (`LinearDecay`). They differ only in conditioning:
+rates decayed linearly to 0 over the second half (`LinearDecay`); 20,000 steps (30,000 for `scgan`). They differ only in conditioning:
 none (`dcgan`), the digit labels (`cgan`), or 20 k-means clusters of the training pixels (`scgan`).
 Measured (EMA, 1,347 samples vs 450 test digits, FD as a multiple of the real-vs-real floor):
 `dcgan` 2.35x (precision 0.73, recall 0.91; sample seeds 1-5 give 2.1x to 3.2x). The previous
@@ -36,11 +36,10 @@ from ganbook.image.recipes import (HINGE_SN, LinearDecay, TrainingMonitor, image
                                    self_conditioned_gan)
 
 RECIPES = {
-    "dcgan": {"conditioning": None, "name": "image_dcgan_digits"},
-    "cgan": {"conditioning": "labels", "name": "image_cgan_digits"},
-    "scgan": {"conditioning": "clusters", "clusters": 20, "name": "image_scgan_digits"},
+    "dcgan": {"conditioning": None, "name": "image_dcgan_digits", "steps": 20000},
+    "cgan": {"conditioning": "labels", "name": "image_cgan_digits", "steps": 20000},
+    "scgan": {"conditioning": "clusters", "clusters": 20, "name": "image_scgan_digits", "steps": 30000},
 }
-STEPS = 20000
 
 
 def train_classifier() -> None:
@@ -52,9 +51,10 @@ def train_classifier() -> None:
                                                  "config": {"epochs": 40, "noise": 0.3, "split": "train"}})
 
 
-def train_gan(kind: str, steps: int = STEPS, width: int = 32, d_width: int | None = None,
+def train_gan(kind: str, steps: int | None = None, width: int = 32, d_width: int | None = None,
               clusters: int | None = None, name: str | None = None) -> None:
     r = {**RECIPES[kind], **({"clusters": clusters} if clusters else {}), **({"name": name} if name else {})}
+    steps = steps or r["steps"]
     seed_everything(0)
     evaluator = DigitEvaluator()
     x, y = evaluator.train_x, evaluator.train_y
@@ -83,6 +83,8 @@ def train_gan(kind: str, steps: int = STEPS, width: int = 32, d_width: int | Non
     trainer.fit(steps, callbacks=[(100, LinearDecay(steps // 2, steps)), (1000, monitor), (1000, report)],
                 progress=False)
     labels = torch.arange(evaluator.n_samples) % 10 if r["conditioning"] == "labels" else None
+    if r["conditioning"] == "clusters":  # clusters in the training proportions exactly, like the labels above
+        labels = trainer.G_ema.stratified_labels(evaluator.n_samples)
     ratios = []
     for seed in range(1, 6):  # FD moves by +-15% between sample draws of 1,347: report five
         scores = evaluator.score(sample(trainer.G_ema, evaluator.n_samples, labels, seed=seed))
@@ -91,7 +93,7 @@ def train_gan(kind: str, steps: int = STEPS, width: int = 32, d_width: int | Non
     extra["fd_ratio_seed1"], extra["fd_ratio_mean5"] = round(ratios[0], 3), round(sum(ratios) / 5, 3)
     print(f"FD / floor: seed 1 {ratios[0]:.2f}x, mean of five {sum(ratios) / 5:.2f}x")
     extra["seconds"] = round(trainer.history["seconds"][-1])
-    if labels is not None:
+    if r["conditioning"] == "labels":
         extra["accuracy"] = accuracy(evaluator.classifier, sample(trainer.G_ema, 1000, torch.arange(1000) % 10, seed=1),
                                      torch.arange(1000) % 10)
         print("conditional accuracy:", extra["accuracy"])
@@ -109,5 +111,5 @@ if __name__ == "__main__":
     parser.add_argument("--name", default=None, help="weights file name (default: the recipe's)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    train_classifier() if args.what == "classifier" else train_gan(args.what, args.steps or STEPS, args.width, args.d_width,
+    train_classifier() if args.what == "classifier" else train_gan(args.what, args.steps, args.width, args.d_width,
                                                                        args.clusters, args.name)

@@ -12,7 +12,7 @@ import torch
 
 from ganbook.image.classifier import accuracy
 from ganbook.image.data import load_faces
-from ganbook.image.metrics import DigitEvaluator, scores_table
+from ganbook.image.metrics import DigitEvaluator, Scores, scores_table
 from ganbook.image.recipes import image_gan, load_generator, sample, train_image_gan
 
 
@@ -28,22 +28,27 @@ def main() -> None:
     ev = DigitEvaluator()
     n = ev.n_samples
     labels = torch.arange(n) % 10
-    G, Gc = load_generator("image_dcgan_digits"), load_generator("image_cgan_digits")
+    G, Gc, Gs = (load_generator(name) for name in ("image_dcgan_digits", "image_cgan_digits", "image_scgan_digits"))
     collapsed = ev.train_x[:5].repeat(n // 5 + 1, 1, 1, 1)[:n]
-    rows = {
-        "real vs real (floor)": ev.floor(),
+    resample = torch.randint(n, (n,), generator=torch.Generator().manual_seed(0))
+    floor = ev.floor()
+    rows = {  # generators: the mean of five sample draws (one draw's FD moves by 10-30%)
+        "real vs real (floor)": floor,
+        "train resampled (1 draw)": ev.score(ev.train_x[resample]),
         "untrained DCGAN": ev.score(sample(image_gan()[0], n, seed=0)),
         "collapsed (5 images)": ev.score(collapsed),
-        "pretrained DCGAN": ev.score(sample(G, n, seed=1)),
-        "pretrained conditional": ev.score(sample(Gc, n, labels, seed=5)),
+        "pretrained DCGAN": Scores.average(ev.score_draws(G)),
+        "pretrained conditional": Scores.average(ev.score_draws(Gc, labels=labels)),
+        "self-cond., stratified": Scores.average(ev.score_draws(Gs, labels=Gs.stratified_labels(n))),
+        "self-cond., random clusters": Scores.average(ev.score_draws(Gs)),
     }
     print(scores_table(rows))
+    for name, row in rows.items():
+        print(f"{name:28s} FD / floor = {row.fd / floor.fd:6.2f}")
     wanted = torch.arange(1000) % 10
     print(f"conditional accuracy (pretrained, 1000 samples): {accuracy(ev.classifier, sample(Gc, 1000, wanted, seed=1), wanted):.3f}")
-    print(f"pretrained DCGAN: {G.config['steps']} steps, {G.config['seconds']} s when trained; "
-          f"FD / floor = {rows['pretrained DCGAN'].fd / rows['real vs real (floor)'].fd:.2f}")
-    print(f"pretrained conditional: {Gc.config['steps']} steps; FD / floor = "
-          f"{rows['pretrained conditional'].fd / rows['real vs real (floor)'].fd:.2f}")
+    for name, g in [("DCGAN", G), ("conditional", Gc), ("self-conditioned", Gs)]:
+        print(f"pretrained {name}: {g.config['steps']} steps, {g.config.get('seconds', '?')} s when trained")
     x = ev.train_x
     for name, kwargs in [("DCGAN nearest, width 32", {}), ("DCGAN transpose, width 32", {"upsample": "transpose"}),
                          ("DCGAN + WGAN-GP", {"loss": "wgan-gp"}), ("DCGAN hinge + SN", {"loss": "hinge", "spectral_norm": True})]:

@@ -159,3 +159,20 @@ def test_checkerboard_share_of_known_patterns():
     assert checkerboard_share(noise) == pytest.approx(1 / 63, rel=0.2)  # white noise: one of 63 directions
     with pytest.raises(ValueError, match="images"):
         checkerboard_share(torch.zeros(8, 8))
+
+
+def test_score_draws_and_average():
+    from ganbook.image.metrics import DigitEvaluator, Scores
+    from ganbook.image.recipes import image_gan
+    ev = DigitEvaluator()
+    ev.n_samples = 100  # keep the test fast
+    G, _ = image_gan(width=8, latent_dim=4)
+    draws = ev.score_draws(G, draws=3)
+    assert len(draws) == 3 and len({d.fd for d in draws}) == 3  # different sample seeds
+    mean = Scores.average(draws)
+    assert mean.fd == pytest.approx(sum(d.fd for d in draws) / 3)
+    assert len(mean.class_shares) == 10 and sum(mean.class_shares) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="draws"):
+        ev.score_draws(G, draws=0)
+    with pytest.raises(ValueError, match="at least one"):
+        Scores.average([])

@@ -39,6 +39,11 @@ def test_last_latent_coordinate_picks_clusters_with_their_frequencies():
     G.eval()
     labels = torch.tensor([0, 1, 2, 0, 1])
     assert torch.equal(G(z[:5], labels), G(z2, labels))
+    strata = G.stratified_labels(20)
+    assert strata.shape == (20,) and torch.bincount(strata, minlength=3).tolist() == [2, 4, 14]
+    assert torch.bincount(G.stratified_labels(7), minlength=3).sum() == 7
+    with pytest.raises(ValueError, match="n must"):
+        G.stratified_labels(0)
     with pytest.raises(ValueError, match="conditional"):
         SelfConditionedGenerator(DCGANGenerator(4, 8, 1, 8), [1, 2])
     with pytest.raises(ValueError, match="z must"):

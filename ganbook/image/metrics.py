@@ -182,6 +182,17 @@ class Scores:
         d.pop("class_shares")
         return {**d, "min_class_share": self.min_class_share}
 
+    @staticmethod
+    def average(scores: list["Scores"]) -> "Scores":
+        """Field-by-field mean of several :class:`Scores` (e.g. of several sample draws of one generator)."""
+        if not scores:
+            raise ValueError("need at least one Scores to average")
+        mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
+        shares = [mean(col) for col in zip(*(s.class_shares for s in scores))]
+        return Scores(fd=mean([s.fd for s in scores]), kid=mean([s.kid for s in scores]),
+                      precision=mean([s.precision for s in scores]), recall=mean([s.recall for s in scores]),
+                      class_shares=shares, memorisation=mean([s.memorisation for s in scores]))
+
     def __str__(self) -> str:
         return (f"FD {self.fd:.3f}, KID {self.kid:.4f}, precision {self.precision:.2f}, recall {self.recall:.2f}, "
                 f"smallest class {self.min_class_share:.1%}, memorisation {self.memorisation:.2f}")
@@ -230,6 +241,18 @@ class DigitEvaluator:
             class_shares=class_shares(self.classifier.predict(samples)),
             memorisation=memorisation_ratio(samples, self.train_x, self.test_x),
         )
+
+    def score_draws(self, G, draws: int = 5, labels: Tensor | None = None) -> list[Scores]:
+        """Scores of ``draws`` independent sets of :attr:`n_samples` samples from ``G`` (sample seeds 1..draws).
+
+        One draw's FD moves by 10-30% with the seed alone; average the draws (:meth:`Scores.average`)
+        before comparing a generator with a target.
+        """
+        from .recipes import sample
+
+        if not isinstance(draws, int) or draws < 1:
+            raise ValueError(f"draws must be a positive int, got {draws!r}")
+        return [self.score(sample(G, self.n_samples, labels, seed=seed)) for seed in range(1, draws + 1)]
 
     def floor(self) -> Scores:
         """Real-vs-real: the training images scored like a generator's samples (memorisation is 0 by definition)."""

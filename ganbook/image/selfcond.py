@@ -67,6 +67,19 @@ class SelfConditionedGenerator(nn.Module):
         edges = (self.cluster_counts.cumsum(0) / self.cluster_counts.sum())[:-1]
         return torch.bucketize(u, edges)
 
+    def stratified_labels(self, n: int) -> Tensor:
+        """``n`` cluster ids in the training proportions exactly (largest remainders), for evaluation.
+
+        Drawing ids at random adds multinomial noise to how many samples each cluster gets, and FD
+        against a real set with exact proportions counts that noise as error; this removes it.
+        """
+        if not isinstance(n, int) or n < 1:
+            raise ValueError(f"n must be a positive int, got {n!r}")
+        share = self.cluster_counts.double() / self.cluster_counts.sum() * n
+        counts = share.floor().long()
+        counts[torch.argsort(share - counts, descending=True)[: n - int(counts.sum())]] += 1
+        return torch.repeat_interleave(torch.arange(len(counts), device=counts.device), counts)
+
     def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
         if z.dim() != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (batch, {self.latent_dim}), got {tuple(z.shape)}")
