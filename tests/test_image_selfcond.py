@@ -62,3 +62,10 @@ def test_self_conditioned_gan_trains_samples_and_round_trips(tmp_path):
     G2 = load_generator(str(path))
     assert isinstance(G2, SelfConditionedGenerator) and G2.config["cluster_counts"] == G.cluster_counts.int().tolist()
     assert torch.equal(sample(G2, 6, seed=0), out)
+
+
+def test_monitor_draws_self_conditioned_clusters_in_training_proportions():
+    from ganbook.image.recipes import TrainingMonitor
+    G = SelfConditionedGenerator(DCGANGenerator(4, 8, 1, 8, n_classes=3), [1, 2, 7])
+    labels = TrainingMonitor(evaluator=None)._labels(G, 10)
+    assert torch.equal(labels, G.stratified_labels(10))

@@ -18,6 +18,7 @@ digits, PCA of pixels for the 100 faces. Distances are computed in float64.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from statistics import fmean
 
 import numpy as np
 import torch
@@ -187,11 +188,10 @@ class Scores:
         """Field-by-field mean of several :class:`Scores` (e.g. of several sample draws of one generator)."""
         if not scores:
             raise ValueError("need at least one Scores to average")
-        mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
-        shares = [mean(col) for col in zip(*(s.class_shares for s in scores))]
-        return Scores(fd=mean([s.fd for s in scores]), kid=mean([s.kid for s in scores]),
-                      precision=mean([s.precision for s in scores]), recall=mean([s.recall for s in scores]),
-                      class_shares=shares, memorisation=mean([s.memorisation for s in scores]))
+        shares = [fmean(col) for col in zip(*(s.class_shares for s in scores))]
+        return Scores(fd=fmean(s.fd for s in scores), kid=fmean(s.kid for s in scores),
+                      precision=fmean(s.precision for s in scores), recall=fmean(s.recall for s in scores),
+                      class_shares=shares, memorisation=fmean(s.memorisation for s in scores))
 
     def __str__(self) -> str:
         return (f"FD {self.fd:.3f}, KID {self.kid:.4f}, precision {self.precision:.2f}, recall {self.recall:.2f}, "

@@ -21,6 +21,11 @@ from .selfcond import SelfConditionedGenerator, kmeans_labels
 HINGE_SN = {"loss": "hinge", "lr_g": 2e-4, "lr_d": 4e-4, "betas": (0.0, 0.9)}
 
 
+def _check_square_images(x: Tensor) -> None:
+    if x.dim() != 4 or x.shape[2] != x.shape[3]:
+        raise ValueError(f"x must be square images (N, C, H, H), got shape {tuple(x.shape)}")
+
+
 def image_gan(resolution: int = 8, channels: int = 1, width: int = 32, latent_dim: int = 32,
               upsample: str = "nearest", spectral_norm: bool = False, n_classes: int | None = None,
               augment: str | None = None, d_width: int | None = None) -> tuple[DCGANGenerator, nn.Module]:
@@ -42,8 +47,7 @@ def self_conditioned_gan(x: Tensor, clusters: int = 20, seed: int = 0, **image_g
     Train it with ``Trainer(G, D, TensorSampler(x, cluster_ids), ...)``; sample it like an
     unconditional generator (see :class:`~ganbook.image.selfcond.SelfConditionedGenerator`).
     """
-    if x.dim() != 4 or x.shape[2] != x.shape[3]:
-        raise ValueError(f"x must be square images (N, C, H, H), got shape {tuple(x.shape)}")
+    _check_square_images(x)
     ids = kmeans_labels(x, clusters, seed)
     G, D = image_gan(x.shape[2], x.shape[1], n_classes=clusters, **image_gan_kwargs)
     return SelfConditionedGenerator(G, torch.bincount(ids, minlength=clusters)), D, ids
@@ -61,8 +65,7 @@ def train_image_gan(x: Tensor, steps: int, labels: Tensor | None = None, *, loss
     from ..device import seed_everything
     from ..train import Trainer
 
-    if x.dim() != 4 or x.shape[2] != x.shape[3]:
-        raise ValueError(f"x must be square images (N, C, H, H), got shape {tuple(x.shape)}")
+    _check_square_images(x)
     seed_everything(seed)
     n_classes = int(labels.max()) + 1 if labels is not None else None
     G, D = image_gan(x.shape[2], x.shape[1], width, latent_dim, upsample, spectral_norm, n_classes, augment)
@@ -126,6 +129,9 @@ class TrainingMonitor:
         self.snapshots: list[tuple[int, Tensor]] = []
 
     def _labels(self, G: nn.Module, n: int) -> Tensor | None:
+        """Exact class (or cluster) proportions for conditional generators, as the floor has them."""
+        if isinstance(G, SelfConditionedGenerator):
+            return G.stratified_labels(n)
         return torch.arange(n) % G.n_classes if getattr(G, "n_classes", None) else None
 
     def __call__(self, trainer) -> None:
