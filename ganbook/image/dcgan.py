@@ -5,12 +5,15 @@ The generator starts from a small ``start x start`` feature map and doubles it `
 
 * ``upsample="nearest"``: nearest-neighbour upsampling then a 3x3 convolution (the fix of
   Odena et al. 2016 for checkerboard artefacts), or
-* ``upsample="transpose"``: a stride-2 transposed convolution, as in the DCGAN paper.
+* ``upsample="transpose"``: a stride-2 transposed convolution with a 4x4 kernel, as in the DCGAN paper.
 
-Transposed convolutions overlap unevenly and can paint checkerboards (see
-:func:`upsampling_footprint`); notebook 01 trains both on the digits and reports what each did. Conditioning: the generator concatenates
-a learned class embedding to ``z``; the discriminator uses a projection head (Miyato & Koyama
-2018): ``logit = w.h + <embed(y), h>``.
+Transposed convolutions overlap unevenly when the kernel size is not divisible by the stride
+(see :func:`upsampling_footprint`, 3x3 kernels) and can paint checkerboards; with 4x4 kernels
+the overlap is even and artefacts can only come from the learned weights. Notebook 01 trains
+both on the digits and reports what each did.
+
+Conditioning: the generator concatenates a learned class embedding to ``z``; the discriminator
+uses a projection head (Miyato & Koyama 2018): ``logit = w.h + <embed(y), h>``.
 """
 from __future__ import annotations
 
