@@ -58,7 +58,6 @@ class SelfConditionedGenerator(nn.Module):
                              f"n_classes={generator.n_classes} and counts of shape {tuple(counts.shape)}")
         self.generator = generator
         self.latent_dim = generator.latent_dim + 1
-        self.resolution, self.channels = generator.resolution, generator.channels
         self.register_buffer("cluster_counts", counts.float())
 
     def labels_from_latent(self, z: Tensor) -> Tensor:
