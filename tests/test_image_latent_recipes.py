@@ -6,19 +6,19 @@ import torch
 
 from ganbook import Trainer
 from ganbook.data import TensorSampler
-from ganbook.image.latent import attribute_direction, interpolate, ink, lerp, slerp
+from ganbook.image.latent import attribute_direction, interpolate, ink, lerp
 from ganbook.image.recipes import LinearDecay, TrainingMonitor, image_gan, load_generator, sample, save_generator
 
 
-def test_slerp_keeps_the_norm_and_hits_the_ends():
+def test_lerp_has_slerps_shapes_and_cuts_the_corner():
     a, b = torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0])
-    path = slerp(a, b, torch.linspace(0, 1, 5))
-    assert torch.allclose(path[0], a) and torch.allclose(path[-1], b)
-    assert torch.allclose(path.norm(dim=1), torch.ones(5), atol=1e-6)
     assert lerp(a, b, 0.5).norm() == pytest.approx(math.sqrt(0.5))
-    assert torch.allclose(slerp(a, a, 0.3), a)
-    with pytest.raises(ValueError, match="vectors"):
-        slerp(a, torch.ones(3), 0.5)
+    assert lerp(a, b, torch.linspace(0, 1, 5)).shape == (5, 2)
+    pairs = torch.randn(3, 2, 4)
+    assert torch.allclose(lerp(pairs[:, 0], pairs[:, 1], 0.5), pairs.mean(1))
+    assert lerp(pairs[:, 0], pairs[:, 1], torch.tensor([0.0, 1.0])).shape == (2, 3, 4)
+    with pytest.raises(ValueError, match="same shape"):
+        lerp(a, torch.ones(3), 0.5)
 
 
 def test_interpolate_and_direction_shapes():
@@ -29,6 +29,8 @@ def test_interpolate_and_direction_shapes():
     assert d.shape == (4,) and d.norm() == pytest.approx(1.0)
     with pytest.raises(ValueError, match="mode"):
         interpolate(G, torch.randn(4), torch.randn(4), mode="cubic")
+    with pytest.raises(ValueError, match="latent vectors"):
+        interpolate(G, torch.randn(2, 4), torch.randn(2, 4))
 
 
 def test_sample_is_seeded_and_leaves_global_rng_alone():

@@ -119,11 +119,6 @@ def mlp_gan(image_shape: tuple[int, int, int] = (1, 8, 8), latent_dim: int = 32,
     return G, D
 
 
-def count_parameters(module: nn.Module) -> int:
-    """Number of trainable parameters."""
-    return sum(p.numel() for p in module.parameters() if p.requires_grad)
-
-
 def upsampling_footprint(upsample: str, size: int = 6, kernel: int = 3) -> Tensor:
     """How much each output pixel receives when a constant map is upsampled x2 with all-ones weights.
 

@@ -11,27 +11,24 @@ from typing import Callable
 import torch
 from torch import Tensor, nn
 
+from ..utils import slerp
 from .recipes import sample
 
 
 def lerp(a: Tensor, b: Tensor, t: Tensor | float) -> Tensor:
-    """(1 - t) a + t b, broadcast over a leading batch of ``t`` values."""
-    t = torch.as_tensor(t, dtype=a.dtype).reshape(-1, *([1] * a.dim()))
-    return ((1 - t) * a + t * b).squeeze(0) if t.numel() == 1 else (1 - t) * a + t * b
+    """Linear interpolation ``(1 - t) a + t b``, with the shapes of :func:`ganbook.utils.slerp`.
 
-
-def slerp(a: Tensor, b: Tensor, t: Tensor | float) -> Tensor:
-    """Spherical interpolation between vectors ``a`` and ``b`` (falls back to lerp when they are parallel)."""
-    if a.shape != b.shape or a.dim() != 1:
-        raise ValueError(f"a and b must be vectors of the same length, got {tuple(a.shape)} and {tuple(b.shape)}")
-    t = torch.as_tensor(t, dtype=a.dtype).reshape(-1, 1)
-    cos = torch.dot(a, b) / (a.norm() * b.norm())
-    omega = torch.arccos(cos.clamp(-1, 1))
-    if omega.abs() < 1e-4:
-        out = (1 - t) * a + t * b
-    else:
-        out = (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
-    return out.squeeze(0) if out.shape[0] == 1 else out
+    ``a`` and ``b`` are vectors ``(d,)`` or batches ``(n, d)``; a single ``t`` keeps their shape,
+    a 1-D tensor of ``k`` fractions adds a leading dimension of ``k``.
+    """
+    if a.shape != b.shape or a.dim() not in (1, 2):
+        raise ValueError(f"a and b must be vectors or (n, d) batches of the same shape, "
+                         f"got {tuple(a.shape)} and {tuple(b.shape)}")
+    t = torch.as_tensor(t, dtype=a.dtype, device=a.device)
+    single = t.dim() == 0
+    t = t.reshape(-1, *([1] * a.dim()))
+    out = (1 - t) * a + t * b
+    return out[0] if single else out
 
 
 def interpolate(G: nn.Module, a: Tensor, b: Tensor, steps: int = 8, mode: str = "slerp",
@@ -41,6 +38,8 @@ def interpolate(G: nn.Module, a: Tensor, b: Tensor, steps: int = 8, mode: str = 
         raise ValueError(f"mode must be 'lerp' or 'slerp', got {mode!r}")
     if not isinstance(steps, int) or steps < 2:
         raise ValueError(f"steps must be an int >= 2, got {steps!r}")
+    if a.dim() != 1:
+        raise ValueError(f"a and b must be latent vectors (d,), got shape {tuple(a.shape)}")
     t = torch.linspace(0, 1, steps)
     z = lerp(a, b, t) if mode == "lerp" else slerp(a, b, t)
     return sample(G, steps, labels, z=z)

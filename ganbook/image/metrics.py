@@ -24,6 +24,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ..utils import eval_mode, sample
+
 
 def _as_features(name: str, x) -> Tensor:
     x = torch.as_tensor(np.asarray(x) if not isinstance(x, Tensor) else x).detach().cpu().double()
@@ -248,11 +250,10 @@ class DigitEvaluator:
         One draw's FD moves by 10-30% with the seed alone; average the draws (:meth:`Scores.average`)
         before comparing a generator with a target.
         """
-        from .recipes import sample
-
         if not isinstance(draws, int) or draws < 1:
             raise ValueError(f"draws must be a positive int, got {draws!r}")
-        return [self.score(sample(G, self.n_samples, labels, seed=seed)) for seed in range(1, draws + 1)]
+        cond = () if labels is None else (labels,)
+        return [self.score(sample(G, self.n_samples, *cond, seed=seed)) for seed in range(1, draws + 1)]
 
     def floor(self) -> Scores:
         """Real-vs-real: the training images scored like a generator's samples (memorisation is 0 by definition)."""
@@ -291,11 +292,9 @@ def discriminator_gap(D, train: Tensor, heldout: Tensor) -> float:
     large positive gap means D has memorised its training set: the overfitting that
     DiffAugment and ADA were designed against (Karras et al. 2020).
     """
-    was_training = D.training
-    D.eval()
     device = next(D.parameters()).device
-    gap = D(train.to(device)).mean() - D(heldout.to(device)).mean()
-    D.train(was_training)
+    with eval_mode(D):
+        gap = D(train.to(device)).mean() - D(heldout.to(device)).mean()
     return float(gap)
 
 

@@ -10,6 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from ..checkpoint import load_model, save_model
+from ..utils import sample as _sample
 from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .diffaugment import AugmentedDiscriminator
 from .selfcond import SelfConditionedGenerator, kmeans_labels
@@ -95,23 +96,13 @@ class LinearDecay:
                 group["lr"] = group["initial_lr"] * factor
 
 
-@torch.no_grad()
 def sample(G: nn.Module, n: int, labels: Tensor | None = None, seed: int | None = None,
            z: Tensor | None = None) -> Tensor:
-    """``n`` images from ``G`` in eval mode (batch norm uses its running statistics).
+    """``n`` images from ``G`` in eval mode: :func:`ganbook.utils.sample` with ``labels`` as the cond.
 
-    ``seed`` draws the latents from a private generator (the global RNG is untouched); ``z``
-    passes them directly. ``labels`` conditions a class-conditional generator.
+    ``labels`` (class or cluster ids) condition a conditional generator; ``seed`` and ``z`` as there.
     """
-    if z is None:
-        gen = torch.Generator().manual_seed(seed) if seed is not None else None
-        z = torch.randn(n, G.latent_dim, generator=gen)
-    was_training = G.training
-    G.eval()
-    device = next(G.parameters()).device
-    out = G(z.to(device), *([] if labels is None else [labels.to(device)])).cpu()
-    G.train(was_training)
-    return out
+    return _sample(G, n, *(() if labels is None else (labels,)), seed=seed, z=z)
 
 
 class TrainingMonitor:

@@ -232,8 +232,3 @@ def minibatch_spread(h: Tensor) -> Tensor:
     """
     spread = h.std(0, unbiased=False).mean() if h.shape[0] > 1 else h.new_zeros(())
     return spread.expand(h.shape[0], 1)
-
-
-def count_parameters(module: nn.Module) -> int:
-    """Number of trainable parameters."""
-    return sum(p.numel() for p in module.parameters() if p.requires_grad)

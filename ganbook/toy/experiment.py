@@ -7,6 +7,7 @@ from torch import Tensor, nn
 from ..device import seed_everything
 from ..nets import MLPDiscriminator, MLPGenerator
 from ..train import Trainer
+from ..utils import eval_mode
 from .coverage import mode_coverage
 from .mixtures import GaussianMixture
 
@@ -36,10 +37,8 @@ def grid_points(lim: float, n: int = 100, dim: int = 2) -> Tensor:
 @torch.no_grad()
 def discriminator_map(D: nn.Module, points: Tensor, probabilities: bool = True) -> Tensor:
     """D's verdict at ``points``: sigmoid(logit) (or the raw critic score), in eval mode, without touching any RNG."""
-    was_training = D.training
-    D.eval()
-    out = D(points)
-    D.train(was_training)
+    with eval_mode(D):
+        out = D(points)
     return torch.sigmoid(out) if probabilities else out
 
 
@@ -63,11 +62,8 @@ class Snapshots:
         if self._z is None:
             gen = torch.Generator().manual_seed(self.seed)
             self._z = torch.randn(self.n_samples, trainer.latent_dim, generator=gen)
-        G = trainer.G
-        was_training = G.training
-        G.eval()
-        samples = G(self._z.to(trainer.device)).cpu()
-        G.train(was_training)
+        with eval_mode(trainer.G):
+            samples = trainer.G(self._z.to(trainer.device)).cpu()
         frame = {"step": trainer.step, "samples": samples,
                  "d": discriminator_map(trainer.D, self.points.to(trainer.device), trainer.loss.probabilistic).cpu()}
         if self.mixture is not None:
