@@ -28,7 +28,8 @@ def main() -> None:
     ev = DigitEvaluator()
     n = ev.n_samples
     labels = torch.arange(n) % 10
-    G, Gc, Gs = (load_generator(name) for name in ("image_dcgan_digits", "image_cgan_digits", "image_scgan_digits"))
+    names = ("image_dcgan_digits", "image_cgan_digits", "image_scgan_digits")
+    (G, G_info), (Gc, Gc_info), (Gs, Gs_info) = (load_generator(name) for name in names)
     collapsed = ev.train_x[:5].repeat(n // 5 + 1, 1, 1, 1)[:n]
     resample = torch.randint(n, (n,), generator=torch.Generator().manual_seed(0))
     floor = ev.floor()
@@ -47,8 +48,9 @@ def main() -> None:
         print(f"{name:28s} FD / floor = {row.fd / floor.fd:6.2f}")
     wanted = torch.arange(1000) % 10
     print(f"conditional accuracy (pretrained, 1000 samples): {accuracy(ev.classifier, sample(Gc, 1000, wanted, seed=1), wanted):.3f}")
-    for name, g in [("DCGAN", G), ("conditional", Gc), ("self-conditioned", Gs)]:
-        print(f"pretrained {name}: {g.config['steps']} steps, {g.config.get('seconds', '?')} s when trained")
+    for name, info in [("DCGAN", G_info), ("conditional", Gc_info), ("self-conditioned", Gs_info)]:
+        config = info["config"]
+        print(f"pretrained {name}: {config['steps']} steps, {config.get('seconds', '?')} s when trained")
     x = ev.train_x
     for name, kwargs in [("DCGAN nearest, width 32", {}), ("DCGAN transpose, width 32", {"upsample": "transpose"}),
                          ("DCGAN + WGAN-GP", {"loss": "wgan-gp"}), ("DCGAN hinge + SN", {"loss": "hinge", "spectral_norm": True})]:

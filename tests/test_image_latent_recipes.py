@@ -65,10 +65,10 @@ def test_save_and_load_generator_round_trip(tmp_path, monkeypatch):
     monkeypatch.setattr(ckpt, "weights_path", lambda name: tmp_path / f"{name}.pt")
     G, _ = image_gan(width=8, latent_dim=4, n_classes=10)
     save_generator(G, "tiny", steps=3)
-    loaded = load_generator("tiny")
+    loaded, info = load_generator("tiny")
     labels = torch.arange(5)
     assert torch.equal(sample(G, 5, labels, seed=0), sample(loaded, 5, labels, seed=0))
-    assert loaded.config["steps"] == 3
+    assert info["config"]["steps"] == 3 and not loaded.training
 
 
 def test_image_gan_with_diffaugment_wraps_the_discriminator():
@@ -107,8 +107,9 @@ def test_train_image_gan_is_seeded_and_conditional():
 def test_shipped_generators_load_and_draw_digits():
     from ganbook.image.classifier import accuracy, load_digit_classifier
     clf = load_digit_classifier(retrain_if_missing=False)
-    G = load_generator("image_dcgan_digits")
+    G, info = load_generator("image_dcgan_digits")
+    assert info["config"]["latent_dim"] == G.latent_dim
     assert sample(G, 10, seed=0).shape == (10, 1, 8, 8)
-    Gc = load_generator("image_cgan_digits")
+    Gc, _ = load_generator("image_cgan_digits")
     wanted = torch.arange(200) % 10
     assert accuracy(clf, sample(Gc, 200, wanted, seed=0), wanted) > 0.9

@@ -177,8 +177,12 @@ def save_generator(G: DCGANGenerator | SelfConditionedGenerator, name_or_path: s
     return save_model(name_or_path, G, {**generator_config(G), **extra})
 
 
-def load_generator(name: str) -> DCGANGenerator | SelfConditionedGenerator:
-    """A shipped generator (see :func:`save_generator`), in eval mode; its config is in ``G.config``."""
+def load_generator(name: str) -> tuple[DCGANGenerator | SelfConditionedGenerator, dict[str, Any]]:
+    """A shipped generator (see :func:`save_generator`) in eval mode, and its checkpoint dict.
+
+    Every domain's loader returns ``(model, info)``: ``info["config"]`` rebuilds the model and
+    holds what :func:`save_generator` was given (``steps``, ``seconds``, ...).
+    """
 
     def build(config: dict[str, Any]) -> DCGANGenerator | SelfConditionedGenerator:
         keys = ("latent_dim", "resolution", "channels", "width", "upsample", "n_classes")
@@ -187,7 +191,6 @@ def load_generator(name: str) -> DCGANGenerator | SelfConditionedGenerator:
         G: nn.Module = DCGANGenerator(**args)
         if "cluster_counts" in config:
             G = SelfConditionedGenerator(G, config["cluster_counts"])
-        G.config = config
         return G
 
-    return load_model(name, build)[0]
+    return load_model(name, build)
