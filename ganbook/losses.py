@@ -3,15 +3,19 @@
 Each loss is a pair: ``d_loss(real_logits, fake_logits)`` for the discriminator and
 ``g_loss(fake_logits, real_logits)`` for the generator. Both return a scalar to *minimise*.
 ``log(sigmoid(x))`` is written ``-softplus(-x)``, which stays finite for any logit.
+
+The second half of the module holds the *extra generator terms* (:class:`Term`): a
+reconstruction, a cycle, feature matching and mode seeking. The Trainer adds each one,
+weighted, to the adversarial loss and records it under its own name.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor
+from torch import Tensor, nn
 
 # -- discriminator losses ---------------------------------------------------------------
 
@@ -102,6 +106,7 @@ class GANLoss:
     g_loss: Callable[[Tensor, Tensor], Tensor]
     gp_weight: float = 0.0
     probabilistic: bool = True  # logits are log-odds, so sigmoid(logit) is a probability
+    needs_real_logits: bool = False  # g_loss compares fakes with reals (relativistic losses)
 
 
 LOSSES: dict[str, GANLoss] = {
@@ -113,7 +118,7 @@ LOSSES: dict[str, GANLoss] = {
         GANLoss("wgan", d_loss_wasserstein, g_loss_wasserstein, probabilistic=False),
         GANLoss("wgan-gp", d_loss_wasserstein, g_loss_wasserstein, gp_weight=10.0, probabilistic=False),
         GANLoss("hinge", d_loss_hinge, g_loss_wasserstein, probabilistic=False),
-        GANLoss("relativistic", d_loss_relativistic, g_loss_relativistic),
+        GANLoss("relativistic", d_loss_relativistic, g_loss_relativistic, needs_real_logits=True),
     ]
 }
 ALIASES = {"minimax": "saturating", "ns": "non-saturating", "nonsaturating": "non-saturating",
@@ -128,3 +133,109 @@ def get_loss(name: str | GANLoss) -> GANLoss:
     if key not in LOSSES:
         raise ValueError(f"unknown loss {name!r}; valid losses are: {', '.join(LOSSES)}")
     return LOSSES[key]
+
+
+# -- extra generator terms ----------------------------------------------------------------
+
+
+class Term(nn.Module):
+    """A weighted term of the generator's objective: ``weight * term(trainer, batch, fake, z)``.
+
+    ``batch`` is the trainer's :class:`ganbook.train.Batch` (``real``, ``cond``, ``source``),
+    ``fake`` the generator's output for it and ``z`` its noise (None without noise). A term
+    may own parameters (the inverse generator of a cycle term): the Trainer optimizes them
+    with the generator and saves them in its checkpoints.
+    """
+
+    name = "term"
+
+    def __init__(self, weight: float) -> None:
+        super().__init__()
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
+            raise ValueError(f"weight must be a number >= 0, got {weight!r}")
+        self.weight = float(weight)
+
+    def forward(self, trainer: Any, batch: Any, fake: Tensor, z: Tensor | None) -> Tensor:
+        raise NotImplementedError
+
+
+def _distance(kind: str) -> Callable[[Tensor, Tensor], Tensor]:
+    if kind not in ("l1", "l2"):
+        raise ValueError(f"kind must be 'l1' or 'l2', got {kind!r}")
+    return F.l1_loss if kind == "l1" else F.mse_loss
+
+
+def _paired(batch: Any, who: str) -> Tensor:
+    if batch.source is None:
+        raise ValueError(f"{who} needs paired data: give the Trainer paired=True and a sample_real "
+                         "that returns (input, target, *cond)")
+    return batch.source
+
+
+class Reconstruction(Term):
+    """Mean L1 (or L2) distance from the output to the batch's target (pix2pix, SRResNet/SRGAN)."""
+
+    def __init__(self, weight: float, kind: str = "l1") -> None:
+        super().__init__(weight)
+        self.distance, self.name = _distance(kind), kind
+
+    def forward(self, trainer: Any, batch: Any, fake: Tensor, z: Tensor | None) -> Tensor:
+        _paired(batch, "Reconstruction")
+        return self.distance(fake, batch.real)
+
+
+class CycleConsistency(Term):
+    """Mean L1 distance from ``inverse(G(input))`` back to the input (CycleGAN, Zhu et al. 2017).
+
+    ``inverse`` maps outputs back to inputs and is trained with the generator. A full CycleGAN
+    also trains ``inverse`` adversarially in the other direction; this term is one half of it.
+    """
+
+    name = "cycle"
+
+    def __init__(self, inverse: nn.Module, weight: float = 10.0, kind: str = "l1") -> None:
+        super().__init__(weight)
+        self.inverse, self.distance = inverse, _distance(kind)
+
+    def forward(self, trainer: Any, batch: Any, fake: Tensor, z: Tensor | None) -> Tensor:
+        return self.distance(self.inverse(fake, *batch.cond), _paired(batch, "CycleConsistency"))
+
+
+class FeatureMatching(Term):
+    """Squared distance between the mean discriminator features of reals and of fakes (Salimans 2016).
+
+    The discriminator must have a ``features`` method that takes what it takes and returns
+    ``(batch, ...)`` features (see :meth:`ganbook.Trainer.critic`).
+    """
+
+    name = "feature_matching"
+
+    def forward(self, trainer: Any, batch: Any, fake: Tensor, z: Tensor | None) -> Tensor:
+        with torch.no_grad():
+            real = trainer.critic(batch.real, batch, features=True).flatten(1).mean(0)
+        return ((trainer.critic(fake, batch, features=True).flatten(1).mean(0) - real) ** 2).mean()
+
+
+class ModeSeeking(Term):
+    """Mode seeking (Mao et al. 2019): ``mean|z1 - z2| / distance(G(z1), G(z2))`` over the batch's halves.
+
+    Two different codes that give the same output cost extra, which pushes against mode
+    collapse. ``distance`` defaults to the mean absolute difference of the outputs.
+    """
+
+    name = "mode_seeking"
+
+    def __init__(self, weight: float, distance: Callable[[Tensor, Tensor], Tensor] | None = None,
+                 eps: float = 1e-5) -> None:
+        super().__init__(weight)
+        self.distance = distance or (lambda a, b: (a - b).abs().mean())
+        self.eps = eps
+
+    def forward(self, trainer: Any, batch: Any, fake: Tensor, z: Tensor | None) -> Tensor:
+        if z is None:
+            raise ValueError("ModeSeeking needs a generator driven by noise")
+        half = fake.shape[0] // 2
+        if half == 0:
+            raise ValueError("ModeSeeking needs batches of at least 2")
+        spread = self.distance(fake[:half], fake[half:2 * half])
+        return (z[:half] - z[half:2 * half]).abs().mean() / (spread + self.eps)

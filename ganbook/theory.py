@@ -15,7 +15,7 @@ from torch import Tensor, nn
 
 from .losses import get_loss
 from .toy.experiment import discriminator_map
-from .train import Trainer
+from .train import Batch, Trainer
 
 # -- checking inputs ---------------------------------------------------------------------
 
@@ -250,7 +250,8 @@ class ShiftedGaussian(nn.Module):
 class DiscriminatorTrainer(Trainer):
     """The shared Trainer with the generator frozen: fits D (or a critic) against a fixed p_g."""
 
-    def g_step(self, real: Tensor, cond: tuple[Tensor, ...]) -> dict[str, float]:
+    def g_step(self, batch: Batch) -> dict[str, float]:
+        """No generator update: p_g stays fixed."""
         return {"g_loss": 0.0}
 
 

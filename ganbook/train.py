@@ -1,99 +1,134 @@
-"""The one training loop: alternating discriminator and generator updates for any GAN.
+"""The one GAN training loop: alternating discriminator and generator updates for any GAN.
 
 ``Trainer`` works for any generator ``G(z, *cond)`` and discriminator ``D(x, *cond)`` that
-return logits. Domain chapters that need a different generator update (SeqGAN's policy
-gradient) subclass it and override :meth:`Trainer.g_step`; everything else (n D steps per
-G step, separate learning rates, EMA, history, progress bar, NaN guard, checkpoints and
-resume) is shared.
+return logits. What one update minimises is an *objective hook*: :meth:`Trainer.d_objective`
+and :meth:`Trainer.g_objective` return ``(loss, record)``; the base :class:`ganbook.loop.Loop`
+alone does zero_grad, backward, clipping, the optimizer step, the NaN guard and the record.
+Extra generator terms (a reconstruction, a cycle, feature matching: :mod:`ganbook.losses`)
+are passed as ``terms=[...]``, so a pix2pix or super-resolution chapter is a Trainer with
+weighted terms, not a new loop. A different update altogether (SeqGAN's policy gradient)
+overrides ``g_objective`` in a subclass.
+
+Paired data (image-to-image): with ``paired=True``, ``sample_real`` returns
+``(input, target, *cond)``; the generator is called ``G(input, *cond)`` (or
+``G(input, z, *cond)`` when the Trainer is given ``latent_dim=`` or ``noise=``) and the
+discriminator ``D(x, *cond)`` (or ``D(x, input, *cond)`` with ``d_sees_input=True``, as
+pix2pix's conditional discriminator).
 """
 from __future__ import annotations
 
 import copy
-import math
 import os
-import time
-from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import torch
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
-from .checkpoint import get_rng_state, load_checkpoint, save_checkpoint, set_rng_state
-from .device import get_device
-from .losses import GANLoss, get_loss, gradient_penalty
+from .loop import Callback, Loop, check_positive
+from .losses import GANLoss, Term, get_loss, gradient_penalty
+from .utils import eval_mode
 
-Batch = Tensor | tuple[Tensor, ...]
-Callback = tuple[int, Callable[["Trainer"], None]]
+__all__ = ["Batch", "Callback", "Trainer"]
+
+Real = Tensor | tuple[Tensor, ...]
 
 HISTORY_KEYS = ("step", "d_loss", "g_loss", "d_real", "d_fake", "gp", "seconds")
 
 
-def _positive(name: str, value: float, integer: bool = True) -> None:
-    ok = isinstance(value, int) if integer else isinstance(value, (int, float))
-    if not ok or value <= 0:
-        kind = "a positive int" if integer else "a positive number"
-        raise ValueError(f"{name} must be {kind}, got {value!r}")
+class Batch(NamedTuple):
+    """One real batch on the trainer's device.
+
+    ``real`` is what the discriminator should call real (the target, for paired data);
+    ``cond`` the labels both networks see; ``source`` the generator's input for paired data.
+    """
+
+    real: Tensor
+    cond: tuple[Tensor, ...] = ()
+    source: Tensor | None = None
 
 
-class Trainer:
+class Trainer(Loop):
     """Trains ``generator`` against ``discriminator`` on batches from ``sample_real``.
 
     ``sample_real(batch_size)`` returns a tensor of real data, or a tuple ``(x, *cond)``
     whose extra tensors (labels) are passed to both networks; fakes are made for the same
-    labels. It should draw its randomness from torch's global RNG, so that checkpoints
-    (which store that RNG) make resumed runs exact.
+    labels (with ``paired=True``: ``(input, target, *cond)``, see the module docstring). It
+    should draw its randomness from torch's global RNG, so that checkpoints (which store
+    that RNG) make resumed runs exact. The generator's objective is
+    ``adv_weight * adversarial loss + sum(term.weight * term(...))`` over ``terms``.
     """
+
+    history_keys = HISTORY_KEYS
+    progress_keys = ("d_loss", "g_loss")
 
     def __init__(
         self,
         generator: nn.Module,
         discriminator: nn.Module,
-        sample_real: Callable[[int], Batch],
+        sample_real: Callable[[int], Real],
         *,
         loss: str | GANLoss = "non-saturating",
         latent_dim: int | None = None,
         noise: Callable[[int, torch.device], Tensor] | None = None,
+        terms: Sequence[Term] = (),
+        adv_weight: float = 1.0,
+        paired: bool = False,
+        d_sees_input: bool = False,
         batch_size: int = 64,
         d_steps: int = 1,
         lr_g: float = 2e-4,
         lr_d: float = 2e-4,
         betas: tuple[float, float] = (0.5, 0.999),
+        clip_g: float | None = None,
+        clip_d: float | None = None,
         ema_decay: float | None = 0.999,
         gp_weight: float | None = None,
         device: str | torch.device | None = None,
         checkpoint_path: str | os.PathLike | None = None,
         checkpoint_every: int = 0,
     ) -> None:
-        _positive("batch_size", batch_size)
-        _positive("d_steps", d_steps)
-        _positive("lr_g", lr_g, integer=False)
-        _positive("lr_d", lr_d, integer=False)
+        super().__init__(device=device, checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every)
+        check_positive("batch_size", batch_size)
+        check_positive("d_steps", d_steps)
+        check_positive("lr_g", lr_g, integer=False)
+        check_positive("lr_d", lr_d, integer=False)
+        for name, clip in (("clip_g", clip_g), ("clip_d", clip_d)):
+            if clip is not None:
+                check_positive(name, clip, integer=False)
+        if not isinstance(adv_weight, (int, float)) or adv_weight < 0:
+            raise ValueError(f"adv_weight must be a number >= 0, got {adv_weight!r}")
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in (0, 1) or None, got {ema_decay!r}")
-        if checkpoint_every < 0:
-            raise ValueError(f"checkpoint_every must be >= 0, got {checkpoint_every!r}")
+        for term in terms:
+            if not isinstance(term, Term):
+                raise ValueError(f"terms must be ganbook.losses.Term objects, got {type(term).__name__}")
+        names = [t.name for t in terms]
+        if len(set(names)) != len(names) or set(names) & set(HISTORY_KEYS):
+            raise ValueError(f"terms need distinct names that are not history keys, got {names}")
+        if d_sees_input and not paired:
+            raise ValueError("d_sees_input=True needs paired=True (the input it sees comes from paired data)")
         self.loss = get_loss(loss)
         self.gp_weight = self.loss.gp_weight if gp_weight is None else float(gp_weight)
-        self.device = torch.device(device) if device is not None else get_device()
         self.G = generator.to(self.device)
         self.D = discriminator.to(self.device)
-        self.latent_dim = latent_dim if latent_dim is not None else getattr(generator, "latent_dim", None)
-        if noise is None and self.latent_dim is None:
+        self.paired, self.d_sees_input = paired, d_sees_input
+        # Paired generators take noise only when asked to; unpaired ones always do.
+        inferred = None if paired else getattr(generator, "latent_dim", None)
+        self.latent_dim = latent_dim if latent_dim is not None else inferred
+        if noise is None and self.latent_dim is None and not paired:
             raise ValueError("pass latent_dim=..., a noise=... function, or give the generator a latent_dim attribute")
         self._noise = noise
+        self.uses_noise = noise is not None or self.latent_dim is not None
+        self.terms = nn.ModuleList(terms).to(self.device)
+        self.adv_weight = float(adv_weight)
         self.sample_real = sample_real
         self.batch_size = batch_size
         self.d_steps = d_steps
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=lr_g, betas=betas)
+        self.clip_g, self.clip_d = clip_g, clip_d
+        self.opt_g = torch.optim.Adam(self.g_parameters(), lr=lr_g, betas=betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=lr_d, betas=betas)
         self.ema_decay = ema_decay
         self.G_ema = self._make_ema() if ema_decay is not None else None
-        self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
-        self.checkpoint_every = checkpoint_every
-        self.step = 0
-        self.history: dict[str, list[float]] = {k: [] for k in HISTORY_KEYS}
-        self._elapsed = 0.0
 
     # -- pieces a subclass may override ---------------------------------------------------
 
@@ -101,156 +136,153 @@ class Trainer:
         """Latent codes for ``n`` fakes (standard normal unless a ``noise`` function was given)."""
         if self._noise is not None:
             return self._noise(n, self.device)
+        if self.latent_dim is None:
+            raise ValueError("this Trainer has no noise: give it latent_dim=... or noise=...")
         return torch.randn(n, self.latent_dim, device=self.device)
 
-    def real_batch(self) -> tuple[Tensor, tuple[Tensor, ...]]:
-        """One real batch as ``(x, cond)``, on the trainer's device."""
+    def real_batch(self) -> Batch:
+        """One real batch from ``sample_real``, on the trainer's device."""
         batch = self.sample_real(self.batch_size)
-        if isinstance(batch, (tuple, list)):
-            x, *cond = batch
-        else:
-            x, cond = batch, []
-        return x.to(self.device), tuple(c.to(self.device) for c in cond)
+        parts = list(batch) if isinstance(batch, (tuple, list)) else [batch]
+        parts = [p.to(self.device) for p in parts]
+        if not self.paired:
+            return Batch(parts[0], tuple(parts[1:]))
+        if len(parts) < 2:
+            raise ValueError("with paired=True, sample_real must return (input, target, *cond)")
+        return Batch(parts[1], tuple(parts[2:]), parts[0])
 
-    def d_step(self, real: Tensor, cond: tuple[Tensor, ...]) -> dict[str, float]:
-        """One discriminator update; returns the numbers to record."""
+    def make_fake(self, batch: Batch, G: nn.Module | None = None) -> tuple[Tensor, Tensor | None]:
+        """The generator's output for ``batch`` and the noise it used (None for a noise-free generator)."""
+        G = self.G if G is None else G
+        n = batch.real.shape[0]
+        z = self.sample_noise(n) if self.uses_noise else None
+        if batch.source is None:
+            return G(z, *batch.cond), z
+        inputs = (batch.source,) if z is None else (batch.source, z)
+        return G(*inputs, *batch.cond), z
+
+    def critic(self, x: Tensor, batch: Batch, features: bool = False) -> Tensor:
+        """Discriminator logits for ``x``, with the batch's labels (and input, if ``d_sees_input``).
+
+        ``features=True`` calls the discriminator's ``features`` method instead (feature matching).
+        """
+        D = self.D
+        if features:
+            D = getattr(self.D, "features", None)
+            if D is None:
+                raise ValueError(f"feature matching needs a discriminator with a features(...) method; "
+                                 f"{type(self.D).__name__} has none")
+        if self.d_sees_input:
+            return D(x, batch.source, *batch.cond)
+        return D(x, *batch.cond)
+
+    def d_objective(self, batch: Batch) -> tuple[Tensor, dict[str, float]]:
+        """The discriminator's loss (plus its gradient penalty) on reals and fresh fakes."""
         with torch.no_grad():
-            fake = self.G(self.sample_noise(real.shape[0]), *cond)
-        real_logits = self.D(real, *cond)
-        fake_logits = self.D(fake, *cond)
+            fake, _ = self.make_fake(batch)
+        real_logits = self.critic(batch.real, batch)
+        fake_logits = self.critic(fake, batch)
         loss = self.loss.d_loss(real_logits, fake_logits)
         gp = torch.zeros((), device=self.device)
         if self.gp_weight > 0:
-            gp = gradient_penalty(self.D, real, fake, *cond)
+            gp = gradient_penalty(lambda x: self.critic(x, batch), batch.real, fake)
             loss = loss + self.gp_weight * gp
-        self.opt_d.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt_d.step()
         squash = torch.sigmoid if self.loss.probabilistic else (lambda t: t)
-        return {"d_loss": loss.item(), "gp": gp.item(),
-                "d_real": squash(real_logits.detach()).mean().item(),
-                "d_fake": squash(fake_logits.detach()).mean().item()}
+        return loss, {"d_loss": loss.item(), "gp": gp.item(),
+                      "d_real": squash(real_logits.detach()).mean().item(),
+                      "d_fake": squash(fake_logits.detach()).mean().item()}
 
-    def g_step(self, real: Tensor, cond: tuple[Tensor, ...]) -> dict[str, float]:
-        """One generator update; returns the numbers to record."""
-        fake = self.G(self.sample_noise(real.shape[0]), *cond)
-        fake_logits = self.D(fake, *cond)
-        real_logits = self.D(real, *cond).detach() if self.loss.name == "relativistic" else None
-        loss = self.loss.g_loss(fake_logits, real_logits)
-        self.opt_g.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt_g.step()
-        return {"g_loss": loss.item()}
+    def g_objective(self, batch: Batch) -> tuple[Tensor, dict[str, float]]:
+        """``adv_weight`` times the adversarial loss plus each weighted term, each recorded by name."""
+        fake, z = self.make_fake(batch)
+        fake_logits = self.critic(fake, batch)
+        real_logits = self.critic(batch.real, batch).detach() if self.loss.needs_real_logits else None
+        adversarial = self.loss.g_loss(fake_logits, real_logits)
+        total = self.adv_weight * adversarial
+        record = {"g_loss": adversarial.item()}
+        for term in self.terms:
+            value = term(self, batch, fake, z)
+            total = total + term.weight * value
+            record[term.name] = value.item()
+        if len(self.terms) or self.adv_weight != 1.0:
+            record["g_total"] = total.item()
+        return total, record
 
-    # -- the loop -------------------------------------------------------------------------
+    def g_parameters(self) -> list[nn.Parameter]:
+        """What the generator's optimizer updates: the generator and any term that has weights."""
+        return list(self.G.parameters()) + list(self.terms.parameters())
+
+    # -- one step -------------------------------------------------------------------------
+
+    def d_step(self, batch: Batch) -> dict[str, float]:
+        """One discriminator update on ``batch``; returns the numbers to record."""
+        loss, record = self.d_objective(batch)
+        return self.update(self.opt_d, loss, record, self.D.parameters(), self.clip_d)
+
+    def g_step(self, batch: Batch) -> dict[str, float]:
+        """One generator update on ``batch``; returns the numbers to record."""
+        loss, record = self.g_objective(batch)
+        return self.update(self.opt_g, loss, record, self.g_parameters(), self.clip_g)
 
     def train_step(self) -> dict[str, float]:
         """``d_steps`` discriminator updates, one generator update, one EMA update."""
         self.G.train()
         self.D.train()
         for _ in range(self.d_steps):
-            real, cond = self.real_batch()
-            record = self.d_step(real, cond)
-            self._check_finite(record)
-        record.update(self.g_step(real, cond))
-        self._check_finite(record)
+            batch = self.real_batch()
+            record = self.d_step(batch)
+        record.update(self.g_step(batch))
         self._update_ema()
         return record
-
-    def fit(self, steps: int, callbacks: Sequence[Callback] = (), progress: bool = True) -> dict[str, list[float]]:
-        """Train until ``self.step == steps`` (a total, so a resumed run continues where it stopped).
-
-        ``callbacks`` is a list of ``(every, fn)``; ``fn(trainer)`` runs after every
-        ``every``-th step. Ctrl-C saves a checkpoint (if a path was given) before stopping.
-        """
-        _positive("steps", steps)
-        for every, _ in callbacks:
-            _positive("callback interval", every)
-        bar = tqdm(total=steps, initial=self.step, disable=not progress or None, desc="training",
-                   dynamic_ncols=True)
-        start = time.perf_counter() - self._elapsed
-        try:
-            while self.step < steps:
-                record = self.train_step()
-                self.step += 1
-                self._elapsed = time.perf_counter() - start
-                self._record(record)
-                bar.update(1)
-                if self.step % 25 == 0 or self.step == steps:
-                    bar.set_postfix(d=f"{record['d_loss']:.3f}", g=f"{record['g_loss']:.3f}", refresh=False)
-                for every, fn in callbacks:
-                    if self.step % every == 0:
-                        fn(self)
-                if self.checkpoint_every and self.step % self.checkpoint_every == 0:
-                    self.save()
-        except KeyboardInterrupt:
-            if self.checkpoint_path is not None:
-                self.save()
-                print(f"interrupted at step {self.step}; checkpoint saved to {self.checkpoint_path}")
-            raise
-        finally:
-            bar.close()
-        if self.checkpoint_path is not None:
-            self.save()
-        return self.history
 
     # -- generating -----------------------------------------------------------------------
 
     @torch.no_grad()
     def generate(self, n: int, *cond: Tensor, ema: bool = True) -> Tensor:
-        """``n`` samples from the EMA generator (or the raw one), in eval mode, on the CPU."""
-        _positive("n", n)
+        """``n`` samples from the EMA generator (or the raw one), in eval mode, on the CPU.
+
+        For paired data pass the inputs as the first ``cond`` tensor (``n`` rows).
+        """
+        check_positive("n", n)
         G = self.G_ema if (ema and self.G_ema is not None) else self.G
-        was_training = G.training
-        G.eval()
-        out = G(self.sample_noise(n), *(c.to(self.device) for c in cond))
-        G.train(was_training)
-        return out.cpu()
+        cond = tuple(c.to(self.device) for c in cond)
+        with eval_mode(G):
+            if self.paired:
+                if not cond:
+                    raise ValueError("a paired Trainer generates from inputs: pass them as generate(n, inputs)")
+                fake, _ = self.make_fake(Batch(cond[0], cond[1:], cond[0]), G)
+            else:
+                fake = G(self.sample_noise(n), *cond)
+        return fake.cpu()
 
     # -- checkpoints ----------------------------------------------------------------------
 
+    def networks(self) -> dict[str, nn.Module]:
+        nets = {"G": self.G, "D": self.D}
+        if any(True for _ in self.terms.parameters()):
+            nets["terms"] = self.terms
+        return nets
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"G": self.opt_g, "D": self.opt_d}
+
+    def config(self) -> dict[str, Any]:
+        return {"loss": self.loss.name, "batch_size": self.batch_size, "d_steps": self.d_steps,
+                "ema_decay": self.ema_decay, "gp_weight": self.gp_weight, "adv_weight": self.adv_weight,
+                "terms": {t.name: t.weight for t in self.terms}}
+
     def state_dict(self) -> dict[str, Any]:
-        """Everything needed to continue this run exactly (see :mod:`ganbook.checkpoint`)."""
-        return {
-            "models": {"G": self.G.state_dict(), "D": self.D.state_dict()},
-            "optimizers": {"G": self.opt_g.state_dict(), "D": self.opt_d.state_dict()},
-            "ema": self.G_ema.state_dict() if self.G_ema is not None else None,
-            "rng": get_rng_state(),
-            "step": self.step,
-            "elapsed": self._elapsed,
-            "history": self.history,
-            "config": {"loss": self.loss.name, "batch_size": self.batch_size, "d_steps": self.d_steps,
-                       "ema_decay": self.ema_decay, "gp_weight": self.gp_weight},
-        }
+        return {**super().state_dict(), "ema": self.G_ema.state_dict() if self.G_ema is not None else None}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.G.load_state_dict(state["models"]["G"])
-        self.D.load_state_dict(state["models"]["D"])
-        self.opt_g.load_state_dict(state["optimizers"]["G"])
-        self.opt_d.load_state_dict(state["optimizers"]["D"])
+        super().load_state_dict(state)
         if self.G_ema is not None and state.get("ema") is not None:
             self.G_ema.load_state_dict(state["ema"])
-        set_rng_state(state["rng"])
-        self.step = int(state["step"])
-        self._elapsed = float(state.get("elapsed", 0.0))
-        self.history = {k: list(v) for k, v in state["history"].items()}
-
-    def save(self, path: str | os.PathLike | None = None) -> Path:
-        """Write a checkpoint (atomically) to ``path`` or the trainer's checkpoint path."""
-        path = path or self.checkpoint_path
-        if path is None:
-            raise ValueError("no checkpoint path: pass one, or give the Trainer checkpoint_path=...")
-        return save_checkpoint(path, self.state_dict())
-
-    def resume(self, path: str | os.PathLike | None = None) -> bool:
-        """Load the checkpoint at ``path`` if it exists; return whether one was loaded."""
-        path = Path(path or self.checkpoint_path or "")
-        if not path.is_file():
-            return False
-        self.load_state_dict(load_checkpoint(path, map_location=self.device))
-        return True
 
     # -- internals ------------------------------------------------------------------------
+
+    def _describe(self) -> str:
+        return f" (loss {self.loss.name!r})"
 
     def _make_ema(self) -> nn.Module:
         ema = copy.deepcopy(self.G).eval()
@@ -268,19 +300,3 @@ class Trainer:
         torch._foreach_lerp_(list(self.G_ema.parameters()), list(self.G.parameters()), 1.0 - decay)
         for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers()):
             b_ema.copy_(b)
-
-    def _check_finite(self, record: dict[str, float]) -> None:
-        for key, value in record.items():
-            if not math.isfinite(value):
-                raise FloatingPointError(
-                    f"{key} became {value} at step {self.step + 1} (loss {self.loss.name!r}); "
-                    "try a lower learning rate, a different loss, or check the data for NaN"
-                )
-
-    def _record(self, record: dict[str, float]) -> None:
-        record = {**record, "step": self.step, "seconds": self._elapsed}
-        for key in self.history:
-            self.history[key].append(float(record.get(key, float("nan"))))
-        for key, value in record.items():  # extra numbers a subclass reports
-            if key not in self.history:
-                self.history[key] = [float("nan")] * (len(self.history["step"]) - 1) + [float(value)]

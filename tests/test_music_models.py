@@ -111,3 +111,12 @@ def test_mode_seeking_term_is_recorded():
     trainer = training.make_trainer(fake_windows(), hidden=16, batch_size=8, diversity_weight=1.0)
     trainer.fit(2, progress=False)
     assert len(trainer.history["mode_seeking"]) == 2 and all(v > 0 for v in trainer.history["mode_seeking"])
+
+
+def test_relativistic_loss_runs_through_the_music_trainer():
+    torch.manual_seed(0)
+    trainer = training.make_trainer(fake_windows(), hidden=16, batch_size=8, diversity_weight=1.0,
+                                    loss="relativistic")
+    hist = trainer.fit(2, progress=False)
+    assert trainer.loss.name == "relativistic" and len(hist["g_loss"]) == 2
+    assert all(v > 0 for v in hist["mode_seeking"])

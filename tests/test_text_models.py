@@ -104,3 +104,13 @@ def test_gumbel_trainer_anneals_and_trains():
     assert G(G.noise(2)).shape == (2, 6, 10)
     with pytest.raises(ValueError, match="GumbelGenerator"):
         GumbelGANTrainer(lm, D, TensorSampler(data), anneal_steps=4)
+
+
+def test_seqgan_trainer_accepts_a_loss_and_clip():
+    G = LSTMGenerator(10, 6, 8, 8)
+    D = CNNDiscriminator(10, 8, widths=(2, 3), filters=4)
+    data = TensorSampler(torch.randint(0, 10, (50, 6)))
+    tr = SeqGANTrainer(G, D, data, n_rollouts=2, batch_size=8, loss="least-squares", clip_g=1.0)
+    assert tr.loss.name == "least-squares" and tr.clip_g == 1.0
+    assert SeqGANTrainer(G, D, data).clip_g == 5.0  # SeqGAN's own default
+    tr.fit(1, progress=False)

@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from ganbook.text.lm import LSTMGenerator, train_mle
+from ganbook.text import LSTMGenerator, train_mle
 from ganbook.text.oracle import make_oracle, mean_nll, nll_gen, nll_oracle, oracle_samples
 
 

@@ -112,6 +112,11 @@ class ChoraleGenerator(nn.Module):
             nn.Conv1d(4 * hidden, 4 * (N_PITCH + 2), 3, padding=1, groups=4))
         self.register_buffer("masks", voice_masks(), persistent=False)
 
+    def config(self) -> dict:
+        """The arguments that rebuild this generator (what shipped weights store)."""
+        return {"latent_dim": self.latent_dim, "hidden": self.hidden, "bars": self.bars,
+                "condition": self.condition or "none"}
+
     def forward(self, z: Tensor, cond: Tensor | None = None) -> Tensor:
         if z.dim() != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (batch, {self.latent_dim}), got {tuple(z.shape)}")

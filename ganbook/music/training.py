@@ -9,66 +9,52 @@ import numpy as np
 import torch
 
 from ..checkpoint import load_model, save_model
+from ..losses import ModeSeeking
 from ..train import Trainer
+from ..utils import eval_mode
 from .corpus import Windows, make_sampler
 from .grid import decode, encode
 from .models import ChoraleCritic, ChoraleGenerator
 
+TRAINER_OPTIONS = ("loss", "checkpoint_path", "checkpoint_every", "ema_decay", "device")
 DEFAULTS = {"latent_dim": 64, "hidden": 64, "bars": 4, "batch_size": 32, "d_steps": 2,
             "lr_g": 2e-4, "lr_d": 2e-4, "diversity_weight": 0.0}
 
 
-class ChoraleTrainer(Trainer):
-    """The shared Trainer plus an optional mode-seeking term in the generator's loss.
+def pitch_difference(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Share of (voice, step) cells whose pitch differs between two batches of grids, in [0, 1].
 
-    With ``diversity_weight > 0`` the generator also minimises
-    ``mean|z1 - z2| / (share of cells where G(z1) and G(z2) differ)`` over two halves of the batch (Mao et al., 2019,
-    "Mode seeking GANs"): two different codes that give the same chorale cost extra, which
-    pushes against mode collapse. With the default 0 this is exactly :class:`ganbook.Trainer`.
+    The last channel (onsets) is left out; one differing one-hot pitch counts twice, hence the / 2.
     """
-
-    diversity_weight: float = 0.0
-
-    def g_step(self, real, cond):
-        if self.diversity_weight <= 0:
-            return super().g_step(real, cond)
-        z = self.sample_noise(real.shape[0])
-        fake = self.G(z, *cond)
-        loss = self.loss.g_loss(self.D(fake, *cond), None)
-        half = real.shape[0] // 2
-        # share of (voice, step) cells whose pitch differs, in [0, 1]
-        spread = (fake[:half, ..., :-1] - fake[half:2 * half, ..., :-1]).abs().sum(-1).mean() / 2
-        seeking = (z[:half] - z[half:2 * half]).abs().mean() / (spread + 1e-5)
-        total = loss + self.diversity_weight * seeking
-        self.opt_g.zero_grad(set_to_none=True)
-        total.backward()
-        self.opt_g.step()
-        return {"g_loss": loss.item(), "mode_seeking": seeking.item()}
+    return (a[..., :-1] - b[..., :-1]).abs().sum(-1).mean() / 2
 
 
 def make_trainer(train: Windows, condition: str | None = None, **overrides) -> Trainer:
     """A Trainer (``loss="wgan-gp"``, Adam with betas (0.5, 0.9)) for a fresh generator and critic.
 
-    ``overrides`` change any of :data:`DEFAULTS` or pass Trainer options (``checkpoint_path``...).
+    ``overrides`` change any of :data:`DEFAULTS` or pass Trainer options (``loss``,
+    ``checkpoint_path``...). With ``diversity_weight > 0`` the generator's objective also has
+    a mode-seeking term (Mao et al. 2019) on :func:`pitch_difference`: two different codes
+    that give the same chorale cost extra, which pushes against mode collapse.
     """
-    unknown = set(overrides) - set(DEFAULTS) - {"checkpoint_path", "checkpoint_every", "ema_decay", "gumbel"}
+    unknown = set(overrides) - set(DEFAULTS) - set(TRAINER_OPTIONS) - {"gumbel"}
     if unknown:
         raise ValueError(f"unknown option(s) {sorted(unknown)}; valid: {sorted(DEFAULTS)} and Trainer checkpoint options")
     cfg = {**DEFAULTS, **overrides}
     G = ChoraleGenerator(cfg["latent_dim"], cfg["hidden"], cfg["bars"], condition, gumbel=cfg.get("gumbel", False))
     D = ChoraleCritic(cfg["hidden"], cfg["bars"], condition)
-    extra = {k: cfg[k] for k in ("checkpoint_path", "checkpoint_every", "ema_decay") if k in cfg}
-    trainer = ChoraleTrainer(G, D, make_sampler(train, condition), loss="wgan-gp", batch_size=cfg["batch_size"],
-                      d_steps=cfg["d_steps"], lr_g=cfg["lr_g"], lr_d=cfg["lr_d"], betas=(0.5, 0.9), **extra)
-    trainer.diversity_weight = float(cfg["diversity_weight"])
-    trainer.config = {k: cfg[k] for k in ("latent_dim", "hidden", "bars")} | {"condition": condition or "none"}
-    return trainer
+    extra = {k: cfg[k] for k in TRAINER_OPTIONS if k in cfg}
+    extra.setdefault("loss", "wgan-gp")
+    weight = float(cfg["diversity_weight"])
+    terms = [ModeSeeking(weight, pitch_difference)] if weight > 0 else []
+    return Trainer(G, D, make_sampler(train, condition), batch_size=cfg["batch_size"], d_steps=cfg["d_steps"],
+                   lr_g=cfg["lr_g"], lr_d=cfg["lr_d"], betas=(0.5, 0.9), terms=terms, **extra)
 
 
 def save_generator(trainer: Trainer, name: str) -> None:
     """Ship the EMA generator (no critic, no optimizers) as ``ganbook/weights/NAME.pt``."""
     G = trainer.G_ema if trainer.G_ema is not None else trainer.G
-    save_model(name, G, trainer.config, step=trainer.step, history=trainer.history)
+    save_model(name, G, G.config(), step=trainer.step, history=trainer.history)
 
 
 def load_generator(name: str) -> tuple[ChoraleGenerator, dict]:
@@ -87,16 +73,14 @@ def sample_grids(G: ChoraleGenerator, n: int, cond: torch.Tensor | None = None, 
     """``n`` samples from ``G`` (eval mode: argmax notes) as grids ``(pitch, onset)``."""
     if n <= 0:
         raise ValueError(f"n must be positive, got {n!r}")
-    was_training = G.training
-    G.eval()
     z = torch.randn(n, G.latent_dim) if z is None else z
     pitches, onsets = [], []
-    for start in range(0, n, batch):
-        args = () if cond is None else (cond[start:start + batch],)
-        p, o = decode(G(z[start:start + batch], *args))
-        pitches.append(p)
-        onsets.append(o)
-    G.train(was_training)
+    with eval_mode(G):
+        for start in range(0, n, batch):
+            args = () if cond is None else (cond[start:start + batch],)
+            p, o = decode(G(z[start:start + batch], *args))
+            pitches.append(p)
+            onsets.append(o)
     return np.concatenate(pitches), np.concatenate(onsets)
 
 

@@ -9,7 +9,8 @@ import os
 from ..checkpoint import load_model, save_model
 from .discriminator import CNNDiscriminator
 from .gumbel import GumbelGANTrainer, GumbelGenerator, beta_schedule
-from .lm import LSTMGenerator, train_mle
+from .lm import LSTMGenerator
+from .mle import MLETrainer, train_mle
 from .metrics import bleu, novelty, place_on_curve, self_bleu, temperature_curve, unigram_samples
 from .oracle import OracleBenchmark, make_oracle, nll_gen, nll_oracle, oracle_samples
 from .sampling import sample_inverse_cdf, sample_logits
@@ -31,7 +32,7 @@ def load_lm(name: str) -> tuple[LSTMGenerator, Vocab | None, dict]:
 
 
 __all__ = [
-    "CNNDiscriminator", "GumbelGANTrainer", "GumbelGenerator", "LSTMGenerator", "OracleBenchmark", "SeqGANTrainer",
+    "CNNDiscriminator", "GumbelGANTrainer", "GumbelGenerator", "LSTMGenerator", "MLETrainer", "OracleBenchmark", "SeqGANTrainer",
     "Vocab", "beta_schedule", "bleu", "load_lm", "make_oracle", "mc_rewards", "nll_gen", "nll_oracle", "novelty",
     "oracle_samples", "place_on_curve", "sample_inverse_cdf", "sample_logits", "save_lm", "self_bleu", "temperature_curve",
     "train_mle", "unigram_samples",

@@ -13,7 +13,7 @@ from typing import Any, Callable
 import torch
 from torch import Tensor, nn
 
-from ..train import Batch, Trainer
+from ..train import Real, Trainer
 from .lm import LSTMGenerator
 
 
@@ -54,7 +54,7 @@ def beta_schedule(step: int, total: int, beta_max: float = 100.0, kind: str = "e
 class GumbelGANTrainer(Trainer):
     """The core Trainer with the inverse temperature annealed over ``anneal_steps`` (RSGAN loss by default, as RelGAN)."""
 
-    def __init__(self, generator: GumbelGenerator, discriminator: nn.Module, sample_real: Callable[[int], Batch], *,
+    def __init__(self, generator: GumbelGenerator, discriminator: nn.Module, sample_real: Callable[[int], Real], *,
                  anneal_steps: int, beta_max: float = 100.0, schedule: str = "exp", **kwargs: Any) -> None:
         if not isinstance(generator, GumbelGenerator):
             raise ValueError(f"generator must be a GumbelGenerator, got {type(generator).__name__}")

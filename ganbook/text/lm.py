@@ -6,14 +6,10 @@ temperature sampling, and a Gumbel-softmax relaxed output for the RelGAN-style G
 """
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
-from ..data import TensorSampler
 from .sampling import sample_logits
 
 State = tuple[Tensor, Tensor]
@@ -172,29 +168,3 @@ class LSTMGenerator(nn.Module):
             ids.append(tokens)
             soft.append(torch.softmax(beta * perturbed, dim=-1))
         return torch.stack(ids, dim=1), torch.stack(soft, dim=1)
-
-
-def train_mle(model: LSTMGenerator, data: Tensor, steps: int, batch_size: int = 64, lr: float = 1e-2,
-              clip: float = 5.0, progress: bool = True) -> list[float]:
-    """Maximum-likelihood (teacher-forced cross-entropy) training on ``data`` (N, seq_len); returns the losses.
-
-    Supervised pre-training, not a GAN: SeqGAN and RelGAN both start from this model.
-    """
-    if steps <= 0 or batch_size <= 0 or lr <= 0:
-        raise ValueError(f"steps, batch_size and lr must be positive, got {steps}, {batch_size}, {lr}")
-    model._check_ids(data)
-    sampler = TensorSampler(data)
-    device = model.head.weight.device
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    losses = []
-    model.train()
-    for _ in tqdm(range(steps), desc="MLE", disable=not progress or None, dynamic_ncols=True):
-        loss = model.nll(sampler(batch_size).to(device)).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), clip)
-        opt.step()
-        losses.append(loss.item())
-    if not math.isfinite(losses[-1]):
-        raise FloatingPointError(f"MLE loss became {losses[-1]}; lower lr")
-    return losses

@@ -17,18 +17,16 @@ from typing import Any, Callable
 import torch
 from torch import Tensor, nn
 
-from ..train import Batch, Trainer
+from ..train import Batch, Real, Trainer
+from ..utils import eval_mode
 from .lm import LSTMGenerator
 from .sampling import sample_logits
 
 
 def _scores(D: nn.Module, seqs: Tensor, batch_size: int = 8192) -> Tensor:
     """sigmoid(D(seqs)) in eval mode (no dropout), in chunks."""
-    was_training = D.training
-    D.eval()
-    out = torch.cat([torch.sigmoid(D(seqs[i:i + batch_size])) for i in range(0, len(seqs), batch_size)])
-    D.train(was_training)
-    return out
+    with eval_mode(D):
+        return torch.cat([torch.sigmoid(D(seqs[i:i + batch_size])) for i in range(0, len(seqs), batch_size)])
 
 
 @torch.no_grad()
@@ -119,7 +117,9 @@ class SeqGANTrainer(Trainer):
         kwargs.setdefault("noise", generator.noise)
         kwargs.setdefault("ema_decay", None)
         kwargs.setdefault("betas", (0.9, 0.999))
-        super().__init__(generator, discriminator, sample_real, loss="non-saturating", **kwargs)
+        kwargs.setdefault("loss", "non-saturating")
+        kwargs.setdefault("clip_g", 5.0)
+        super().__init__(generator, discriminator, sample_real, **kwargs)
         self.n_rollouts, self.rollout_update, self.baseline = n_rollouts, rollout_update, baseline
         self.g_batch_size = g_batch_size or self.batch_size
         self.rollout = copy.deepcopy(self.G).eval()
@@ -130,19 +130,20 @@ class SeqGANTrainer(Trainer):
         """Per-token rewards (batch, length) for sampled ``ids`` from batched rollouts."""
         return mc_rewards(self.rollout, self.D, ids, self.n_rollouts)
 
-    def g_step(self, real: Tensor, cond: tuple[Tensor, ...]) -> dict[str, float]:
+    def g_objective(self, batch: Batch) -> tuple[Tensor, dict[str, float]]:
         """REINFORCE: sample sequences, score each token by rollouts, raise log p of well-rewarded tokens."""
         with torch.no_grad():
             ids = self.G(self.sample_noise(self.g_batch_size))
         rewards = self.rewards(ids)
         advantage = rewards - rewards.mean(0, keepdim=True) if self.baseline else rewards
         loss = -(self.G.log_probs(ids) * advantage).sum(1).mean()
-        self.opt_g.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(self.G.parameters(), 5.0)
-        self.opt_g.step()
+        return loss, {"g_loss": loss.item(), "reward": rewards.mean().item()}
+
+    def g_step(self, batch: Batch) -> dict[str, float]:
+        """The core generator update, then the rollout policy follows the generator."""
+        record = super().g_step(batch)
         self.update_rollout()
-        return {"g_loss": loss.item(), "reward": rewards.mean().item()}
+        return record
 
     @torch.no_grad()
     def update_rollout(self) -> None:
@@ -154,8 +155,7 @@ class SeqGANTrainer(Trainer):
         losses = []
         self.D.train()
         for _ in range(steps):
-            real, cond = self.real_batch()
-            losses.append(self.d_step(real, cond)["d_loss"])
+            losses.append(self.d_step(self.real_batch())["d_loss"])
         return losses
 
     def state_dict(self) -> dict[str, Any]:

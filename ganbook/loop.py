@@ -1,0 +1,242 @@
+"""What every training run here shares, GAN or not: the step loop and its bookkeeping.
+
+:class:`Loop` owns the step counter, the history, the progress bar, callbacks, the NaN
+guard, the optimizer update (zero_grad, backward, optional clipping, step) and checkpoints.
+A subclass says what one step does (:meth:`Loop.train_step`) and which networks and
+optimizers a checkpoint holds. :class:`ganbook.Trainer` (GANs) and
+:class:`ganbook.text.MLETrainer` (maximum likelihood) are the two subclasses.
+
+Ctrl-C is deferred to the end of the step in progress, so the checkpoint it writes holds
+the weights, optimizers and RNG of one step boundary and a resumed run continues bit for bit.
+"""
+from __future__ import annotations
+
+import math
+import os
+import signal
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import torch
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from .checkpoint import get_rng_state, load_checkpoint, save_checkpoint, set_rng_state
+from .device import get_device
+
+Callback = tuple[int, Callable[[Any], None]]
+
+
+def check_positive(name: str, value: float, integer: bool = True) -> None:
+    """Raise ``ValueError`` naming ``name`` unless ``value`` is a positive int (or number)."""
+    ok = isinstance(value, int) if integer else isinstance(value, (int, float))
+    if isinstance(value, bool) or not ok or value <= 0:
+        kind = "a positive int" if integer else "a positive number"
+        raise ValueError(f"{name} must be {kind}, got {value!r}")
+
+
+def update(optimizer: torch.optim.Optimizer, loss: Tensor, parameters: Iterable[Tensor] | None = None,
+           clip: float | None = None) -> None:
+    """One optimizer update: clear gradients, backpropagate ``loss``, clip their norm, step.
+
+    ``clip`` (a max gradient norm over ``parameters``) is off when None.
+    """
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if clip is not None:
+        nn.utils.clip_grad_norm_(list(parameters or ()), clip)
+    optimizer.step()
+
+
+class Loop:
+    """A resumable, interruptible training loop; subclasses define :meth:`train_step`."""
+
+    history_keys: tuple[str, ...] = ("step", "seconds")
+    progress_keys: tuple[str, ...] = ()  # record entries shown beside the progress bar
+    description = "training"
+
+    def __init__(self, *, device: str | torch.device | None = None,
+                 checkpoint_path: str | os.PathLike | None = None, checkpoint_every: int = 0) -> None:
+        if not isinstance(checkpoint_every, int) or checkpoint_every < 0:
+            raise ValueError(f"checkpoint_every must be an int >= 0, got {checkpoint_every!r}")
+        self.device = torch.device(device) if device is not None else get_device()
+        self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
+        self.checkpoint_every = checkpoint_every
+        self.step = 0
+        self.history: dict[str, list[float]] = {k: [] for k in self.history_keys}
+        self._elapsed = 0.0
+        self._interrupts = 0
+
+    # -- what a subclass defines -----------------------------------------------------------
+
+    def train_step(self) -> dict[str, float]:
+        """One step of training; returns the numbers to record."""
+        raise NotImplementedError
+
+    def networks(self) -> dict[str, nn.Module]:
+        """The modules a checkpoint saves, by name."""
+        return {}
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        """The optimizers a checkpoint saves, by name."""
+        return {}
+
+    def config(self) -> dict[str, Any]:
+        """Settings worth keeping in the checkpoint (Python primitives only)."""
+        return {}
+
+    # -- shared by every step --------------------------------------------------------------
+
+    def update(self, optimizer: torch.optim.Optimizer, loss: Tensor, record: dict[str, float],
+               parameters: Iterable[Tensor] | None = None, clip: float | None = None) -> dict[str, float]:
+        """Check ``record`` is finite (before any weight changes), then :func:`update`; returns ``record``."""
+        self.check_finite(record)
+        update(optimizer, loss, parameters, clip)
+        return record
+
+    def check_finite(self, record: dict[str, float]) -> None:
+        """Stop with a clear error (step and quantity named) when a recorded number is NaN or inf."""
+        for key, value in record.items():
+            if not math.isfinite(value):
+                raise FloatingPointError(
+                    f"{key} became {value} at step {self.step + 1}{self._describe()}; "
+                    "try a lower learning rate, a different loss, or check the data for NaN")
+
+    def _describe(self) -> str:
+        return ""
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def fit(self, steps: int, callbacks: Sequence[Callback] = (), progress: bool = True) -> dict[str, list[float]]:
+        """Train until ``self.step == steps`` (a total, so a resumed run continues where it stopped).
+
+        ``callbacks`` is a list of ``(every, fn)``; ``fn(loop)`` runs after every ``every``-th
+        step. Ctrl-C finishes the step in progress, saves a checkpoint (if a path was given)
+        and raises ``KeyboardInterrupt``.
+        """
+        check_positive("steps", steps)
+        for every, fn in callbacks:
+            check_positive("callback interval", every)
+            if not callable(fn):
+                raise ValueError(f"each callback must be (every, function), got a {type(fn).__name__}")
+        bar = tqdm(total=steps, initial=self.step, disable=not progress or None, desc=self.description,
+                   dynamic_ncols=True)
+        start = time.perf_counter() - self._elapsed
+        at_boundary = True  # False while a step is half done: its state must not be saved
+        try:
+            with self._deferred_interrupts():
+                while self.step < steps:
+                    at_boundary = False
+                    record = self.train_step()
+                    self.step += 1
+                    self._elapsed = time.perf_counter() - start
+                    self._record(record)
+                    at_boundary = True
+                    bar.update(1)
+                    if self.progress_keys and (self.step % 25 == 0 or self.step == steps):
+                        bar.set_postfix({k: f"{record[k]:.3f}" for k in self.progress_keys if k in record},
+                                        refresh=False)
+                    for every, fn in callbacks:
+                        if self.step % every == 0:
+                            fn(self)
+                    if self.checkpoint_every and self.step % self.checkpoint_every == 0:
+                        self.save()
+                    if self._interrupts:
+                        raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            if self.checkpoint_path is not None and at_boundary:
+                self.save()
+                print(f"interrupted at step {self.step}; checkpoint saved to {self.checkpoint_path}")
+            elif self.checkpoint_path is not None:
+                print(f"interrupted inside step {self.step + 1}; kept the last checkpoint in {self.checkpoint_path}")
+            raise
+        finally:
+            bar.close()
+        if self.checkpoint_path is not None:
+            self.save()
+        return self.history
+
+    @contextmanager
+    def _deferred_interrupts(self) -> Iterator[None]:
+        """Turn Ctrl-C (SIGINT) into a flag the loop reads at the next step boundary.
+
+        A second Ctrl-C interrupts at once (nothing is saved then). Outside the main thread
+        signals cannot be caught, and Ctrl-C behaves as usual.
+        """
+        self._interrupts = 0
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def handler(signum: int, frame: Any) -> None:
+            self._interrupts += 1
+            if self._interrupts > 1:
+                raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGINT, handler)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    # -- checkpoints -----------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue this run exactly (see :mod:`ganbook.checkpoint`)."""
+        return {
+            "models": {k: m.state_dict() for k, m in self.networks().items()},
+            "optimizers": {k: o.state_dict() for k, o in self.optimizers().items()},
+            "rng": get_rng_state(),
+            "step": self.step,
+            "elapsed": self._elapsed,
+            "history": self.history,
+            "config": self.config(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for key, module in self.networks().items():
+            module.load_state_dict(state["models"][key])
+        for key, optimizer in self.optimizers().items():
+            optimizer.load_state_dict(state["optimizers"][key])
+        set_rng_state(state["rng"])
+        self.step = int(state["step"])
+        self._elapsed = float(state.get("elapsed", 0.0))
+        self.history = {k: list(v) for k, v in state["history"].items()}
+
+    def save(self, path: str | os.PathLike | None = None) -> Path:
+        """Write a checkpoint (atomically, Ctrl-C held off until it is written) to ``path``."""
+        path = path or self.checkpoint_path
+        if path is None:
+            raise ValueError("no checkpoint path: pass one, or give the trainer checkpoint_path=...")
+        state = self.state_dict()
+        if threading.current_thread() is not threading.main_thread():
+            return save_checkpoint(path, state)
+        previous = signal.signal(signal.SIGINT, self._count_interrupt)
+        try:
+            return save_checkpoint(path, state)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def _count_interrupt(self, signum: int, frame: Any) -> None:
+        self._interrupts += 1
+
+    def resume(self, path: str | os.PathLike | None = None) -> bool:
+        """Load the checkpoint at ``path`` if it exists; return whether one was loaded."""
+        path = Path(path or self.checkpoint_path or "")
+        if not path.is_file():
+            return False
+        self.load_state_dict(load_checkpoint(path, map_location=self.device))
+        return True
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _record(self, record: dict[str, float]) -> None:
+        record = {**record, "step": self.step, "seconds": self._elapsed}
+        for key in self.history:
+            self.history[key].append(float(record.get(key, float("nan"))))
+        for key, value in record.items():  # numbers first reported at this step
+            if key not in self.history:
+                self.history[key] = [float("nan")] * (len(self.history["step"]) - 1) + [float(value)]
