@@ -6,7 +6,8 @@ import torch
 
 from ganbook import Trainer
 from ganbook.data import TensorSampler
-from ganbook.image.latent import attribute_direction, interpolate, ink, lerp
+from ganbook.image.latent import (attribute_direction, direction_effect, interpolate, ink, lerp, slant,
+                                  steered_codes)
 from ganbook.image.recipes import LinearDecay, TrainingMonitor, image_gan, load_generator, sample, save_generator
 
 
@@ -113,3 +114,41 @@ def test_shipped_generators_load_and_draw_digits():
     Gc, _ = load_generator("image_cgan_digits")
     wanted = torch.arange(200) % 10
     assert accuracy(clf, sample(Gc, 200, wanted, seed=0), wanted) > 0.9
+
+
+def test_slant_sees_a_leaning_stroke():
+    img = -torch.ones(2, 1, 8, 8)
+    for row in range(8):
+        img[0, 0, row, 7 - row] = 1  # "/": the top half sits to the right
+        img[1, 0, row, 3] = 1  # "|": upright
+    s = slant(img)
+    assert s.shape == (2,) and s[0] > 3 and s[1] == pytest.approx(0.0)
+    assert torch.allclose(slant(img.flip(-1))[0], -s[0])
+    with pytest.raises(ValueError, match="images must have shape"):
+        slant(img[0])
+
+
+def test_steered_codes_are_seeded_and_move_along_each_direction():
+    e0, e1 = torch.eye(4)[0], torch.eye(4)[1]
+    z = steered_codes(5, 4, seed=3)
+    assert torch.equal(z, torch.randn(5, 4, generator=torch.Generator().manual_seed(3)))
+    moved = steered_codes(5, 4, seed=3, moves=[(2.0, e0), (-1.0, e1)])
+    assert torch.allclose(moved - z, (2 * e0 - e1).expand(5, 4))
+    with pytest.raises(ValueError, match="direction"):
+        steered_codes(5, 4, seed=3, moves=[(1.0, torch.ones(3))])
+
+
+def test_direction_effect_beats_random_directions_for_the_attribute_direction():
+    G, _ = image_gan(width=8, latent_dim=4)
+    direction = attribute_direction(G, ink, n=200, seed=1)
+    gen = torch.Generator().manual_seed(0)
+    effect = direction_effect(G, direction, ink, lambda x: (ink(x) > 0).long(), n=100, step=3.0,
+                              n_random=4, generator=gen)
+    assert effect.random_change.shape == (4,)
+    assert effect.after - effect.before > effect.random_change.abs().mean()
+    assert 0 <= effect.same_class <= 1 and 0 <= effect.random_same_class <= 1
+    again = direction_effect(G, direction, ink, lambda x: (ink(x) > 0).long(), n=100, step=3.0,
+                             n_random=4, generator=torch.Generator().manual_seed(0))
+    assert again.after == effect.after and torch.equal(again.random_change, effect.random_change)
+    with pytest.raises(ValueError, match="n_random"):
+        direction_effect(G, direction, ink, torch.round, n_random=0)

@@ -122,6 +122,22 @@ def test_discriminator_gap_is_large_for_a_memorising_critic():
     assert gap > 2.0
 
 
+def test_confidence_is_high_for_clear_logits_and_low_for_ties():
+    from ganbook.image.metrics import confidence
+
+    class Fixed(nn.Module):
+        def __init__(self, logits):
+            super().__init__()
+            self.logits = logits
+
+        def forward(self, x):
+            return self.logits.expand(len(x), -1)
+
+    images = torch.zeros(4, 1, 8, 8)
+    assert confidence(Fixed(torch.tensor([[20.0, 0.0, 0.0]])), images) == pytest.approx(1.0)
+    assert confidence(Fixed(torch.zeros(1, 4)), images) == pytest.approx(0.25)
+
+
 def test_digit_evaluator_floor_and_failure_cases():
     from ganbook.image.metrics import DigitEvaluator, scores_table
     ev = DigitEvaluator()

@@ -11,6 +11,7 @@ digits, PCA of pixels for the 100 faces. Distances are computed in float64.
   inside the fake manifold.
 * :func:`in_manifold` - which samples precision counts as realistic (to look at the others).
 * :func:`class_shares` - per-class coverage by a classifier.
+* :func:`confidence` - how clearly a classifier sees some class in images (low: in-between ones).
 * :func:`checkerboard_share` - how much of an image is the transposed-convolution artefact.
 * :func:`memorisation_ratio` - nearest-training-neighbour distances of samples, relative to
   those of held-out real images (about 1: new images; near 0: copies).
@@ -296,6 +297,16 @@ def discriminator_gap(D, train: Tensor, heldout: Tensor) -> float:
     with eval_mode(D):
         gap = D(train.to(device)).mean() - D(heldout.to(device)).mean()
     return float(gap)
+
+
+@torch.no_grad()
+def confidence(classifier, images: Tensor) -> float:
+    """Mean top-class softmax probability: how clearly ``images`` look like *some* class.
+
+    Low values flag in-between images (a blend of two digits), as a latent path can cross.
+    """
+    with eval_mode(classifier):
+        return classifier(images).softmax(1).max(1).values.mean().item()
 
 
 def scores_table(named: dict, extra: dict[str, dict[str, float]] | None = None) -> str:
