@@ -4,7 +4,7 @@ import torch
 
 from ganbook.image.dcgan import DCGANDiscriminator
 from ganbook.image.diffaugment import (AugmentedDiscriminator, augment_color, augment_cutout, augment_translation,
-                                       diff_augment)
+                                       diff_augment, unaugmented)
 
 
 def test_translation_moves_content_and_pads_with_background():
@@ -44,3 +44,12 @@ def test_wrapper_and_bad_policy():
         AugmentedDiscriminator(D, "rotate")
     with pytest.raises(ValueError, match="x must"):
         diff_augment(torch.ones(4, 4))
+
+
+def test_unaugmented_unwraps_once_and_leaves_plain_discriminators_alone():
+    D = DCGANDiscriminator(8, 1, 8)
+    assert unaugmented(AugmentedDiscriminator(D)) is D and unaugmented(D) is D
+    x = torch.rand(4, 1, 8, 8) * 2 - 1
+    from ganbook.image.metrics import discriminator_gap
+    wrapped = AugmentedDiscriminator(D)
+    assert discriminator_gap(wrapped, x, x) == 0.0  # measured on the images as they are

@@ -73,3 +73,11 @@ class AugmentedDiscriminator(nn.Module):
 
     def forward(self, x: Tensor, *cond: Tensor) -> Tensor:
         return self.discriminator(diff_augment(x, self.policy), *cond)
+
+
+def unaugmented(D: nn.Module) -> nn.Module:
+    """``D`` without its :class:`AugmentedDiscriminator` wrapper (``D`` itself if it has none).
+
+    Augmentation is random: measure the discriminator on the images as they are.
+    """
+    return D.discriminator if isinstance(D, AugmentedDiscriminator) else D

@@ -26,6 +26,7 @@ import torch
 from torch import Tensor
 
 from ..utils import eval_mode, sample
+from .diffaugment import unaugmented
 
 
 def _as_features(name: str, x) -> Tensor:
@@ -291,8 +292,10 @@ def discriminator_gap(D, train: Tensor, heldout: Tensor) -> float:
 
     Both are real, so a discriminator that generalises scores them alike (gap near 0); a
     large positive gap means D has memorised its training set: the overfitting that
-    DiffAugment and ADA were designed against (Karras et al. 2020).
+    DiffAugment and ADA were designed against (Karras et al. 2020). An
+    :class:`~ganbook.image.diffaugment.AugmentedDiscriminator` is measured without its augmentation.
     """
+    D = unaugmented(D)
     device = next(D.parameters()).device
     with eval_mode(D):
         gap = D(train.to(device)).mean() - D(heldout.to(device)).mean()
