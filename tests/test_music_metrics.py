@@ -107,6 +107,23 @@ def test_baselines_and_table():
     assert table.count("\n") == 2 + len(M.METRICS) and "| diversity |" in table
 
 
+def test_harmony_baselines_keep_the_soprano_and_replace_the_rest():
+    rng = np.random.default_rng(0)
+    p, o = block_chords(PHRASE)
+    p, o = np.repeat(p, 6, axis=0), np.repeat(o, 6, axis=0)
+    p[:, 1:] += np.arange(6)[:, None, None]  # tell the windows' lower voices apart
+    bp, bo = M.borrowed_harmony(p, o, rng)
+    assert np.array_equal(bp[:, 0], p[:, 0]) and np.array_equal(bo[:, 0], o[:, 0])
+    assert sorted(map(tuple, bp[:, 1:, 0])) == sorted(map(tuple, p[:, 1:, 0]))  # a permutation
+    rp, ro = M.random_harmony(p, o, rng)
+    assert rp.shape == p.shape and np.array_equal(rp[:, 0], p[:, 0]) and np.array_equal(ro[:, 0], o[:, 0])
+    assert not np.array_equal(rp[:, 1:], p[:, 1:])
+    again = M.borrowed_harmony(p, o, np.random.default_rng(0))
+    assert np.array_equal(again[0], bp)
+    with pytest.raises(ValueError, match="shape"):
+        M.random_harmony(p[:, :3], o[:, :3], rng)
+
+
 def test_bad_input_raises():
     with pytest.raises(ValueError, match="shape"):
         M.used_pitch_classes(np.zeros((2, 3, 16), dtype=int), np.zeros((2, 3, 16), dtype=bool))

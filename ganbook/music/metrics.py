@@ -4,7 +4,9 @@ Every metric takes a batch of grids ``pitch``/``onset`` of shape ``(N, 4, T)`` (
 :mod:`ganbook.music.grid`) and returns one number: the mean over the batch. None of them
 says "this is good music"; each measures one property, and the point is to compare a model
 with real held-out chorales (the target) and with baselines that are wrong in known ways:
-voices shuffled across chorales (good melodies, no harmony) and random notes (nothing).
+voices shuffled across chorales (good melodies, no harmony) and random notes (nothing). For
+harmonisation, the given soprano over another chorale's lower voices (:func:`borrowed_harmony`)
+or over random notes (:func:`random_harmony`).
 """
 from __future__ import annotations
 
@@ -300,6 +302,28 @@ def random_notes(n: int, steps: int, rng: np.random.Generator) -> tuple[np.ndarr
                 onset[i, v, t] = True
                 t += length
     return pitch, onset
+
+
+def borrowed_harmony(pitch: np.ndarray, onset: np.ndarray, rng: np.random.Generator
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Each window's soprano over the alto, tenor and bass of another, random window.
+
+    Real lower voices with a real harmony among them that ignores the tune: a harmoniser of
+    these sopranos should fit them better than this.
+    """
+    pitch, onset = _batch(pitch, onset)
+    other = rng.permutation(len(pitch))
+    return (np.concatenate([pitch[:, :1], pitch[other, 1:]], axis=1),
+            np.concatenate([onset[:, :1], onset[other, 1:]], axis=1))
+
+
+def random_harmony(pitch: np.ndarray, onset: np.ndarray, rng: np.random.Generator
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Each window's soprano over :func:`random_notes` in the lower voices: harmony of nothing."""
+    pitch, onset = _batch(pitch, onset)
+    rand_pitch, rand_onset = random_notes(len(pitch), pitch.shape[-1], rng)
+    rand_pitch[:, 0], rand_onset[:, 0] = pitch[:, 0], onset[:, 0]
+    return rand_pitch, rand_onset
 
 
 def metrics_table(results: dict[str, dict[str, float]], digits: int = 3) -> str:
