@@ -26,9 +26,8 @@ import time
 import torch
 
 from ganbook import Trainer, seed_everything
-from ganbook.checkpoint import save_checkpoint, weights_path
 from ganbook.data import TensorSampler
-from ganbook.image.classifier import WEIGHTS_NAME, accuracy, train_digit_classifier
+from ganbook.image.classifier import accuracy, save_digit_classifier, train_digit_classifier
 from ganbook.image.data import load_digits
 from ganbook.image.metrics import DigitEvaluator
 from ganbook.image.selfcond import cluster_purity
@@ -47,8 +46,7 @@ def train_classifier() -> None:
     start = time.perf_counter()
     model = train_digit_classifier(x, y)
     print(f"trained in {time.perf_counter() - start:.0f} s; test accuracy {accuracy(model, *load_digits('test')):.4f}")
-    save_checkpoint(weights_path(WEIGHTS_NAME), {"models": {"classifier": model.state_dict()},
-                                                 "config": {"epochs": 40, "noise": 0.3, "split": "train"}})
+    save_digit_classifier(model, training={"epochs": 40, "noise": 0.3, "split": "train"})
 
 
 def train_gan(kind: str, steps: int | None = None, width: int = 32, d_width: int | None = None,

@@ -161,8 +161,8 @@ def generator_gradient(d_fake: Tensor, loss: str) -> Tensor:
         raise ValueError(f"loss must be 'saturating' or 'non-saturating', got {loss!r}")
     logits = torch.logit(d).detach().requires_grad_(True)
     # The loss is a mean; multiply by n so each entry is the gradient for that one sample.
-    (get_loss(name).g_loss(logits.reshape(-1)) * logits.numel()).backward()
-    return logits.grad.abs()
+    (grad,) = torch.autograd.grad(get_loss(name).g_loss(logits.reshape(-1)) * logits.numel(), logits)
+    return grad.abs()
 
 
 def sample_gradient(discriminator: nn.Module, fake: Tensor, loss: str) -> Tensor:
@@ -172,8 +172,8 @@ def sample_gradient(discriminator: nn.Module, fake: Tensor, loss: str) -> Tensor
     """
     fake = torch.as_tensor(fake, dtype=torch.float32).detach().clone().requires_grad_(True)
     logits = discriminator(fake)
-    (get_loss(loss).g_loss(logits) * len(fake)).backward()
-    return fake.grad
+    (grad,) = torch.autograd.grad(get_loss(loss).g_loss(logits) * len(fake), fake)
+    return grad
 
 
 # -- Algorithm 1 of Goodfellow et al. (2014), literally ------------------------------------

@@ -107,7 +107,7 @@ def test_train_image_gan_is_seeded_and_conditional():
 
 def test_shipped_generators_load_and_draw_digits():
     from ganbook.image.classifier import accuracy, load_digit_classifier
-    clf = load_digit_classifier(retrain_if_missing=False)
+    clf, _ = load_digit_classifier(retrain_if_missing=False)
     G, info = load_generator("image_dcgan_digits")
     assert info["config"]["latent_dim"] == G.latent_dim
     assert sample(G, 10, seed=0).shape == (10, 1, 8, 8)

@@ -81,11 +81,13 @@ def test_relaxed_output_is_a_sample_and_differentiable():
 def test_shipped_weights_load_and_score_as_recorded():
     from ganbook.text import OracleBenchmark, load_lm
 
-    model, vocab, meta = load_lm("text_oracle_mle")
-    assert vocab is None and model.vocab_size == 100
+    model, info = load_lm("text_oracle_mle")
+    meta = info["meta"]
+    assert info["vocab"] is None and model.vocab_size == 100 and not model.training
     scores = OracleBenchmark().evaluate(model)  # the oracle is rebuilt from its seed: same numbers as at save time
     assert scores["nll_oracle"] == pytest.approx(meta["nll_oracle"], abs=1e-3)
     assert scores["nll_gen"] == pytest.approx(meta["nll_gen"], abs=1e-3)
-    names_model, names_vocab, _ = load_lm("text_names_lm")
+    names_model, names_info = load_lm("text_names_lm")
+    names_vocab = names_info["vocab"]
     assert len(names_vocab) == names_model.vocab_size == 29
     assert all(s.isalpha() for s in names_vocab.decode_batch(names_model.sample(20)) if s)

@@ -8,9 +8,16 @@ retrains them in a few seconds if they are missing.
 """
 from __future__ import annotations
 
+import os
+from pathlib import Path
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from ..checkpoint import load_model, save_model, weights_path
+from ..loop import update
 
 WEIGHTS_NAME = "image_digit_classifier"
 
@@ -28,6 +35,7 @@ class DigitClassifier(nn.Module):
             nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 2x2
             nn.Flatten(), nn.Linear(256, self.feature_dim), nn.ReLU(),
         )
+        self.n_classes = n_classes
         self.head = nn.Linear(self.feature_dim, n_classes)
 
     def features(self, x: Tensor) -> Tensor:
@@ -89,9 +97,7 @@ def train_digit_classifier(x: Tensor, labels: Tensor, epochs: int = 40, batch_si
             for i in range(0, len(x), batch_size):
                 idx = order[i:i + batch_size]
                 loss = F.cross_entropy(model(add_noise(random_shift(x[idx]), noise)), labels[idx])
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
+                update(opt, loss)
             sched.step()
     return model.eval()
 
@@ -101,14 +107,20 @@ def accuracy(model: DigitClassifier, x: Tensor, labels: Tensor) -> float:
     return float((model.predict(x) == labels).float().mean())
 
 
-def load_digit_classifier(retrain_if_missing: bool = True) -> DigitClassifier:
-    """The shipped classifier (trained on the digits' training split by ``bench/image_pretrain.py``)."""
-    from ..checkpoint import load_pretrained, weights_path
+def save_digit_classifier(model: DigitClassifier, name_or_path: str | os.PathLike = WEIGHTS_NAME,
+                          **extra: Any) -> Path:
+    """Ship the classifier the way every shipped network is saved (:func:`ganbook.checkpoint.save_model`)."""
+    return save_model(name_or_path, model, {"n_classes": model.n_classes}, **extra)
 
-    model = DigitClassifier()
+
+def load_digit_classifier(retrain_if_missing: bool = True) -> tuple[DigitClassifier, dict[str, Any]]:
+    """The shipped classifier (trained on the digits' training split by ``bench/image_pretrain.py``).
+
+    Returns ``(model, info)`` in eval mode, as every domain's loader; if the weights are
+    missing it is retrained (a few seconds) and ``info`` says so.
+    """
     if weights_path(WEIGHTS_NAME).exists() or not retrain_if_missing:
-        model.load_state_dict(load_pretrained(WEIGHTS_NAME)["models"]["classifier"])
-        return model.eval()
+        return load_model(WEIGHTS_NAME, lambda config: DigitClassifier(config["n_classes"]))
     from .data import load_digits
 
-    return train_digit_classifier(*load_digits("train"))
+    return train_digit_classifier(*load_digits("train")), {"config": {"retrained": True}}

@@ -215,7 +215,7 @@ class DigitEvaluator:
         from .classifier import load_digit_classifier
         from .data import load_digits
 
-        self.classifier = classifier if classifier is not None else load_digit_classifier()
+        self.classifier = classifier if classifier is not None else load_digit_classifier()[0]
         self.train_x, self.train_y = load_digits("train")
         self.test_x, self.test_y = load_digits("test")
         self.k = k

@@ -24,11 +24,16 @@ def save_lm(path: str | os.PathLike, model: LSTMGenerator, vocab: Vocab | None =
     save_model(path, model, model.config(), meta=meta, **extra)
 
 
-def load_lm(name: str) -> tuple[LSTMGenerator, Vocab | None, dict]:
-    """A language model shipped in ``ganbook/weights/NAME.pt``: (model in eval mode, vocabulary or None, meta)."""
-    model, state = load_model(name, lambda config: LSTMGenerator(**config))
-    vocab = Vocab.from_state_dict(state["vocab"]) if "vocab" in state else None
-    return model, vocab, state.get("meta", {})
+def load_lm(name: str) -> tuple[LSTMGenerator, dict]:
+    """A shipped language model (``ganbook/weights/NAME.pt`` or a ``.pt`` path): ``(model, info)``.
+
+    As every domain's loader: the model in eval mode and the checkpoint's entries, here with
+    ``info["vocab"]`` the :class:`Vocab` (or None) and ``info["meta"]`` how it was trained.
+    """
+    model, info = load_model(name, lambda config: LSTMGenerator(**config))
+    info["vocab"] = Vocab.from_state_dict(info["vocab"]) if "vocab" in info else None
+    info.setdefault("meta", {})
+    return model, info
 
 
 __all__ = [
