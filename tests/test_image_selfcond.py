@@ -70,3 +70,34 @@ def test_monitor_draws_self_conditioned_clusters_in_training_proportions():
     G = SelfConditionedGenerator(DCGANGenerator(4, 8, 1, 8, n_classes=3), [1, 2, 7])
     labels = TrainingMonitor(evaluator=None)._labels(G, 10)
     assert torch.equal(labels, G.stratified_labels(10))
+
+
+def test_score_stratified_draws_exact_proportions_and_reports():
+    from ganbook.image.metrics import Scores
+    from ganbook.image.selfcond import score_stratified
+
+    class CountingEvaluator:
+        n_samples = 10
+
+        def __init__(self):
+            self.calls = []
+
+        def score_draws(self, G, draws=5, labels=None):
+            self.calls.append(labels)
+            fd = 1.0 if labels is not None else 2.0
+            return [Scores(fd=fd * (i + 1), kid=0.0, precision=0.5, recall=0.5, class_shares=[0.5, 0.5])
+                    for i in range(draws)]
+
+    G = SelfConditionedGenerator(DCGANGenerator(4, 8, 1, 8, n_classes=3), [1, 2, 7])
+    ev = CountingEvaluator()
+    result = score_stratified(ev, G, draws=3)
+    assert torch.equal(ev.calls[0], torch.tensor([0] + [1] * 2 + [2] * 7)) and ev.calls[1] is None
+    assert result.images.shape == (10, 1, 8, 8) and torch.equal(result.images, sample(G, 10, ev.calls[0], seed=1))
+    assert result.first.fd == 1.0 and result.mean.fd == 2.0 and result.random.fd == 4.0
+    floor = Scores(fd=0.5, kid=0.0, precision=1.0, recall=1.0, class_shares=[0.5, 0.5])
+    lines = result.report(floor, "toy").splitlines()
+    assert lines[0] == "toy, 3 stratified draws, FD / floor: [2.0, 4.0, 6.0]"
+    assert lines[1] == "mean FD / floor: stratified 4.00x, clusters at random 8.00x"
+    assert lines[2].startswith("mean (stratified): FD 2.000")
+    with pytest.raises(ValueError, match="SelfConditionedGenerator"):
+        score_stratified(ev, DCGANGenerator(4, 8, 1, 8))

@@ -11,11 +11,15 @@ the cluster), so it samples like any unconditional generator: ``G(z)`` with ``z 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ..utils import sample
 from .dcgan import DCGANGenerator
+from .metrics import Scores
 
 
 def kmeans_labels(x: Tensor, k: int, seed: int = 0) -> Tensor:
@@ -85,3 +89,46 @@ class SelfConditionedGenerator(nn.Module):
         if labels is None:
             labels = self.labels_from_latent(z)
         return self.generator(z[:, :-1], labels)
+
+
+@dataclass
+class StratifiedScores:
+    """A self-conditioned generator's scores over sample draws with exact cluster proportions.
+
+    ``random`` is the mean over as many draws with the clusters picked by the latent code instead,
+    for contrast: the multinomial noise in the cluster counts that stratifying removes.
+    """
+
+    images: Tensor  # the samples of the first draw, in cluster order
+    draws: list[Scores]
+    random: Scores
+
+    @property
+    def first(self) -> Scores:
+        return self.draws[0]
+
+    @property
+    def mean(self) -> Scores:
+        return Scores.average(self.draws)
+
+    def report(self, floor: Scores, name: str) -> str:
+        """Three lines: each draw's FD over the floor's, the two means over the floor's, the mean."""
+        ratios = [round(s.fd / floor.fd, 2) for s in self.draws]
+        return (f"{name}, {len(self.draws)} stratified draws, FD / floor: {ratios}\n"
+                f"mean FD / floor: stratified {self.mean.fd / floor.fd:.2f}x, "
+                f"clusters at random {self.random.fd / floor.fd:.2f}x\n"
+                f"mean (stratified): {self.mean}")
+
+
+def score_stratified(evaluator, G: SelfConditionedGenerator, draws: int = 5) -> StratifiedScores:
+    """Score ``G`` with ``evaluator.score_draws``, each cluster as often as in training, and at random.
+
+    Every draw has ``evaluator.n_samples`` samples, like the real-vs-real floor; ``images`` is the
+    first draw (sample seed 1), to show beside its scores.
+    """
+    if not isinstance(G, SelfConditionedGenerator):
+        raise ValueError(f"G must be a SelfConditionedGenerator, got {type(G).__name__}")
+    strata = G.stratified_labels(evaluator.n_samples)
+    images = sample(G, evaluator.n_samples, strata, seed=1)
+    return StratifiedScores(images, evaluator.score_draws(G, draws, labels=strata),
+                            Scores.average(evaluator.score_draws(G, draws)))
