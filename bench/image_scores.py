@@ -50,7 +50,8 @@ def main() -> None:
     print(f"conditional accuracy (pretrained, 1000 samples): {accuracy(ev.classifier, sample(Gc, 1000, wanted, seed=1), wanted):.3f}")
     for name, info in [("DCGAN", G_info), ("conditional", Gc_info), ("self-conditioned", Gs_info)]:
         config = info["config"]
-        print(f"pretrained {name}: {config['steps']} steps, {config.get('seconds', '?')} s when trained")
+        seconds = config.get("seconds", "?")
+        print(f"pretrained {name}: {config['steps']} steps, {seconds} s when trained")
     x = ev.train_x
     for name, kwargs in [("DCGAN nearest, width 32", {}), ("DCGAN transpose, width 32", {"upsample": "transpose"}),
                          ("DCGAN + WGAN-GP", {"loss": "wgan-gp"}), ("DCGAN hinge + SN", {"loss": "hinge", "spectral_norm": True})]:

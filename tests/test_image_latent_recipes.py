@@ -6,7 +6,7 @@ import torch
 
 from ganbook import Trainer
 from ganbook.data import TensorSampler
-from ganbook.image.latent import (attribute_direction, direction_effect, interpolate, ink, lerp, slant,
+from ganbook.image.latent import (attribute_direction, direction_effect, ink, interpolate, lerp, slant,
                                   steered_codes)
 from ganbook.image.recipes import LinearDecay, TrainingMonitor, image_gan, load_generator, sample, save_generator
 

@@ -1,4 +1,4 @@
-"""Walking the latent space: linear and spherical interpolation, attribute directions and their effect.
+"""Walking the latent space: interpolation, attribute directions, and what a step along one does.
 
 A standard-normal latent in d dimensions lives near the sphere of radius sqrt(d); the
 straight line between two such points passes well inside it, where the generator saw few
@@ -75,7 +75,8 @@ def slant(images: Tensor) -> Tensor:
     so the background weighs nothing; an attribute to steer, like :func:`ink`.
     """
     if images.dim() != 4:
-        raise ValueError(f"images must have shape (n, channels, height, width), got {tuple(images.shape)}")
+        raise ValueError(f"images must have shape (n, channels, height, width), "
+                         f"got {tuple(images.shape)}")
     cols = torch.arange(images.shape[-1], dtype=torch.float32)
     half = images.shape[-2] // 2
 
@@ -94,7 +95,8 @@ def steered_codes(n: int, latent_dim: int, seed: int,
     z = torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed))
     for amount, direction in moves:
         if direction.shape != (latent_dim,):
-            raise ValueError(f"each direction must have shape ({latent_dim},), got {tuple(direction.shape)}")
+            raise ValueError(f"each direction must have shape ({latent_dim},), "
+                             f"got {tuple(direction.shape)}")
         z = z + amount * direction
     return z
 
@@ -113,8 +115,9 @@ class DirectionEffect:
 @torch.no_grad()
 def direction_effect(G: nn.Module, direction: Tensor, attribute: Callable[[Tensor], Tensor],
                      predict: Callable[[Tensor], Tensor], n: int = 500, step: float = 2.0,
-                     n_random: int = 8, generator: torch.Generator | None = None) -> DirectionEffect:
-    """Move ``n`` codes by ``step * direction`` and by ``step`` along ``n_random`` random unit directions.
+                     n_random: int = 8, generator: torch.Generator | None = None
+                     ) -> DirectionEffect:
+    """Move ``n`` codes by ``step * direction``, and by ``step`` along ``n_random`` random ones.
 
     The random steps are the baseline: an attribute direction should change ``attribute`` far more
     than they do, while keeping ``predict``'s class about as often. ``generator`` draws the codes,

@@ -255,7 +255,8 @@ class DigitEvaluator:
         if not isinstance(draws, int) or draws < 1:
             raise ValueError(f"draws must be a positive int, got {draws!r}")
         cond = () if labels is None else (labels,)
-        return [self.score(sample(G, self.n_samples, *cond, seed=seed)) for seed in range(1, draws + 1)]
+        return [self.score(sample(G, self.n_samples, *cond, seed=seed))
+                for seed in range(1, draws + 1)]
 
     def floor(self) -> Scores:
         """Real-vs-real: the training images scored like a generator's samples (memorisation is 0 by definition)."""

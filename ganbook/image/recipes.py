@@ -98,9 +98,9 @@ class LinearDecay:
 
 def sample(G: nn.Module, n: int, labels: Tensor | None = None, seed: int | None = None,
            z: Tensor | None = None) -> Tensor:
-    """``n`` images from ``G`` in eval mode: :func:`ganbook.utils.sample` with ``labels`` as the cond.
+    """``n`` images from ``G`` in eval mode: :func:`ganbook.utils.sample`, ``labels`` its cond.
 
-    ``labels`` (class or cluster ids) condition a conditional generator; ``seed`` and ``z`` as there.
+    ``labels`` (class or cluster ids) condition a conditional generator; ``seed``, ``z`` as there.
     """
     return _sample(G, n, *(() if labels is None else (labels,)), seed=seed, z=z)
 

@@ -112,7 +112,7 @@ class StratifiedScores:
         return Scores.average(self.draws)
 
     def report(self, floor: Scores, name: str) -> str:
-        """Three lines: each draw's FD over the floor's, the two means over the floor's, the mean."""
+        """Three lines: each draw's FD over the floor's, both means over the floor's, the mean."""
         ratios = [round(s.fd / floor.fd, 2) for s in self.draws]
         return (f"{name}, {len(self.draws)} stratified draws, FD / floor: {ratios}\n"
                 f"mean FD / floor: stratified {self.mean.fd / floor.fd:.2f}x, "
@@ -121,7 +121,7 @@ class StratifiedScores:
 
 
 def score_stratified(evaluator, G: SelfConditionedGenerator, draws: int = 5) -> StratifiedScores:
-    """Score ``G`` with ``evaluator.score_draws``, each cluster as often as in training, and at random.
+    """``evaluator.score_draws`` of ``G``: each cluster as often as in training, and at random.
 
     Every draw has ``evaluator.n_samples`` samples, like the real-vs-real floor; ``images`` is the
     first draw (sample seed 1), to show beside its scores.

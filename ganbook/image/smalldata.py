@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 class SmallDataStudy:
-    """Train :func:`~ganbook.image.recipes.train_image_gan` runs on ``train``, measure against ``heldout``.
+    """Runs of :func:`~ganbook.image.recipes.train_image_gan` on ``train``, measured on ``heldout``.
 
     ``pca_dim`` components of the training images are the KID features; KID averages
     ``kid_subsets`` subsets of ``kid_subset_size`` images (at most ``len(heldout)``).
@@ -33,7 +33,8 @@ class SmallDataStudy:
             raise ValueError(f"train and heldout must be image batches of one shape, got "
                              f"{tuple(train.shape)} and {tuple(heldout.shape)}")
         if not isinstance(kid_subset_size, int) or not 2 <= kid_subset_size <= len(heldout):
-            raise ValueError(f"kid_subset_size must be an int in 2..{len(heldout)}, got {kid_subset_size!r}")
+            raise ValueError(f"kid_subset_size must be an int in 2..{len(heldout)}, "
+                             f"got {kid_subset_size!r}")
         self.train, self.heldout = train, heldout
         self.pca = PCAFeatures(train, dim=pca_dim)
         self.heldout_features = self.pca(heldout)
@@ -70,7 +71,7 @@ class SmallDataStudy:
         return self.runs[name]
 
     def scores(self, name: str, n: int = 200, seed: int = 1) -> dict[str, Any]:
-        """``kid`` (mean, std), final ``gap`` and ``memorisation`` of ``n`` EMA samples of run ``name``."""
+        """``kid`` (mean, std), final ``gap``, ``memorisation`` of ``n`` EMA samples of ``name``."""
         if name not in self.runs:
             raise ValueError(f"name must be one of the runs {sorted(self.runs)}, got {name!r}")
         trainer = self.runs[name]
