@@ -7,6 +7,7 @@ interrupted save never leaves a broken file behind.
 from __future__ import annotations
 
 import os
+import pickle
 import random
 from pathlib import Path
 from typing import Any, Callable
@@ -40,11 +41,11 @@ def set_rng_state(state: dict[str, Any]) -> None:
     version, internal, gauss = state["python"]
     random.setstate((version, tuple(internal), gauss))
     npst = state["numpy"]
-    np.random.set_state(("MT19937", npst["keys"].numpy().astype(np.uint32), npst["pos"],
+    np.random.set_state(("MT19937", npst["keys"].cpu().numpy().astype(np.uint32), npst["pos"],
                          npst["has_gauss"], npst["gauss"]))
-    torch.set_rng_state(state["torch"])
+    torch.set_rng_state(state["torch"].cpu())
     if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
+        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
 
 
 def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> Path:
@@ -60,7 +61,14 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no checkpoint at {path}")
-    state = torch.load(path, map_location=map_location, weights_only=True)
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path} is empty (0 bytes): not a checkpoint; delete it and train again")
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except (EOFError, OSError, RuntimeError, pickle.UnpicklingError) as err:
+        # torch's message may advise weights_only=False; that would run arbitrary code: never do it.
+        raise ValueError(f"{path} is not a readable ganbook checkpoint (truncated, corrupt or not "
+                         f"written by ganbook; {type(err).__name__}); delete it and train again") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise ValueError(f"{path} is not a ganbook checkpoint (format tag missing)")
     if state.get("version", 0) > VERSION:

@@ -1,9 +1,11 @@
 """Files on disk, one way everywhere: the cache folder, checksums, atomic writes, checked downloads."""
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import tempfile
+import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,6 +49,26 @@ def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def remove_stale_temp_files(path: str | os.PathLike, older_than: float = 0.0) -> list[Path]:
+    """Delete the temp files that killed :func:`atomic_write` calls left beside ``path``; return them.
+
+    Only files named as ``atomic_write`` names them (``NAME.<random>.tmp``) are touched.
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        return []
+    now = time.time()
+    removed = []
+    for tmp in path.parent.glob(f"{glob.escape(path.name)}.*.tmp"):
+        try:
+            if now - tmp.stat().st_mtime >= older_than:
+                tmp.unlink()
+                removed.append(tmp)
+        except FileNotFoundError:  # another process cleaned it first
+            pass
+    return removed
 
 
 def download(url: str, path: str | os.PathLike, sha256: str | None = None) -> Path:

@@ -86,8 +86,10 @@ class Trainer(Loop):
         device: str | torch.device | None = None,
         checkpoint_path: str | os.PathLike | None = None,
         checkpoint_every: int = 0,
+        checkpoint_seconds: float | None = 60.0,
     ) -> None:
-        super().__init__(device=device, checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every)
+        super().__init__(device=device, checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every,
+                         checkpoint_seconds=checkpoint_seconds)
         check_positive("batch_size", batch_size)
         check_positive("d_steps", d_steps)
         check_positive("lr_g", lr_g, integer=False)

@@ -157,3 +157,64 @@ def test_shape_errors_name_the_expected_shape():
         MLPDiscriminator(1)(torch.randn(3, 2))
     with pytest.raises(ValueError, match="hidden must be a positive int"):
         MLPGenerator(4, 1, hidden=0)
+
+
+def test_checkpoints_by_time_when_a_path_is_given(tmp_path, monkeypatch):
+    tr = make_trainer(tmp_path, checkpoint_seconds=1e-9)  # every step is "a minute later"
+    saves = []
+    real_save = tr.save
+    monkeypatch.setattr(tr, "save", lambda *a: (saves.append(tr.step), real_save(*a))[1])
+    tr.fit(3, progress=False)
+    assert saves[:3] == [1, 2, 3]
+    assert make_trainer(tmp_path).checkpoint_seconds == 60.0
+    with pytest.raises(ValueError, match="checkpoint_every needs checkpoint_path"):
+        make_trainer(checkpoint_every=5)
+    with pytest.raises(ValueError, match="checkpoint_seconds must be a positive number"):
+        make_trainer(tmp_path, checkpoint_seconds=0)
+
+
+def test_resume_refuses_another_run_before_changing_anything(tmp_path):
+    tr = make_trainer(tmp_path)
+    tr.fit(3, progress=False)
+    for kw, key in ((dict(loss="hinge"), "loss"), (dict(batch_size=7), "batch_size"),
+                    (dict(ema_decay=None), "ema_decay")):
+        other = make_trainer(tmp_path, **kw)
+        with pytest.raises(ValueError, match=f"written with {key}="):
+            other.resume()
+        assert other.step == 0
+    seed_everything(0)
+    wide = Trainer(MLPGenerator(4, 1, hidden=32), MLPDiscriminator(1, hidden=64), tr.sample_real, device="cpu",
+                   checkpoint_path=tmp_path / "run.pt", batch_size=64, lr_g=1e-3, lr_d=1e-3)
+    before = [p.clone() for p in wide.G.parameters()]
+    with pytest.raises(ValueError, match=r"checkpoint's D\..* has shape"):
+        wide.resume()
+    assert all(torch.equal(a, b) for a, b in zip(before, wide.G.parameters())), "G was changed before D failed"
+
+
+def test_stale_temp_files_are_cleaned_and_bad_files_explained(tmp_path):
+    stale = tmp_path / "run.pt.abc123.tmp"
+    stale.write_bytes(b"half a checkpoint")
+    tr = make_trainer(tmp_path)
+    assert not tr.resume() and not stale.exists()
+    stale.write_bytes(b"x")
+    tr.fit(2, progress=False)
+    assert not stale.exists()
+    path = tmp_path / "run.pt"
+    data = path.read_bytes()
+    for content, match in ((b"", "is empty"), (data[: len(data) // 2], "not a readable ganbook checkpoint"),
+                           (bytes(range(256)) * 4, "not a readable ganbook checkpoint")):
+        path.write_bytes(content)
+        with pytest.raises(ValueError, match=match) as err:
+            make_trainer(tmp_path).resume()
+        assert "weights_only=False" not in str(err.value)
+
+
+def test_resume_loads_rng_on_the_cpu(tmp_path, monkeypatch):
+    tr = make_trainer(tmp_path)
+    tr.fit(2, progress=False)
+    import ganbook.loop
+    seen = []
+    real = ganbook.loop.load_checkpoint
+    monkeypatch.setattr(ganbook.loop, "load_checkpoint", lambda p, map_location: (seen.append(map_location),
+                                                                                  real(p, map_location))[1])
+    assert make_trainer(tmp_path).resume() and seen == ["cpu"]

@@ -17,7 +17,8 @@ torch.set_num_threads(1)
 seed_everything(0)
 data = mixture_1d((-2.0, 2.0), 0.3)
 tr = Trainer(MLPGenerator(4, 1, hidden=32), MLPDiscriminator(1, hidden=32), data.sample, loss="wgan-gp",
-             d_steps=2, device="cpu", checkpoint_path=sys.argv[1], checkpoint_every=int(sys.argv[2]))
+             d_steps=2, device="cpu", checkpoint_path=sys.argv[1], checkpoint_every=int(sys.argv[2]),
+             checkpoint_seconds=float(sys.argv[4]))
 tr.resume()
 print("started", tr.step, flush=True)
 try:
@@ -27,27 +28,43 @@ except KeyboardInterrupt:
 """
 
 
-def run(args, interrupt_after=None):
+def run(args, interrupt_after=None, sig=signal.SIGINT):
     proc = subprocess.Popen([sys.executable, "-c", CHILD, *map(str, args)], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().startswith("started")
     if interrupt_after is not None:
         time.sleep(interrupt_after)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
     out, _ = proc.communicate(timeout=120)
     return proc.returncode, out
 
 
 def test_sigint_at_random_moments_resumes_bit_exact(tmp_path):
     steps = 800
-    assert run([tmp_path / "full.pt", 0, steps])[0] == 0
+    assert run([tmp_path / "full.pt", 0, steps, 60])[0] == 0
     rng = random.Random(0)
     codes = []
     for _ in range(4):  # checkpoint_every=1: many interrupts land inside a checkpoint write
-        codes.append(run([tmp_path / "cut.pt", 1, steps], interrupt_after=rng.uniform(0.2, 0.8))[0])
-    code, _ = run([tmp_path / "cut.pt", 1, steps])
+        codes.append(run([tmp_path / "cut.pt", 1, steps, 60], interrupt_after=rng.uniform(0.2, 0.8))[0])
+    code, _ = run([tmp_path / "cut.pt", 1, steps, 60])
     assert code == 0 and 130 in codes, codes
-    full = torch.load(tmp_path / "full.pt", weights_only=True)
-    cut = torch.load(tmp_path / "cut.pt", weights_only=True)
+    assert_same_run(tmp_path / "full.pt", tmp_path / "cut.pt", steps)
+
+
+def test_sigkill_with_timed_checkpoints_resumes_bit_exact(tmp_path):
+    steps = 800
+    assert run([tmp_path / "full.pt", 0, steps, 60])[0] == 0
+    rng = random.Random(1)
+    codes = [run([tmp_path / "cut.pt", 0, steps, 0.05], interrupt_after=rng.uniform(0.3, 0.9),
+                 sig=signal.SIGKILL)[0] for _ in range(3)]
+    assert -signal.SIGKILL in codes, codes
+    assert run([tmp_path / "cut.pt", 0, steps, 0.05])[0] == 0
+    assert_same_run(tmp_path / "full.pt", tmp_path / "cut.pt", steps)
+    assert not list(tmp_path.glob("*.tmp")), "a killed write's temp file was left behind"
+
+
+def assert_same_run(full_path, cut_path, steps):
+    full = torch.load(full_path, weights_only=True)
+    cut = torch.load(cut_path, weights_only=True)
     assert cut["step"] == full["step"] == steps
     assert cut["history"]["d_loss"] == full["history"]["d_loss"]
     assert cut["history"]["g_loss"] == full["history"]["g_loss"]

@@ -31,7 +31,8 @@ class MLETrainer(Loop):
 
     def __init__(self, model: LSTMGenerator, data: Tensor, *, batch_size: int = 64, lr: float = 1e-2,
                  clip: float | None = 5.0, device: str | torch.device | None = None,
-                 checkpoint_path: str | os.PathLike | None = None, checkpoint_every: int = 0) -> None:
+                 checkpoint_path: str | os.PathLike | None = None, checkpoint_every: int = 0,
+                 checkpoint_seconds: float | None = 60.0) -> None:
         if not isinstance(model, LSTMGenerator):
             raise ValueError(f"model must be an LSTMGenerator, got {type(model).__name__}")
         check_positive("batch_size", batch_size)
@@ -39,7 +40,7 @@ class MLETrainer(Loop):
         if clip is not None:
             check_positive("clip", clip, integer=False)
         super().__init__(device=device or model.head.weight.device, checkpoint_path=checkpoint_path,
-                         checkpoint_every=checkpoint_every)
+                         checkpoint_every=checkpoint_every, checkpoint_seconds=checkpoint_seconds)
         model._check_ids(data)
         self.model = model.to(self.device)
         self.sampler = TensorSampler(data)
