@@ -14,19 +14,27 @@ NB_WORKERS ?= 2
 # thread is about as fast, and two threads on a busy 2-core machine can stall for minutes.
 THREADS ?= 1
 
-.PHONY: install book test unit notebooks clean
+.PHONY: install book test unit notebooks lint book-test clean
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+# The stamp names the Python and torch it was built with: changing either (or the
+# requirements) rebuilds the environment from scratch, so nothing stale or dropped survives.
+STAMP := $(VENV)/.installed-$(shell echo '$(PYTHON) $(TORCH_SPEC)' | cksum | cut -d' ' -f1)
+
+$(STAMP): requirements.txt pyproject.toml
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet "$(TORCH_SPEC)"
 	$(PY) -m pip install --quiet -r requirements.txt -e .
 	touch $@
 
-install: $(VENV)/.installed
+install: $(STAMP)
 
 book: install
 	GANBOOK_PROFILE=$(PROFILE) OMP_NUM_THREADS=$(THREADS) TQDM_DISABLE=1 GANBOOK_STATIC=1 $(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "book written to _build/html/index.html"
+
+lint: install
+	$(VENV)/bin/ruff check ganbook tests bench book
 
 unit: install
 	GANBOOK_PROFILE=test OMP_NUM_THREADS=1 $(PY) -m pytest -n $(NB_WORKERS) tests
@@ -34,7 +42,11 @@ unit: install
 notebooks: install
 	GANBOOK_PROFILE=test OMP_NUM_THREADS=1 $(PY) -m pytest --nbval-lax --nbval-cell-timeout=600 -n $(NB_WORKERS) --dist loadfile book
 
-test: unit notebooks
+# The book as CI builds it: every page under the `test` profile, warnings as errors.
+book-test: install
+	$(MAKE) book PROFILE=test
+
+test: lint unit notebooks book-test
 
 clean:
 	rm -rf _build $(VENV)

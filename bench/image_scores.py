@@ -3,6 +3,7 @@ the shipped generators, and the training speed of each model family on this mach
 
     python bench/image_scores.py [--threads 1]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,29 +41,44 @@ def main() -> None:
         "collapsed (5 images)": ev.score(collapsed),
         "pretrained DCGAN": Scores.average(ev.score_draws(G)),
         "pretrained conditional": Scores.average(ev.score_draws(Gc, labels=labels)),
-        "self-cond., stratified": Scores.average(ev.score_draws(Gs, labels=Gs.stratified_labels(n))),
+        "self-cond., stratified": Scores.average(
+            ev.score_draws(Gs, labels=Gs.stratified_labels(n))
+        ),
         "self-cond., random clusters": Scores.average(ev.score_draws(Gs)),
     }
     print(scores_table(rows))
     for name, row in rows.items():
         print(f"{name:28s} FD / floor = {row.fd / floor.fd:6.2f}")
     wanted = torch.arange(1000) % 10
-    print(f"conditional accuracy (pretrained, 1000 samples): {accuracy(ev.classifier, sample(Gc, 1000, wanted, seed=1), wanted):.3f}")
+    print(
+        f"conditional accuracy (pretrained, 1000 samples): {accuracy(ev.classifier, sample(Gc, 1000, wanted, seed=1), wanted):.3f}"
+    )
     for name, info in [("DCGAN", G_info), ("conditional", Gc_info), ("self-conditioned", Gs_info)]:
         config = info["config"]
         seconds = config.get("seconds", "?")
         print(f"pretrained {name}: {config['steps']} steps, {seconds} s when trained")
     x = ev.train_x
-    for name, kwargs in [("DCGAN nearest, width 32", {}), ("DCGAN transpose, width 32", {"upsample": "transpose"}),
-                         ("DCGAN + WGAN-GP", {"loss": "wgan-gp"}), ("DCGAN hinge + SN", {"loss": "hinge", "spectral_norm": True})]:
+    for name, kwargs in [
+        ("DCGAN nearest, width 32", {}),
+        ("DCGAN transpose, width 32", {"upsample": "transpose"}),
+        ("DCGAN + WGAN-GP", {"loss": "wgan-gp"}),
+        ("DCGAN hinge + SN", {"loss": "hinge", "spectral_norm": True}),
+    ]:
         print(f"{name:28s} {ms_per_step(x, **kwargs):6.1f} ms/step (batch 64, 8x8)")
     faces = load_faces(100)[:80]
-    for name, aug in [("faces 24x24, width 16", None), ("faces + DiffAugment", "color,translation,cutout")]:
-        print(f"{name:28s} {ms_per_step(faces, width=16, batch_size=32, augment=aug):6.1f} ms/step (batch 32)")
+    for name, aug in [
+        ("faces 24x24, width 16", None),
+        ("faces + DiffAugment", "color,translation,cutout"),
+    ]:
+        print(
+            f"{name:28s} {ms_per_step(faces, width=16, batch_size=32, augment=aug):6.1f} ms/step (batch 32)"
+        )
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--threads", type=int, default=1)
     torch.set_num_threads(parser.parse_args().threads)
     main()

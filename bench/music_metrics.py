@@ -6,6 +6,7 @@ Rows: every metric of ganbook.music.metrics. Columns: held-out real windows, voi
 across chorales, random notes, the shipped unconditional GAN, and the mode-conditioned GAN
 (half major, half minor requests). Also times one training step of each model.
 """
+
 from __future__ import annotations
 
 import time
@@ -24,7 +25,9 @@ def main(n: int = 256) -> None:
     seed_everything(0)
     start = time.perf_counter()
     chorales = load_chorales()
-    print(f"load_chorales: {time.perf_counter() - start:.1f} s (cache build took {chorales.stats['seconds']} s)")
+    print(
+        f"load_chorales: {time.perf_counter() - start:.1f} s (cache build took {chorales.stats['seconds']} s)"
+    )
     train, test = windows(chorales, "train"), windows(chorales, "test")
     rng = np.random.default_rng(0)
     real = test.subset(rng.choice(len(test), n, replace=False))
@@ -46,14 +49,18 @@ def main(n: int = 256) -> None:
     real_par = results["real (held out)"]["parallel 5ths/8ves"]
     for name, r in results.items():
         print(f"{name}: parallels {r['parallel 5ths/8ves'] / max(real_par, 1e-9):.1f} x real rate")
-    print(f"\nmode accuracy: real {M.mode_accuracy(real.pitch, real.onset, real.mode):.3f}, "
-          f"GAN {M.mode_accuracy(*mode_grids, modes.numpy()):.3f}")
+    print(
+        f"\nmode accuracy: real {M.mode_accuracy(real.pitch, real.onset, real.mode):.3f}, "
+        f"GAN {M.mode_accuracy(*mode_grids, modes.numpy()):.3f}"
+    )
     for condition in (None, "mode", "soprano"):
         trainer = make_trainer(train, condition)
         trainer.fit(3, progress=False)
         t0 = time.perf_counter()
         trainer.fit(13, progress=False)
-        print(f"one training step ({condition or 'unconditional'}): {(time.perf_counter() - t0) / 10:.3f} s")
+        print(
+            f"one training step ({condition or 'unconditional'}): {(time.perf_counter() - t0) / 10:.3f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 Prints the metrics table (held-out real, shuffled voices, random notes, this GAN) at the end.
 Resumable: the full training state is checkpointed to runs/music_<name>.ckpt.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,8 +27,14 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=1500)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--diversity-weight", type=float, default=0.0, help="mode-seeking term (0 = plain WGAN-GP)")
-    parser.add_argument("--checkpoint", default=None, help="resume from / save to this file (default runs/<name>.ckpt)")
+    parser.add_argument(
+        "--diversity-weight", type=float, default=0.0, help="mode-seeking term (0 = plain WGAN-GP)"
+    )
+    parser.add_argument(
+        "--checkpoint",
+        default=None,
+        help="resume from / save to this file (default runs/<name>.ckpt)",
+    )
     args = parser.parse_args()
     set_threads(args.threads)
     seed_everything(args.seed)
@@ -35,14 +42,30 @@ def main() -> None:
     name = "music_chorale_gan" if condition is None else f"music_chorale_{condition}"
     chorales = load_chorales()
     train, test = windows(chorales, "train"), windows(chorales, "test")
-    trainer = make_trainer(train, condition, checkpoint_path=args.checkpoint or f"runs/{name}.ckpt", checkpoint_every=100,
-                           diversity_weight=args.diversity_weight)
+    trainer = make_trainer(
+        train,
+        condition,
+        checkpoint_path=args.checkpoint or f"runs/{name}.ckpt",
+        checkpoint_every=100,
+        diversity_weight=args.diversity_weight,
+    )
     if trainer.resume():
         print(f"resumed at step {trainer.step}")
     start = time.perf_counter()
-    trainer.fit(args.steps, callbacks=[(100, lambda t: print(
-        f"step {t.step}: critic gap {t.history['d_real'][-1] - t.history['d_fake'][-1]:.2f}, "
-        f"{time.perf_counter() - start:.0f} s", flush=True))], progress=False)
+    trainer.fit(
+        args.steps,
+        callbacks=[
+            (
+                100,
+                lambda t: print(
+                    f"step {t.step}: critic gap {t.history['d_real'][-1] - t.history['d_fake'][-1]:.2f}, "
+                    f"{time.perf_counter() - start:.0f} s",
+                    flush=True,
+                ),
+            )
+        ],
+        progress=False,
+    )
     save_generator(trainer, name)
     rng = np.random.default_rng(0)
     idx = rng.choice(len(test), 256, replace=False)
@@ -52,6 +75,7 @@ def main() -> None:
         cond = torch.as_tensor(real.mode)
     elif condition == "soprano":
         from ganbook.music.training import soprano_condition
+
         cond = soprano_condition(real)
     results = {
         "real (held out)": M.evaluate(real.pitch, real.onset, train.pitch),
@@ -60,7 +84,9 @@ def main() -> None:
         "GAN": M.evaluate(*sample_grids(trainer.G_ema, 256, cond), train.pitch),
     }
     print(M.metrics_table(results))
-    print(f"{trainer.step} steps in {trainer.history['seconds'][-1]:.0f} s; weights: ganbook/weights/{name}.pt")
+    print(
+        f"{trainer.step} steps in {trainer.history['seconds'][-1]:.0f} s; weights: ganbook/weights/{name}.pt"
+    )
 
 
 if __name__ == "__main__":

@@ -12,20 +12,30 @@ arithmetic (not measured) is a few hours at these defaults: every SeqGAN step sa
 64 x 16 x 19 rollouts over a 5,000-way softmax, about 60 GFLOP; the papers' own schedules
 (more adversarial epochs, SeqGAN's much wider discriminator) would take days. Never run in CI.
 """
+
 from __future__ import annotations
 
 import argparse
 import time
 
-
 from ganbook import get_device, get_profile, seed_everything
 from ganbook.data import TensorSampler
-from ganbook.text import (CNNDiscriminator, GumbelGANTrainer, GumbelGenerator, LSTMGenerator, OracleBenchmark,
-                          SeqGANTrainer, temperature_curve, train_mle)
+from ganbook.text import (
+    CNNDiscriminator,
+    GumbelGANTrainer,
+    GumbelGenerator,
+    LSTMGenerator,
+    OracleBenchmark,
+    SeqGANTrainer,
+    temperature_curve,
+    train_mle,
+)
 
 PUBLISHED = [  # NLL_oracle as reported (different oracles; see the docstring)
-    ("SeqGAN paper: MLE", 9.038), ("SeqGAN paper: SeqGAN", 8.736),
-    ("RelGAN paper: RelGAN", 6.680), ("RelGAN paper: real data", 5.750),
+    ("SeqGAN paper: MLE", 9.038),
+    ("SeqGAN paper: SeqGAN", 8.736),
+    ("RelGAN paper: RelGAN", 6.680),
+    ("RelGAN paper: real data", 5.750),
 ]
 
 
@@ -45,9 +55,13 @@ def main() -> None:
     a = p.parse_args()
     profile, device = get_profile(), get_device()
     if profile.name != "gpu":
-        print(f"warning: profile {profile.name} on {device}; this experiment is sized for a GPU (hours on a CPU)")
+        print(
+            f"warning: profile {profile.name} on {device}; this experiment is sized for a GPU (hours on a CPU)"
+        )
     seed_everything(0)
-    bench = OracleBenchmark(vocab_size=a.vocab, seq_len=20, emb_dim=32, hidden_dim=32, n_train=10_000)
+    bench = OracleBenchmark(
+        vocab_size=a.vocab, seq_len=20, emb_dim=32, hidden_dim=32, n_train=10_000
+    )
     bench.oracle.to(device)
     rows = [("oracle's own samples (real data)", bench.oracle_entropy(), bench.oracle_entropy())]
     t0 = time.perf_counter()
@@ -58,16 +72,32 @@ def main() -> None:
     for c in temperature_curve(mle, bench.oracle, bench.heldout, [0.9, 0.95]):
         rows.append((f"MLE at T={c['temperature']}", c["nll_oracle"], c["nll_gen"]))
 
-    seq = SeqGANTrainer(copy_of(mle), CNNDiscriminator(a.vocab, 64, filters=64), TensorSampler(bench.train),
-                        n_rollouts=16, baseline=True, d_steps=10, lr_g=3e-3, lr_d=1e-3, device=device)
+    seq = SeqGANTrainer(
+        copy_of(mle),
+        CNNDiscriminator(a.vocab, 64, filters=64),
+        TensorSampler(bench.train),
+        n_rollouts=16,
+        baseline=True,
+        d_steps=10,
+        lr_g=3e-3,
+        lr_d=1e-3,
+        device=device,
+    )
     seq.pretrain_discriminator(a.d_pretrain)
     seq.fit(a.seqgan_steps)
     r = bench.evaluate(seq.G)
     rows.append(("SeqGAN", r["nll_oracle"], r["nll_gen"]))
 
-    gum = GumbelGANTrainer(GumbelGenerator(copy_of(mle)), CNNDiscriminator(a.vocab, 64, filters=64),
-                           TensorSampler(bench.train), anneal_steps=a.gumbel_steps, beta_max=100, lr_g=1e-4, lr_d=1e-4,
-                           device=device)
+    gum = GumbelGANTrainer(
+        GumbelGenerator(copy_of(mle)),
+        CNNDiscriminator(a.vocab, 64, filters=64),
+        TensorSampler(bench.train),
+        anneal_steps=a.gumbel_steps,
+        beta_max=100,
+        lr_g=1e-4,
+        lr_d=1e-4,
+        device=device,
+    )
     gum.fit(a.gumbel_steps)
     r = bench.evaluate(gum.G.lm)
     rows.append(("Gumbel-softmax GAN (RelGAN-style, LSTM)", r["nll_oracle"], r["nll_gen"]))

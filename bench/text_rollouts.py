@@ -6,6 +6,7 @@ Prints one ratio per configuration from a single run of each version (same noise
 rewards, checked). The discriminator's work is the same in both versions, so the script also
 times the rollouts alone (a discriminator that returns zeros) to show where the gain comes from.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,19 +47,35 @@ def main() -> None:
     G = LSTMGenerator(a.vocab, a.length, 32, 32).to(dev)
     ids = G.sample(a.batch)
     u = torch.rand(a.length - 1, a.rollouts, a.batch, a.length, device=dev)
-    print(f"device {dev}, threads {a.threads}, batch {a.batch}, rollouts {a.rollouts}, vocab {a.vocab}, length {a.length}")
-    for name, D in (("CNN discriminator (emb 32, 4x32 filters)", CNNDiscriminator(a.vocab, 32, filters=32).to(dev)),
-                    ("rollouts only (D returns 0)", ZeroD())):
+    print(
+        f"device {dev}, threads {a.threads}, batch {a.batch}, rollouts {a.rollouts}, vocab {a.vocab}, length {a.length}"
+    )
+    for name, D in (
+        (
+            "CNN discriminator (emb 32, 4x32 filters)",
+            CNNDiscriminator(a.vocab, 32, filters=32).to(dev),
+        ),
+        ("rollouts only (D returns 0)", ZeroD()),
+    ):
         mc_rewards(G, D, ids[:4], 1, None)  # warm up
         fast = timed(lambda: mc_rewards(G, D, ids, a.rollouts, u))
         slow = timed(lambda: mc_rewards_naive(G, D, ids, a.rollouts, u))
-        same = torch.allclose(mc_rewards(G, D, ids, a.rollouts, u), mc_rewards_naive(G, D, ids, a.rollouts, u), atol=1e-5)
-        print(f"{name:42s} batched {fast:7.3f}s  loop {slow:7.3f}s  ratio {slow / fast:5.1f}x  identical: {same}")
+        same = torch.allclose(
+            mc_rewards(G, D, ids, a.rollouts, u),
+            mc_rewards_naive(G, D, ids, a.rollouts, u),
+            atol=1e-5,
+        )
+        print(
+            f"{name:42s} batched {fast:7.3f}s  loop {slow:7.3f}s  ratio {slow / fast:5.1f}x  identical: {same}"
+        )
     print("\nsamplers, microseconds per call (batch 64):")
     for v in (100, 5000):
         t = time_samplers(64, v, repeats=100)
-        print(f"  vocab {v:5d}: " + "  ".join(f"{k} {x:9.1f}" for k, x in t.items())
-              + f"   multinomial/inverse-cdf {t['multinomial'] / t['inverse-cdf']:.1f}x")
+        print(
+            f"  vocab {v:5d}: "
+            + "  ".join(f"{k} {x:9.1f}" for k, x in t.items())
+            + f"   multinomial/inverse-cdf {t['multinomial'] / t['inverse-cdf']:.1f}x"
+        )
 
 
 if __name__ == "__main__":

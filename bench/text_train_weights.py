@@ -8,6 +8,7 @@
 
 ``python bench/text_train_weights.py names`` retrains only the names model.
 """
+
 from __future__ import annotations
 
 import sys
@@ -38,7 +39,14 @@ def main() -> None:
         start = time.perf_counter()
         model = LSTMGenerator(bench.vocab_size, bench.seq_len, 32, 32)
         train_mle(model, bench.train, steps=3000, batch_size=64, lr=1e-2)
-        save_lm(weights_path("text_oracle_mle"), model, steps=3000, lr=1e-2, batch_size=64, **bench.evaluate(model))
+        save_lm(
+            weights_path("text_oracle_mle"),
+            model,
+            steps=3000,
+            lr=1e-2,
+            batch_size=64,
+            **bench.evaluate(model),
+        )
         print("oracle MLE", bench.evaluate(model), f"{time.perf_counter() - start:.0f}s")
 
     seed_everything(0)
@@ -46,7 +54,15 @@ def main() -> None:
     data = vocab.encode_batch(train, NAMES_LEN)
     model = LSTMGenerator(len(vocab), NAMES_LEN, 32, 64)
     losses = train_mle(model, data, steps=1500, batch_size=64, lr=3e-3)
-    save_lm(weights_path("text_names_lm"), model, vocab, steps=1500, lr=3e-3, batch_size=64, final_loss=losses[-1])
+    save_lm(
+        weights_path("text_names_lm"),
+        model,
+        vocab,
+        steps=1500,
+        lr=3e-3,
+        batch_size=64,
+        final_loss=losses[-1],
+    )
     print("names LM final loss", sum(losses[-100:]) / 100)
     for p in Path(weights_path("x").parent).glob("text_*.pt"):
         print(p.name, p.stat().st_size // 1024, "KiB")

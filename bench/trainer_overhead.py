@@ -5,6 +5,7 @@ keeps an EMA generator; this measures that price side by side in one run, on a t
 (the worst case: per-step overhead is largest relative to the maths) and a wider one.
 Run: .venv/bin/python bench/trainer_overhead.py [--steps 500]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,7 +63,9 @@ def main() -> None:
             if mode == "bare":
                 times.append(bare_loop(G, D, ring.sample, args.steps, batch))
             else:
-                times.append(trainer_loop(G, D, ring.sample, args.steps, batch, ema=(mode == "ema")))
+                times.append(
+                    trainer_loop(G, D, ring.sample, args.steps, batch, ema=(mode == "ema"))
+                )
         ms = [t * 1e3 for t in times]
         print(f"{name:<22}{ms[0]:>10.2f}ms{ms[1]:>10.2f}ms{ms[2]:>12.2f}ms{ms[2] / ms[0]:>9.2f}x")
 

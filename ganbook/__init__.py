@@ -1,4 +1,5 @@
 """ganbook: the library behind the book *Generative Adversarial Networks for Content Creation*."""
+
 from .checkpoint import load_checkpoint, load_pretrained, save_checkpoint
 from .device import get_device, seed_everything, set_threads
 from .losses import LOSSES, GANLoss, get_loss, gradient_penalty
@@ -8,7 +9,19 @@ from .train import Trainer
 __version__ = "0.1.0"
 
 __all__ = [
-    "LOSSES", "PROFILES", "GANLoss", "Profile", "Trainer", "describe", "get_device", "get_loss",
-    "get_profile", "gradient_penalty", "load_checkpoint", "load_pretrained", "save_checkpoint",
-    "seed_everything", "set_threads",
+    "LOSSES",
+    "PROFILES",
+    "GANLoss",
+    "Profile",
+    "Trainer",
+    "describe",
+    "get_device",
+    "get_loss",
+    "get_profile",
+    "gradient_penalty",
+    "load_checkpoint",
+    "load_pretrained",
+    "save_checkpoint",
+    "seed_everything",
+    "set_threads",
 ]

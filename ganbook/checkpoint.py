@@ -4,6 +4,7 @@ Files are plain dicts of tensors and Python primitives, so they load with
 ``torch.load(weights_only=True)``, and are written atomically (temp file + rename) so an
 interrupted save never leaves a broken file behind.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,12 @@ def get_rng_state() -> dict[str, Any]:
     kind, keys, pos, has_gauss, gauss = np.random.get_state()
     state: dict[str, Any] = {
         "python": random.getstate(),
-        "numpy": {"keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
-                  "has_gauss": int(has_gauss), "gauss": float(gauss)},
+        "numpy": {
+            "keys": torch.from_numpy(keys.astype(np.int64)),
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "gauss": float(gauss),
+        },
         "torch": torch.get_rng_state(),
     }
     if torch.cuda.is_available():
@@ -41,8 +46,15 @@ def set_rng_state(state: dict[str, Any]) -> None:
     version, internal, gauss = state["python"]
     random.setstate((version, tuple(internal), gauss))
     npst = state["numpy"]
-    np.random.set_state(("MT19937", npst["keys"].cpu().numpy().astype(np.uint32), npst["pos"],
-                         npst["has_gauss"], npst["gauss"]))
+    np.random.set_state(
+        (
+            "MT19937",
+            npst["keys"].cpu().numpy().astype(np.uint32),
+            npst["pos"],
+            npst["has_gauss"],
+            npst["gauss"],
+        )
+    )
     torch.set_rng_state(state["torch"].cpu())
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
@@ -56,7 +68,9 @@ def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> Path:
     return Path(path)
 
 
-def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+def load_checkpoint(
+    path: str | os.PathLike, map_location: str | torch.device = "cpu"
+) -> dict[str, Any]:
     """Load a checkpoint written by :func:`save_checkpoint`, with ``weights_only=True``."""
     path = Path(path)
     if not path.exists():
@@ -67,12 +81,16 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
         state = torch.load(path, map_location=map_location, weights_only=True)
     except (EOFError, OSError, RuntimeError, pickle.UnpicklingError) as err:
         # torch's message may advise weights_only=False; that would run arbitrary code: never do it.
-        raise ValueError(f"{path} is not a readable ganbook checkpoint (truncated, corrupt or not "
-                         f"written by ganbook; {type(err).__name__}); delete it and train again") from None
+        raise ValueError(
+            f"{path} is not a readable ganbook checkpoint (truncated, corrupt or not "
+            f"written by ganbook; {type(err).__name__}); delete it and train again"
+        ) from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise ValueError(f"{path} is not a ganbook checkpoint (format tag missing)")
     if state.get("version", 0) > VERSION:
-        raise ValueError(f"{path} has checkpoint version {state['version']}; this ganbook reads up to {VERSION}")
+        raise ValueError(
+            f"{path} has checkpoint version {state['version']}; this ganbook reads up to {VERSION}"
+        )
     return state
 
 
@@ -90,15 +108,21 @@ def load_pretrained(name: str, map_location: str | torch.device = "cpu") -> dict
     return load_checkpoint(path, map_location)
 
 
-def save_model(name_or_path: str | os.PathLike, model: nn.Module, config: dict[str, Any], **extra: Any) -> Path:
+def save_model(
+    name_or_path: str | os.PathLike, model: nn.Module, config: dict[str, Any], **extra: Any
+) -> Path:
     """Ship one trained network (no optimizers): its weights under ``models.G``, the ``config`` that
     rebuilds it, and any ``extra`` entries. A bare name goes to ``ganbook/weights/NAME.pt``."""
-    path = Path(name_or_path) if str(name_or_path).endswith(".pt") else weights_path(str(name_or_path))
+    path = (
+        Path(name_or_path) if str(name_or_path).endswith(".pt") else weights_path(str(name_or_path))
+    )
     weights = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     return save_checkpoint(path, {"models": {"G": weights}, "config": dict(config), **extra})
 
 
-def load_model(name_or_path: str | os.PathLike, build: Callable[[dict[str, Any]], nn.Module]) -> tuple[nn.Module, dict[str, Any]]:
+def load_model(
+    name_or_path: str | os.PathLike, build: Callable[[dict[str, Any]], nn.Module]
+) -> tuple[nn.Module, dict[str, Any]]:
     """Rebuild a network saved by :func:`save_model` (a shipped name or a ``.pt`` path): ``build(config)``,
     its weights, eval mode. Returns the model and the whole checkpoint (config and extra entries)."""
     if str(name_or_path).endswith(".pt"):

@@ -1,4 +1,5 @@
 """Random mini-batches from in-memory tensors: the ``sample_real`` every chapter hands the Trainer."""
+
 from __future__ import annotations
 
 import torch
@@ -19,7 +20,9 @@ class TensorSampler:
         if labels is not None:
             labels = torch.as_tensor(labels)
             if len(labels) != len(data):
-                raise ValueError(f"labels ({len(labels)}) and data ({len(data)}) must have the same length")
+                raise ValueError(
+                    f"labels ({len(labels)}) and data ({len(data)}) must have the same length"
+                )
         self.data, self.labels = data, labels
 
     def __len__(self) -> int:

@@ -1,4 +1,5 @@
 """Device choice, seeding and CPU thread count."""
+
 from __future__ import annotations
 
 import os

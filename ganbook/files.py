@@ -1,4 +1,5 @@
 """Files on disk, one way everywhere: the cache folder, checksums, atomic writes, checked downloads."""
+
 from __future__ import annotations
 
 import glob
@@ -43,7 +44,9 @@ def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
             os.fsync(f.fileno())
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; give it ordinary permissions
+        os.chmod(
+            tmp, 0o666 & ~umask
+        )  # mkstemp makes the file private; give it ordinary permissions
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -84,6 +87,10 @@ def download(url: str, path: str | os.PathLike, sha256: str | None = None) -> Pa
         for block in iter(lambda: response.read(1 << 20), b""):
             digest.update(block)
             f.write(block)
-        if sha256 is not None and digest.hexdigest() != sha256:  # raising here discards the temp file
-            raise OSError(f"checksum mismatch for {url}: expected {sha256}, got {digest.hexdigest()}")
+        if (
+            sha256 is not None and digest.hexdigest() != sha256
+        ):  # raising here discards the temp file
+            raise OSError(
+                f"checksum mismatch for {url}: expected {sha256}, got {digest.hexdigest()}"
+            )
     return path

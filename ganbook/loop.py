@@ -13,6 +13,7 @@ optimizers a checkpoint holds. :class:`ganbook.Trainer` (GANs) and
 Ctrl-C is deferred to the end of the step in progress, so the checkpoint it writes holds
 the weights, optimizers and RNG of one step boundary and a resumed run continues bit for bit.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,8 +30,8 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from .checkpoint import get_rng_state, load_checkpoint, save_checkpoint, set_rng_state
-from .files import remove_stale_temp_files
 from .device import get_device
+from .files import remove_stale_temp_files
 
 Callback = tuple[int, Callable[[Any], None]]
 
@@ -43,8 +44,12 @@ def check_positive(name: str, value: float, integer: bool = True) -> None:
         raise ValueError(f"{name} must be {kind}, got {value!r}")
 
 
-def update(optimizer: torch.optim.Optimizer, loss: Tensor, parameters: Iterable[Tensor] | None = None,
-           clip: float | None = None) -> None:
+def update(
+    optimizer: torch.optim.Optimizer,
+    loss: Tensor,
+    parameters: Iterable[Tensor] | None = None,
+    clip: float | None = None,
+) -> None:
     """One optimizer update: clear gradients, backpropagate ``loss``, clip their norm, step.
 
     ``clip`` (a max gradient norm over ``parameters``) is off when None.
@@ -63,16 +68,30 @@ class Loop:
     progress_keys: tuple[str, ...] = ()  # record entries shown beside the progress bar
     description = "training"
 
-    def __init__(self, *, device: str | torch.device | None = None,
-                 checkpoint_path: str | os.PathLike | None = None, checkpoint_every: int = 0,
-                 checkpoint_seconds: float | None = 60.0) -> None:
-        if isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, int) or checkpoint_every < 0:
+    def __init__(
+        self,
+        *,
+        device: str | torch.device | None = None,
+        checkpoint_path: str | os.PathLike | None = None,
+        checkpoint_every: int = 0,
+        checkpoint_seconds: float | None = 60.0,
+    ) -> None:
+        if (
+            isinstance(checkpoint_every, bool)
+            or not isinstance(checkpoint_every, int)
+            or checkpoint_every < 0
+        ):
             raise ValueError(f"checkpoint_every must be an int >= 0, got {checkpoint_every!r}")
-        if checkpoint_seconds is not None and not (isinstance(checkpoint_seconds, (int, float))
-                                                   and checkpoint_seconds > 0):
-            raise ValueError(f"checkpoint_seconds must be a positive number or None, got {checkpoint_seconds!r}")
+        if checkpoint_seconds is not None and not (
+            isinstance(checkpoint_seconds, (int, float)) and checkpoint_seconds > 0
+        ):
+            raise ValueError(
+                f"checkpoint_seconds must be a positive number or None, got {checkpoint_seconds!r}"
+            )
         if checkpoint_every and not checkpoint_path:
-            raise ValueError("checkpoint_every needs checkpoint_path=... (where to write the checkpoints)")
+            raise ValueError(
+                "checkpoint_every needs checkpoint_path=... (where to write the checkpoints)"
+            )
         self.device = torch.device(device) if device is not None else get_device()
         self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
         self.checkpoint_every = checkpoint_every
@@ -102,8 +121,14 @@ class Loop:
 
     # -- shared by every step --------------------------------------------------------------
 
-    def update(self, optimizer: torch.optim.Optimizer, loss: Tensor, record: dict[str, float],
-               parameters: Iterable[Tensor] | None = None, clip: float | None = None) -> dict[str, float]:
+    def update(
+        self,
+        optimizer: torch.optim.Optimizer,
+        loss: Tensor,
+        record: dict[str, float],
+        parameters: Iterable[Tensor] | None = None,
+        clip: float | None = None,
+    ) -> dict[str, float]:
         """Check ``record`` is finite (before any weight changes), then :func:`update`; returns ``record``."""
         self.check_finite(record)
         update(optimizer, loss, parameters, clip)
@@ -115,14 +140,17 @@ class Loop:
             if not math.isfinite(value):
                 raise FloatingPointError(
                     f"{key} became {value} at step {self.step + 1}{self._describe()}; "
-                    "try a lower learning rate, a different loss, or check the data for NaN")
+                    "try a lower learning rate, a different loss, or check the data for NaN"
+                )
 
     def _describe(self) -> str:
         return ""
 
     # -- the loop --------------------------------------------------------------------------
 
-    def fit(self, steps: int, callbacks: Sequence[Callback] = (), progress: bool = True) -> dict[str, list[float]]:
+    def fit(
+        self, steps: int, callbacks: Sequence[Callback] = (), progress: bool = True
+    ) -> dict[str, list[float]]:
         """Train until ``self.step == steps`` (a total, so a resumed run continues where it stopped).
 
         ``callbacks`` is a list of ``(every, fn)``; ``fn(loop)`` runs after every ``every``-th
@@ -133,9 +161,16 @@ class Loop:
         for every, fn in callbacks:
             check_positive("callback interval", every)
             if not callable(fn):
-                raise ValueError(f"each callback must be (every, function), got a {type(fn).__name__}")
-        bar = tqdm(total=steps, initial=self.step, disable=not progress or None, desc=self.description,
-                   dynamic_ncols=True)
+                raise ValueError(
+                    f"each callback must be (every, function), got a {type(fn).__name__}"
+                )
+        bar = tqdm(
+            total=steps,
+            initial=self.step,
+            disable=not progress or None,
+            desc=self.description,
+            dynamic_ncols=True,
+        )
         start = time.perf_counter() - self._elapsed
         last_save = time.perf_counter()
         at_boundary = True  # False while a step is half done: its state must not be saved
@@ -150,14 +185,19 @@ class Loop:
                     at_boundary = True
                     bar.update(1)
                     if self.progress_keys and (self.step % 25 == 0 or self.step == steps):
-                        bar.set_postfix({k: f"{record[k]:.3f}" for k in self.progress_keys if k in record},
-                                        refresh=False)
+                        bar.set_postfix(
+                            {k: f"{record[k]:.3f}" for k in self.progress_keys if k in record},
+                            refresh=False,
+                        )
                     for every, fn in callbacks:
                         if self.step % every == 0:
                             fn(self)
                     every = self.checkpoint_every and self.step % self.checkpoint_every == 0
-                    timed = (self.checkpoint_path is not None and self.checkpoint_seconds is not None
-                             and time.perf_counter() - last_save >= self.checkpoint_seconds)
+                    timed = (
+                        self.checkpoint_path is not None
+                        and self.checkpoint_seconds is not None
+                        and time.perf_counter() - last_save >= self.checkpoint_seconds
+                    )
                     if every or timed:
                         self.save()
                         last_save = time.perf_counter()
@@ -166,9 +206,13 @@ class Loop:
         except KeyboardInterrupt:
             if self.checkpoint_path is not None and at_boundary:
                 self.save()
-                print(f"interrupted at step {self.step}; checkpoint saved to {self.checkpoint_path}")
+                print(
+                    f"interrupted at step {self.step}; checkpoint saved to {self.checkpoint_path}"
+                )
             elif self.checkpoint_path is not None:
-                print(f"interrupted inside step {self.step + 1}; kept the last checkpoint in {self.checkpoint_path}")
+                print(
+                    f"interrupted inside step {self.step + 1}; kept the last checkpoint in {self.checkpoint_path}"
+                )
             raise
         finally:
             bar.close()
@@ -222,8 +266,10 @@ class Loop:
         saved = state.get("config", {})
         for key, value in self.config().items():
             if key in saved and saved[key] != value:
-                raise ValueError(f"checkpoint was written with {key}={saved[key]!r}, this run has {key}={value!r}; "
-                                 "use a new checkpoint_path or the same settings")
+                raise ValueError(
+                    f"checkpoint was written with {key}={saved[key]!r}, this run has {key}={value!r}; "
+                    "use a new checkpoint_path or the same settings"
+                )
         for section, mine in (("models", self.networks()), ("optimizers", self.optimizers())):
             missing = set(mine) - set(state.get(section, {}))
             if missing:
@@ -233,11 +279,15 @@ class Loop:
             theirs = state["models"][name]
             if set(own) != set(theirs):
                 diff = sorted(set(own) ^ set(theirs))[:4]
-                raise ValueError(f"checkpoint's {name!r} has other parameters than this network: {diff}")
+                raise ValueError(
+                    f"checkpoint's {name!r} has other parameters than this network: {diff}"
+                )
             for key, tensor in own.items():
                 if tuple(theirs[key].shape) != tuple(tensor.shape):
-                    raise ValueError(f"checkpoint's {name}.{key} has shape {tuple(theirs[key].shape)}, "
-                                     f"this network's has {tuple(tensor.shape)}")
+                    raise ValueError(
+                        f"checkpoint's {name}.{key} has shape {tuple(theirs[key].shape)}, "
+                        f"this network's has {tuple(tensor.shape)}"
+                    )
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.check_compatible(state)
@@ -254,7 +304,9 @@ class Loop:
         """Write a checkpoint (atomically, Ctrl-C held off until it is written) to ``path``."""
         path = path or self.checkpoint_path
         if path is None:
-            raise ValueError("no checkpoint path: pass one, or give the trainer checkpoint_path=...")
+            raise ValueError(
+                "no checkpoint path: pass one, or give the trainer checkpoint_path=..."
+            )
         state = self.state_dict()
         remove_stale_temp_files(path)
         if threading.current_thread() is not threading.main_thread():
@@ -287,4 +339,6 @@ class Loop:
             self.history[key].append(float(record.get(key, float("nan"))))
         for key, value in record.items():  # numbers first reported at this step
             if key not in self.history:
-                self.history[key] = [float("nan")] * (len(self.history["step"]) - 1) + [float(value)]
+                self.history[key] = [float("nan")] * (len(self.history["step"]) - 1) + [
+                    float(value)
+                ]

@@ -8,6 +8,7 @@ The second half of the module holds the *extra generator terms* (:class:`Term`):
 reconstruction, a cycle, feature matching and mode seeking. The Trainer adds each one,
 weighted, to the adversarial loss and records it under its own name.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -86,8 +87,12 @@ def gradient_penalty(
     Extra positional tensors (class labels, say) are passed to the critic unchanged.
     """
     if real.shape != fake.shape:
-        raise ValueError(f"real and fake must have the same shape, got {tuple(real.shape)} and {tuple(fake.shape)}")
-    alpha = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), device=real.device, dtype=real.dtype)
+        raise ValueError(
+            f"real and fake must have the same shape, got {tuple(real.shape)} and {tuple(fake.shape)}"
+        )
+    alpha = torch.rand(
+        (real.shape[0],) + (1,) * (real.dim() - 1), device=real.device, dtype=real.dtype
+    )
     x_hat = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
     scores = critic(x_hat, *cond)
     (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
@@ -116,13 +121,20 @@ LOSSES: dict[str, GANLoss] = {
         GANLoss("non-saturating", d_loss_bce, g_loss_non_saturating),
         GANLoss("least-squares", d_loss_least_squares, g_loss_least_squares, probabilistic=False),
         GANLoss("wgan", d_loss_wasserstein, g_loss_wasserstein, probabilistic=False),
-        GANLoss("wgan-gp", d_loss_wasserstein, g_loss_wasserstein, gp_weight=10.0, probabilistic=False),
+        GANLoss(
+            "wgan-gp", d_loss_wasserstein, g_loss_wasserstein, gp_weight=10.0, probabilistic=False
+        ),
         GANLoss("hinge", d_loss_hinge, g_loss_wasserstein, probabilistic=False),
         GANLoss("relativistic", d_loss_relativistic, g_loss_relativistic, needs_real_logits=True),
     ]
 }
-ALIASES = {"minimax": "saturating", "ns": "non-saturating", "nonsaturating": "non-saturating",
-           "lsgan": "least-squares", "rsgan": "relativistic"}
+ALIASES = {
+    "minimax": "saturating",
+    "ns": "non-saturating",
+    "nonsaturating": "non-saturating",
+    "lsgan": "least-squares",
+    "rsgan": "relativistic",
+}
 
 
 def get_loss(name: str | GANLoss) -> GANLoss:
@@ -167,8 +179,10 @@ def _distance(kind: str) -> Callable[[Tensor, Tensor], Tensor]:
 
 def _paired(batch: Any, who: str) -> Tensor:
     if batch.source is None:
-        raise ValueError(f"{who} needs paired data: give the Trainer paired=True and a sample_real "
-                         "that returns (input, target, *cond)")
+        raise ValueError(
+            f"{who} needs paired data: give the Trainer paired=True and a sample_real "
+            "that returns (input, target, *cond)"
+        )
     return batch.source
 
 
@@ -225,8 +239,12 @@ class ModeSeeking(Term):
 
     name = "mode_seeking"
 
-    def __init__(self, weight: float, distance: Callable[[Tensor, Tensor], Tensor] | None = None,
-                 eps: float = 1e-5) -> None:
+    def __init__(
+        self,
+        weight: float,
+        distance: Callable[[Tensor, Tensor], Tensor] | None = None,
+        eps: float = 1e-5,
+    ) -> None:
         super().__init__(weight)
         self.distance = distance or (lambda a, b: (a - b).abs().mean())
         self.eps = eps
@@ -237,5 +255,5 @@ class ModeSeeking(Term):
         half = fake.shape[0] // 2
         if half == 0:
             raise ValueError("ModeSeeking needs batches of at least 2")
-        spread = self.distance(fake[:half], fake[half:2 * half])
-        return (z[:half] - z[half:2 * half]).abs().mean() / (spread + self.eps)
+        spread = self.distance(fake[:half], fake[half : 2 * half])
+        return (z[:half] - z[half : 2 * half]).abs().mean() / (spread + self.eps)

@@ -1,4 +1,5 @@
 """Plain MLP generator and discriminator, shared by the toy chapters and the MLP image GAN."""
+
 from __future__ import annotations
 
 import math
@@ -6,9 +7,16 @@ import math
 from torch import Tensor, nn
 
 
-def mlp(in_dim: int, hidden: int, out_dim: int, layers: int = 2, act: type[nn.Module] = nn.LeakyReLU) -> nn.Sequential:
+def mlp(
+    in_dim: int, hidden: int, out_dim: int, layers: int = 2, act: type[nn.Module] = nn.LeakyReLU
+) -> nn.Sequential:
     """``layers`` hidden layers of width ``hidden`` with activation ``act``, then a linear output."""
-    for name, v in (("in_dim", in_dim), ("hidden", hidden), ("out_dim", out_dim), ("layers", layers)):
+    for name, v in (
+        ("in_dim", in_dim),
+        ("hidden", hidden),
+        ("out_dim", out_dim),
+        ("layers", layers),
+    ):
         if not isinstance(v, int) or v <= 0:
             raise ValueError(f"{name} must be a positive int, got {v!r}")
     mods: list[nn.Module] = []
@@ -23,8 +31,14 @@ def mlp(in_dim: int, hidden: int, out_dim: int, layers: int = 2, act: type[nn.Mo
 class MLPGenerator(nn.Module):
     """z (latent_dim) -> sample of shape ``out_shape`` (a vector, or e.g. (1, 8, 8) for images)."""
 
-    def __init__(self, latent_dim: int, out_shape: int | tuple[int, ...], hidden: int = 128, layers: int = 2,
-                 out_act: nn.Module | None = None) -> None:
+    def __init__(
+        self,
+        latent_dim: int,
+        out_shape: int | tuple[int, ...],
+        hidden: int = 128,
+        layers: int = 2,
+        out_act: nn.Module | None = None,
+    ) -> None:
         super().__init__()
         self.latent_dim = latent_dim
         self.out_shape = (out_shape,) if isinstance(out_shape, int) else tuple(out_shape)
@@ -47,5 +61,7 @@ class MLPDiscriminator(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         if tuple(x.shape[1:]) != self.in_shape:
-            raise ValueError(f"x must have shape (batch, {', '.join(map(str, self.in_shape))}), got {tuple(x.shape)}")
+            raise ValueError(
+                f"x must have shape (batch, {', '.join(map(str, self.in_shape))}), got {tuple(x.shape)}"
+            )
         return self.net(x.flatten(1)).squeeze(1)

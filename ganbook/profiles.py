@@ -4,6 +4,7 @@
 ``gpu`` for Colab (full size). The profile is auto-detected (CUDA present -> ``gpu``,
 otherwise ``cpu``) and overridden by the ``GANBOOK_PROFILE`` environment variable.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ Everything here follows Goodfellow et al. (2014), Section 4, and Arjovsky & Bott
 on why the Jensen-Shannon divergence stops helping when supports are disjoint. Densities
 are 1-D and evaluated on a uniform grid, so integrals are plain trapezoid sums.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,7 +26,9 @@ def _as_1d(name: str, x: Tensor) -> Tensor:
     if x.dim() == 2 and x.shape[1] == 1:
         x = x[:, 0]
     if x.dim() != 1 or len(x) == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D tensor (or shape (n, 1)), got shape {tuple(x.shape)}")
+        raise ValueError(
+            f"{name} must be a non-empty 1-D tensor (or shape (n, 1)), got shape {tuple(x.shape)}"
+        )
     return x
 
 
@@ -37,7 +40,9 @@ def _check_grid(grid: Tensor, **densities: Tensor) -> tuple[Tensor, ...]:
     for name, p in densities.items():
         p = _as_1d(name, p)
         if p.shape != grid.shape:
-            raise ValueError(f"{name} must have one value per grid point ({len(grid)}), got {len(p)}")
+            raise ValueError(
+                f"{name} must have one value per grid point ({len(grid)}), got {len(p)}"
+            )
         if bool((p < 0).any()):
             raise ValueError(f"{name} must be non-negative (a density)")
         out.append(p)
@@ -46,7 +51,9 @@ def _check_grid(grid: Tensor, **densities: Tensor) -> tuple[Tensor, ...]:
 
 def _xlogy(x: Tensor, y: Tensor) -> Tensor:
     """x * log(y) with the convention 0 * log(anything) = 0."""
-    return torch.where(x > 0, x * torch.log(torch.where(x > 0, y, torch.ones_like(y))), torch.zeros_like(x))
+    return torch.where(
+        x > 0, x * torch.log(torch.where(x > 0, y, torch.ones_like(y))), torch.zeros_like(x)
+    )
 
 
 # -- the value function ------------------------------------------------------------------
@@ -57,9 +64,16 @@ def value_monte_carlo(real_logits: Tensor, fake_logits: Tensor) -> tuple[float, 
 
     ``log D = -softplus(-logit)`` and ``log(1 - D) = -softplus(logit)``: finite for any logit.
     """
-    real_logits, fake_logits = _as_1d("real_logits", real_logits), _as_1d("fake_logits", fake_logits)
+    real_logits, fake_logits = (
+        _as_1d("real_logits", real_logits),
+        _as_1d("fake_logits", fake_logits),
+    )
     a, b = -F.softplus(-real_logits), -F.softplus(fake_logits)
-    se = math.sqrt(a.var().item() / len(a) + b.var().item() / len(b)) if min(len(a), len(b)) > 1 else float("nan")
+    se = (
+        math.sqrt(a.var().item() / len(a) + b.var().item() / len(b))
+        if min(len(a), len(b)) > 1
+        else float("nan")
+    )
     return a.mean().item() + b.mean().item(), se
 
 
@@ -74,13 +88,22 @@ def value_on_grid(grid: Tensor, p_data: Tensor, p_g: Tensor, d: Tensor) -> float
 
 def optimal_discriminator(p_data: Tensor, p_g: Tensor) -> Tensor:
     """D*(x) = p_data(x) / (p_data(x) + p_g(x)) (Goodfellow 2014, Prop. 1); 1/2 where both vanish."""
-    p_data, p_g = torch.as_tensor(p_data, dtype=torch.float64), torch.as_tensor(p_g, dtype=torch.float64)
+    p_data, p_g = (
+        torch.as_tensor(p_data, dtype=torch.float64),
+        torch.as_tensor(p_g, dtype=torch.float64),
+    )
     if p_data.shape != p_g.shape:
-        raise ValueError(f"p_data and p_g must have the same shape, got {tuple(p_data.shape)} and {tuple(p_g.shape)}")
+        raise ValueError(
+            f"p_data and p_g must have the same shape, got {tuple(p_data.shape)} and {tuple(p_g.shape)}"
+        )
     if bool((p_data < 0).any() or (p_g < 0).any()):
         raise ValueError("p_data and p_g must be non-negative (densities)")
     total = p_data + p_g
-    return torch.where(total > 0, p_data / torch.where(total > 0, total, torch.ones_like(total)), torch.full_like(total, 0.5))
+    return torch.where(
+        total > 0,
+        p_data / torch.where(total > 0, total, torch.ones_like(total)),
+        torch.full_like(total, 0.5),
+    )
 
 
 # -- densities and divergences on a grid ---------------------------------------------------
@@ -96,7 +119,9 @@ def silverman_bandwidth(samples: Tensor) -> float:
     return 0.9 * spread * len(x) ** -0.2
 
 
-def kde_density(samples: Tensor, grid: Tensor, bandwidth: float | None = None, chunk: int = 4096) -> Tensor:
+def kde_density(
+    samples: Tensor, grid: Tensor, bandwidth: float | None = None, chunk: int = 4096
+) -> Tensor:
     """Gaussian kernel density estimate of 1-D ``samples`` at the points of ``grid`` (float64)."""
     x, grid = _as_1d("samples", samples), _as_1d("grid", grid)
     h = silverman_bandwidth(x) if bandwidth is None else float(bandwidth)
@@ -104,7 +129,7 @@ def kde_density(samples: Tensor, grid: Tensor, bandwidth: float | None = None, c
         raise ValueError(f"bandwidth must be positive, got {bandwidth!r}")
     dens = torch.zeros_like(grid)
     for start in range(0, len(x), chunk):
-        u = (grid[:, None] - x[None, start:start + chunk]) / h
+        u = (grid[:, None] - x[None, start : start + chunk]) / h
         dens += torch.exp(-0.5 * u**2).sum(1)
     return dens / (len(x) * h * math.sqrt(2 * math.pi))
 
@@ -161,7 +186,9 @@ def generator_gradient(d_fake: Tensor, loss: str) -> Tensor:
         raise ValueError(f"loss must be 'saturating' or 'non-saturating', got {loss!r}")
     logits = torch.logit(d).detach().requires_grad_(True)
     # The loss is a mean; multiply by n so each entry is the gradient for that one sample.
-    (grad,) = torch.autograd.grad(get_loss(name).g_loss(logits.reshape(-1)) * logits.numel(), logits)
+    (grad,) = torch.autograd.grad(
+        get_loss(name).g_loss(logits.reshape(-1)) * logits.numel(), logits
+    )
     return grad.abs()
 
 
@@ -179,8 +206,15 @@ def sample_gradient(discriminator: nn.Module, fake: Tensor, loss: str) -> Tensor
 # -- Algorithm 1 of Goodfellow et al. (2014), literally ------------------------------------
 
 
-def minimax_sgd_step(G: nn.Module, D: nn.Module, sample_real: Callable[[int], Tensor], m: int = 64, k: int = 1,
-                     lr: float = 0.05, generator_loss: str = "saturating") -> tuple[float, float]:
+def minimax_sgd_step(
+    G: nn.Module,
+    D: nn.Module,
+    sample_real: Callable[[int], Tensor],
+    m: int = 64,
+    k: int = 1,
+    lr: float = 0.05,
+    generator_loss: str = "saturating",
+) -> tuple[float, float]:
     """One iteration of Algorithm 1: k plain-SGD ascent steps on V for D, one descent step for G.
 
     ``generator_loss="saturating"`` descends log(1 - D(G(z))) as the algorithm states;
@@ -188,12 +222,18 @@ def minimax_sgd_step(G: nn.Module, D: nn.Module, sample_real: Callable[[int], Te
     ``G(z)`` has ``G.latent_dim``; ``D(x)`` returns logits. Returns D's last V and G's objective.
     """
     if not (isinstance(m, int) and isinstance(k, int) and m > 0 and k > 0 and lr > 0):
-        raise ValueError(f"m and k must be positive ints and lr positive, got m={m!r}, k={k!r}, lr={lr!r}")
+        raise ValueError(
+            f"m and k must be positive ints and lr positive, got m={m!r}, k={k!r}, lr={lr!r}"
+        )
     if generator_loss not in ("saturating", "non-saturating"):
-        raise ValueError(f"generator_loss must be 'saturating' or 'non-saturating', got {generator_loss!r}")
+        raise ValueError(
+            f"generator_loss must be 'saturating' or 'non-saturating', got {generator_loss!r}"
+        )
     for _ in range(k):
         x, z = sample_real(m), torch.randn(m, G.latent_dim)
-        v = -F.softplus(-D(x)).mean() - F.softplus(D(G(z).detach())).mean()  # log D(x) + log(1 - D(G(z)))
+        v = (
+            -F.softplus(-D(x)).mean() - F.softplus(D(G(z).detach())).mean()
+        )  # log D(x) + log(1 - D(G(z)))
         grads = torch.autograd.grad(v, list(D.parameters()))
         with torch.no_grad():
             for p, g in zip(D.parameters(), grads):
@@ -210,8 +250,14 @@ def minimax_sgd_step(G: nn.Module, D: nn.Module, sample_real: Callable[[int], Te
     return v.item(), objective.item()
 
 
-def compare_to_optimum(grid: Tensor, d: Tensor, p_data: Tensor, p_g: Tensor, min_density: float = 0.05,
-                       tol: float = 0.1) -> dict[str, float]:
+def compare_to_optimum(
+    grid: Tensor,
+    d: Tensor,
+    p_data: Tensor,
+    p_g: Tensor,
+    min_density: float = 0.05,
+    tol: float = 0.1,
+) -> dict[str, float]:
     """How close a discriminator ``d`` is to D* on the grid points where p_data + p_g > ``min_density``.
 
     Returns the largest and the (p_data + p_g)/2-weighted mean absolute error, the share
@@ -224,9 +270,12 @@ def compare_to_optimum(grid: Tensor, d: Tensor, p_data: Tensor, p_g: Tensor, min
         raise ValueError(f"no grid point has p_data + p_g > min_density={min_density}")
     w = ((p_data + p_g) / 2)[keep]
     err, half = (d - d_star).abs()[keep], (0.5 - d_star).abs()[keep]
-    return {"max_error": err.max().item(), "mean_error": (w * err).sum().item() / w.sum().item(),
-            "share_within_tol": (err <= tol).double().mean().item(),
-            "mean_error_of_half": (w * half).sum().item() / w.sum().item()}
+    return {
+        "max_error": err.max().item(),
+        "mean_error": (w * err).sum().item() / w.sum().item(),
+        "share_within_tol": (err <= tol).double().mean().item(),
+        "mean_error_of_half": (w * half).sum().item() / w.sum().item(),
+    }
 
 
 # -- helpers for the chapter's experiments ------------------------------------------------
@@ -255,12 +304,28 @@ class DiscriminatorTrainer(Trainer):
         return {"g_loss": 0.0}
 
 
-def fit_discriminator(G: nn.Module, D: nn.Module, sample_real: Callable[[int], Tensor], steps: int,
-                      loss: str = "non-saturating", lr: float = 1e-3, batch_size: int = 256,
-                      progress: bool = False) -> DiscriminatorTrainer:
+def fit_discriminator(
+    G: nn.Module,
+    D: nn.Module,
+    sample_real: Callable[[int], Tensor],
+    steps: int,
+    loss: str = "non-saturating",
+    lr: float = 1e-3,
+    batch_size: int = 256,
+    progress: bool = False,
+) -> DiscriminatorTrainer:
     """Train only ``D`` against the frozen ``G`` for ``steps`` steps and return the trainer."""
-    trainer = DiscriminatorTrainer(G, D, sample_real, loss=loss, lr_d=lr, lr_g=lr, batch_size=batch_size,
-                                   ema_decay=None, device="cpu")
+    trainer = DiscriminatorTrainer(
+        G,
+        D,
+        sample_real,
+        loss=loss,
+        lr_d=lr,
+        lr_g=lr,
+        batch_size=batch_size,
+        ema_decay=None,
+        device="cpu",
+    )
     trainer.fit(steps, progress=progress)
     return trainer
 

@@ -15,6 +15,7 @@ Paired data (image-to-image): with ``paired=True``, ``sample_real`` returns
 discriminator ``D(x, *cond)`` (or ``D(x, input, *cond)`` with ``d_sees_input=True``, as
 pix2pix's conditional discriminator).
 """
+
 from __future__ import annotations
 
 import copy
@@ -88,8 +89,12 @@ class Trainer(Loop):
         checkpoint_every: int = 0,
         checkpoint_seconds: float | None = 60.0,
     ) -> None:
-        super().__init__(device=device, checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every,
-                         checkpoint_seconds=checkpoint_seconds)
+        super().__init__(
+            device=device,
+            checkpoint_path=checkpoint_path,
+            checkpoint_every=checkpoint_every,
+            checkpoint_seconds=checkpoint_seconds,
+        )
         check_positive("batch_size", batch_size)
         check_positive("d_steps", d_steps)
         check_positive("lr_g", lr_g, integer=False)
@@ -103,12 +108,16 @@ class Trainer(Loop):
             raise ValueError(f"ema_decay must be in (0, 1) or None, got {ema_decay!r}")
         for term in terms:
             if not isinstance(term, Term):
-                raise ValueError(f"terms must be ganbook.losses.Term objects, got {type(term).__name__}")
+                raise ValueError(
+                    f"terms must be ganbook.losses.Term objects, got {type(term).__name__}"
+                )
         names = [t.name for t in terms]
         if len(set(names)) != len(names) or set(names) & set(HISTORY_KEYS):
             raise ValueError(f"terms need distinct names that are not history keys, got {names}")
         if d_sees_input and not paired:
-            raise ValueError("d_sees_input=True needs paired=True (the input it sees comes from paired data)")
+            raise ValueError(
+                "d_sees_input=True needs paired=True (the input it sees comes from paired data)"
+            )
         self.loss = get_loss(loss)
         self.gp_weight = self.loss.gp_weight if gp_weight is None else float(gp_weight)
         self.G = generator.to(self.device)
@@ -118,7 +127,9 @@ class Trainer(Loop):
         inferred = None if paired else getattr(generator, "latent_dim", None)
         self.latent_dim = latent_dim if latent_dim is not None else inferred
         if noise is None and self.latent_dim is None and not paired:
-            raise ValueError("pass latent_dim=..., a noise=... function, or give the generator a latent_dim attribute")
+            raise ValueError(
+                "pass latent_dim=..., a noise=... function, or give the generator a latent_dim attribute"
+            )
         self._noise = noise
         self.uses_noise = noise is not None or self.latent_dim is not None
         self.terms = nn.ModuleList(terms).to(self.device)
@@ -172,8 +183,10 @@ class Trainer(Loop):
         if features:
             D = getattr(self.D, "features", None)
             if D is None:
-                raise ValueError(f"feature matching needs a discriminator with a features(...) method; "
-                                 f"{type(self.D).__name__} has none")
+                raise ValueError(
+                    f"feature matching needs a discriminator with a features(...) method; "
+                    f"{type(self.D).__name__} has none"
+                )
         if self.d_sees_input:
             return D(x, batch.source, *batch.cond)
         return D(x, *batch.cond)
@@ -190,15 +203,20 @@ class Trainer(Loop):
             gp = gradient_penalty(lambda x: self.critic(x, batch), batch.real, fake)
             loss = loss + self.gp_weight * gp
         squash = torch.sigmoid if self.loss.probabilistic else (lambda t: t)
-        return loss, {"d_loss": loss.item(), "gp": gp.item(),
-                      "d_real": squash(real_logits.detach()).mean().item(),
-                      "d_fake": squash(fake_logits.detach()).mean().item()}
+        return loss, {
+            "d_loss": loss.item(),
+            "gp": gp.item(),
+            "d_real": squash(real_logits.detach()).mean().item(),
+            "d_fake": squash(fake_logits.detach()).mean().item(),
+        }
 
     def g_objective(self, batch: Batch) -> tuple[Tensor, dict[str, float]]:
         """``adv_weight`` times the adversarial loss plus each weighted term, each recorded by name."""
         fake, z = self.make_fake(batch)
         fake_logits = self.critic(fake, batch)
-        real_logits = self.critic(batch.real, batch).detach() if self.loss.needs_real_logits else None
+        real_logits = (
+            self.critic(batch.real, batch).detach() if self.loss.needs_real_logits else None
+        )
         adversarial = self.loss.g_loss(fake_logits, real_logits)
         total = self.adv_weight * adversarial
         record = {"g_loss": adversarial.item()}
@@ -251,7 +269,9 @@ class Trainer(Loop):
         with eval_mode(G):
             if self.paired:
                 if not cond:
-                    raise ValueError("a paired Trainer generates from inputs: pass them as generate(n, inputs)")
+                    raise ValueError(
+                        "a paired Trainer generates from inputs: pass them as generate(n, inputs)"
+                    )
                 fake, _ = self.make_fake(Batch(cond[0], cond[1:], cond[0]), G)
             else:
                 fake = G(self.sample_noise(n), *cond)
@@ -269,12 +289,21 @@ class Trainer(Loop):
         return {"G": self.opt_g, "D": self.opt_d}
 
     def config(self) -> dict[str, Any]:
-        return {"loss": self.loss.name, "batch_size": self.batch_size, "d_steps": self.d_steps,
-                "ema_decay": self.ema_decay, "gp_weight": self.gp_weight, "adv_weight": self.adv_weight,
-                "terms": {t.name: t.weight for t in self.terms}}
+        return {
+            "loss": self.loss.name,
+            "batch_size": self.batch_size,
+            "d_steps": self.d_steps,
+            "ema_decay": self.ema_decay,
+            "gp_weight": self.gp_weight,
+            "adv_weight": self.adv_weight,
+            "terms": {t.name: t.weight for t in self.terms},
+        }
 
     def state_dict(self) -> dict[str, Any]:
-        return {**super().state_dict(), "ema": self.G_ema.state_dict() if self.G_ema is not None else None}
+        return {
+            **super().state_dict(),
+            "ema": self.G_ema.state_dict() if self.G_ema is not None else None,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         super().load_state_dict(state)

@@ -3,6 +3,7 @@
 They live here once so that image, text and music code (and the notebooks) share them
 instead of rewriting them.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -42,12 +43,16 @@ def slerp(a: Tensor, b: Tensor, t: Tensor | float) -> Tensor:
     parallel fall back to linear interpolation, where slerp's formula divides by zero.
     """
     if a.shape != b.shape or a.dim() not in (1, 2):
-        raise ValueError(f"a and b must be vectors or (n, d) batches of the same shape, "
-                         f"got {tuple(a.shape)} and {tuple(b.shape)}")
+        raise ValueError(
+            f"a and b must be vectors or (n, d) batches of the same shape, "
+            f"got {tuple(a.shape)} and {tuple(b.shape)}"
+        )
     t = torch.as_tensor(t, dtype=a.dtype, device=a.device)
     single = t.dim() == 0
     t = t.reshape(-1, *([1] * a.dim()))  # (k, 1) or (k, 1, 1)
-    cos = (a * b).sum(-1, keepdim=True) / (a.norm(dim=-1, keepdim=True) * b.norm(dim=-1, keepdim=True))
+    cos = (a * b).sum(-1, keepdim=True) / (
+        a.norm(dim=-1, keepdim=True) * b.norm(dim=-1, keepdim=True)
+    )
     omega = torch.arccos(cos.clamp(-1, 1))
     sin = torch.sin(omega)
     parallel = sin.abs() < 1e-4
@@ -59,8 +64,14 @@ def slerp(a: Tensor, b: Tensor, t: Tensor | float) -> Tensor:
 
 
 @torch.no_grad()
-def sample(G: nn.Module, n: int, *cond: Tensor, seed: int | None = None, z: Tensor | None = None,
-           batch_size: int = 1024) -> Tensor:
+def sample(
+    G: nn.Module,
+    n: int,
+    *cond: Tensor,
+    seed: int | None = None,
+    z: Tensor | None = None,
+    batch_size: int = 1024,
+) -> Tensor:
     """``n`` outputs of ``G(z, *cond)`` in eval mode, on the CPU, in batches of ``batch_size``.
 
     ``seed`` draws the latents from a private generator (the global RNG is untouched); ``z``
@@ -80,6 +91,6 @@ def sample(G: nn.Module, n: int, *cond: Tensor, seed: int | None = None, z: Tens
     out = []
     with eval_mode(G):
         for i in range(0, n, batch_size):
-            args = [c[i:i + batch_size].to(device) for c in cond]
-            out.append(G(z[i:i + batch_size].to(device), *args).cpu())
+            args = [c[i : i + batch_size].to(device) for c in cond]
+            out.append(G(z[i : i + batch_size].to(device), *args).cpu())
     return torch.cat(out)

@@ -3,6 +3,7 @@
 Widgets need a live kernel; on the rendered book they are dead. :func:`explore` therefore
 first draws a static figure for a few chosen settings, then offers the live widget.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,12 @@ def in_live_kernel() -> bool:
         return False
 
 
-def explore(draw: Callable[..., Any], controls: dict[str, Any], static_settings: Sequence[dict[str, Any]],
-            static_figure: Callable[[Sequence[dict[str, Any]]], Any] | None = None) -> None:
+def explore(
+    draw: Callable[..., Any],
+    controls: dict[str, Any],
+    static_settings: Sequence[dict[str, Any]],
+    static_figure: Callable[[Sequence[dict[str, Any]]], Any] | None = None,
+) -> None:
     """Show ``static_figure(static_settings)`` (or one ``draw(**s)`` per setting), then a live widget.
 
     ``controls`` maps argument names to ipywidgets controls or ``interact`` abbreviations
@@ -33,7 +38,9 @@ def explore(draw: Callable[..., Any], controls: dict[str, Any], static_settings:
     from IPython.display import display
 
     if not static_settings:
-        raise ValueError("explore needs at least one static setting, for readers of the static page")
+        raise ValueError(
+            "explore needs at least one static setting, for readers of the static page"
+        )
     if static_figure is not None:
         static_figure(static_settings)
     else:

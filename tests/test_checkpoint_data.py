@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 import torch
 
-from ganbook.checkpoint import get_rng_state, load_checkpoint, load_pretrained, save_checkpoint, set_rng_state
+from ganbook.checkpoint import (
+    get_rng_state,
+    load_checkpoint,
+    load_pretrained,
+    save_checkpoint,
+    set_rng_state,
+)
 from ganbook.data import TensorSampler
 
 
@@ -49,4 +55,7 @@ def test_save_model_and_load_model_round_trip(tmp_path):
     assert not loaded.training and state["step"] == 7 and state["config"] == {"in": 3, "out": 2}
     for a, b in zip(loaded.parameters(), net.parameters()):
         assert torch.equal(a, b)
-    assert torch.load(tmp_path / "net.pt", weights_only=True)["models"]["G"].keys() == net.state_dict().keys()
+    assert (
+        torch.load(tmp_path / "net.pt", weights_only=True)["models"]["G"].keys()
+        == net.state_dict().keys()
+    )

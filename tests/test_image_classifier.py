@@ -1,8 +1,15 @@
 """The digit classifier: shapes, training works, the shipped weights are accurate on the held-out split."""
+
 import pytest
 import torch
 
-from ganbook.image.classifier import DigitClassifier, accuracy, load_digit_classifier, random_shift, train_digit_classifier
+from ganbook.image.classifier import (
+    DigitClassifier,
+    accuracy,
+    load_digit_classifier,
+    random_shift,
+    train_digit_classifier,
+)
 from ganbook.image.data import load_digits
 
 
@@ -21,7 +28,9 @@ def test_random_shift_keeps_shape_and_mass():
     x = -torch.ones(20, 1, 8, 8)
     x[:, :, 4, 4] = 1.0
     y = random_shift(x)
-    assert y.shape == x.shape and torch.equal((y == 1).flatten(1).sum(1), torch.ones(20, dtype=torch.long))
+    assert y.shape == x.shape and torch.equal(
+        (y == 1).flatten(1).sum(1), torch.ones(20, dtype=torch.long)
+    )
 
 
 def test_training_learns_a_few_digits_quickly():

@@ -1,4 +1,5 @@
 """Image data: the fixed digits split, faces, crops, and the IDX parser on a fixture the test writes."""
+
 import gzip
 import struct
 
@@ -75,8 +76,13 @@ def test_load_mnist_uses_the_cache_and_checks_sha256(tmp_path, monkeypatch):
     images = np.full((3, 28, 28), 255, dtype=np.uint8)
     _write_idx(folder / "t10k-images-idx3-ubyte.gz", images)
     _write_idx(folder / "t10k-labels-idx1-ubyte.gz", np.array([1, 2, 3], dtype=np.uint8))
-    sums = {name: files.sha256_file(folder / name) for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")}
-    monkeypatch.setitem(data.MNIST_SOURCES, "mnist", {"url": "http://invalid.example/", "sha256": sums})
+    sums = {
+        name: files.sha256_file(folder / name)
+        for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+    }
+    monkeypatch.setitem(
+        data.MNIST_SOURCES, "mnist", {"url": "http://invalid.example/", "sha256": sums}
+    )
     x, y = load_mnist("mnist", "test", cache_dir=tmp_path)  # checksums match: no download attempted
     assert x.shape == (3, 1, 28, 28) and float(x.max()) == 1.0 and y.tolist() == [1, 2, 3]
     with pytest.raises(FileNotFoundError):

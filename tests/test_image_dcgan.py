@@ -1,4 +1,5 @@
 """DCGAN models: shapes at several resolutions, conditioning, spectral norm, and errors."""
+
 import pytest
 import torch
 
@@ -7,7 +8,9 @@ from ganbook.data import TensorSampler
 from ganbook.image.dcgan import DCGANDiscriminator, DCGANGenerator, layout, mlp_gan
 
 
-@pytest.mark.parametrize("resolution,expected", [(8, (4, 1)), (24, (3, 3)), (28, (7, 2)), (32, (4, 3))])
+@pytest.mark.parametrize(
+    "resolution,expected", [(8, (4, 1)), (24, (3, 3)), (28, (7, 2)), (32, (4, 3))]
+)
 def test_layout(resolution, expected):
     assert layout(resolution) == expected
 
@@ -72,6 +75,7 @@ def test_mlp_gan_shapes():
 
 def test_upsampling_footprint_shows_the_checkerboard():
     from ganbook.image.dcgan import upsampling_footprint
+
     t = upsampling_footprint("transpose", size=6)
     n = upsampling_footprint("nearest", size=6)
     assert t.shape == n.shape == (12, 12)

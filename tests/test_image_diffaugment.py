@@ -1,10 +1,17 @@
 """DiffAugment: shapes, ranges of each transformation, gradients flow, wrapper and errors."""
+
 import pytest
 import torch
 
 from ganbook.image.dcgan import DCGANDiscriminator
-from ganbook.image.diffaugment import (AugmentedDiscriminator, augment_color, augment_cutout, augment_translation,
-                                       diff_augment, unaugmented)
+from ganbook.image.diffaugment import (
+    AugmentedDiscriminator,
+    augment_color,
+    augment_cutout,
+    augment_translation,
+    diff_augment,
+    unaugmented,
+)
 
 
 def test_translation_moves_content_and_pads_with_background():
@@ -13,7 +20,9 @@ def test_translation_moves_content_and_pads_with_background():
     x[:, :, 3:5, 3:5] = 1.0
     y = augment_translation(x, ratio=0.125)
     assert y.shape == x.shape
-    assert torch.equal((y == 1).flatten(1).sum(1), torch.full((64,), 4))  # a 1-pixel shift keeps the blob
+    assert torch.equal(
+        (y == 1).flatten(1).sum(1), torch.full((64,), 4)
+    )  # a 1-pixel shift keeps the blob
     assert (y != x).flatten(1).any(1).float().mean() > 0.5
 
 
@@ -51,5 +60,6 @@ def test_unaugmented_unwraps_once_and_leaves_plain_discriminators_alone():
     assert unaugmented(AugmentedDiscriminator(D)) is D and unaugmented(D) is D
     x = torch.rand(4, 1, 8, 8) * 2 - 1
     from ganbook.image.metrics import discriminator_gap
+
     wrapped = AugmentedDiscriminator(D)
     assert discriminator_gap(wrapped, x, x) == 0.0  # measured on the images as they are

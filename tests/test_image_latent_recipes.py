@@ -1,4 +1,5 @@
 """Latent walks, the training monitor, and saving / loading shipped generators."""
+
 import math
 
 import pytest
@@ -6,9 +7,23 @@ import torch
 
 from ganbook import Trainer
 from ganbook.data import TensorSampler
-from ganbook.image.latent import (attribute_direction, direction_effect, ink, interpolate, lerp, slant,
-                                  steered_codes)
-from ganbook.image.recipes import LinearDecay, TrainingMonitor, image_gan, load_generator, sample, save_generator
+from ganbook.image.latent import (
+    attribute_direction,
+    direction_effect,
+    ink,
+    interpolate,
+    lerp,
+    slant,
+    steered_codes,
+)
+from ganbook.image.recipes import (
+    LinearDecay,
+    TrainingMonitor,
+    image_gan,
+    load_generator,
+    sample,
+    save_generator,
+)
 
 
 def test_lerp_has_slerps_shapes_and_cuts_the_corner():
@@ -47,7 +62,10 @@ class _FakeEvaluator:
 
     def score(self, samples):
         from ganbook.image.metrics import Scores
-        return Scores(fd=float(samples.std()), kid=0.0, precision=0.5, recall=0.5, class_shares=[0.1] * 10)
+
+        return Scores(
+            fd=float(samples.std()), kid=0.0, precision=0.5, recall=0.5, class_shares=[0.1] * 10
+        )
 
 
 def test_monitor_records_and_plots():
@@ -56,13 +74,19 @@ def test_monitor_records_and_plots():
     trainer = Trainer(G, D, TensorSampler(x), batch_size=8, device="cpu")
     monitor = TrainingMonitor(_FakeEvaluator(), n_grid=4)
     trainer.fit(4, callbacks=[(2, monitor)], progress=False)
-    assert [r["step"] for r in monitor.records] == [2, 4] and monitor.snapshots[0][1].shape == (4, 1, 8, 8)
+    assert [r["step"] for r in monitor.records] == [2, 4] and monitor.snapshots[0][1].shape == (
+        4,
+        1,
+        8,
+        8,
+    )
     assert "fd_raw" in monitor.records[0]
     monitor.plot()
 
 
 def test_save_and_load_generator_round_trip(tmp_path, monkeypatch):
     import ganbook.checkpoint as ckpt
+
     monkeypatch.setattr(ckpt, "weights_path", lambda name: tmp_path / f"{name}.pt")
     G, _ = image_gan(width=8, latent_dim=4, n_classes=10)
     save_generator(G, "tiny", steps=3)
@@ -74,6 +98,7 @@ def test_save_and_load_generator_round_trip(tmp_path, monkeypatch):
 
 def test_image_gan_with_diffaugment_wraps_the_discriminator():
     from ganbook.image.diffaugment import AugmentedDiscriminator
+
     _, D = image_gan(width=8, augment="translation")
     assert isinstance(D, AugmentedDiscriminator)
 
@@ -81,13 +106,24 @@ def test_image_gan_with_diffaugment_wraps_the_discriminator():
 def test_image_gan_d_width_and_linear_decay():
     G, D = image_gan(width=8, d_width=16)
     assert G.to_image[0].in_channels == 8 and D.body[0].out_channels == 16
-    trainer = Trainer(G, D, TensorSampler(torch.rand(16, 1, 8, 8) * 2 - 1), batch_size=4, lr_g=1e-4, lr_d=4e-4,
-                      device="cpu")
+    trainer = Trainer(
+        G,
+        D,
+        TensorSampler(torch.rand(16, 1, 8, 8) * 2 - 1),
+        batch_size=4,
+        lr_g=1e-4,
+        lr_d=4e-4,
+        device="cpu",
+    )
     decay = LinearDecay(2, 6)
     trainer.fit(2, callbacks=[(1, decay)], progress=False)
-    assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(1e-4) and trainer.opt_d.param_groups[0]["lr"] == pytest.approx(4e-4)
+    assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(
+        1e-4
+    ) and trainer.opt_d.param_groups[0]["lr"] == pytest.approx(4e-4)
     trainer.fit(4, callbacks=[(1, decay)], progress=False)
-    assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(0.5e-4) and trainer.opt_d.param_groups[0]["lr"] == pytest.approx(2e-4)
+    assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(
+        0.5e-4
+    ) and trainer.opt_d.param_groups[0]["lr"] == pytest.approx(2e-4)
     trainer.fit(6, callbacks=[(1, decay)], progress=False)
     assert trainer.opt_g.param_groups[0]["lr"] == 0.0
     with pytest.raises(ValueError, match="start"):
@@ -96,17 +132,25 @@ def test_image_gan_d_width_and_linear_decay():
 
 def test_train_image_gan_is_seeded_and_conditional():
     from ganbook.image.recipes import train_image_gan
+
     x, y = torch.rand(40, 1, 8, 8) * 2 - 1, torch.randint(10, (40,))
-    a = train_image_gan(x, 2, y, width=8, latent_dim=4, batch_size=8, seed=3, progress=False, device="cpu")
-    b = train_image_gan(x, 2, y, width=8, latent_dim=4, batch_size=8, seed=3, progress=False, device="cpu")
+    a = train_image_gan(
+        x, 2, y, width=8, latent_dim=4, batch_size=8, seed=3, progress=False, device="cpu"
+    )
+    b = train_image_gan(
+        x, 2, y, width=8, latent_dim=4, batch_size=8, seed=3, progress=False, device="cpu"
+    )
     assert a.G.n_classes == 10
-    assert torch.equal(sample(a.G_ema, 4, torch.arange(4), seed=0), sample(b.G_ema, 4, torch.arange(4), seed=0))
+    assert torch.equal(
+        sample(a.G_ema, 4, torch.arange(4), seed=0), sample(b.G_ema, 4, torch.arange(4), seed=0)
+    )
     with pytest.raises(ValueError, match="square"):
         train_image_gan(torch.rand(4, 1, 8, 6), 1)
 
 
 def test_shipped_generators_load_and_draw_digits():
     from ganbook.image.classifier import accuracy, load_digit_classifier
+
     clf, _ = load_digit_classifier(retrain_if_missing=False)
     G, info = load_generator("image_dcgan_digits")
     assert info["config"]["latent_dim"] == G.latent_dim
@@ -142,13 +186,22 @@ def test_direction_effect_beats_random_directions_for_the_attribute_direction():
     G, _ = image_gan(width=8, latent_dim=4)
     direction = attribute_direction(G, ink, n=200, seed=1)
     gen = torch.Generator().manual_seed(0)
-    effect = direction_effect(G, direction, ink, lambda x: (ink(x) > 0).long(), n=100, step=3.0,
-                              n_random=4, generator=gen)
+    effect = direction_effect(
+        G, direction, ink, lambda x: (ink(x) > 0).long(), n=100, step=3.0, n_random=4, generator=gen
+    )
     assert effect.random_change.shape == (4,)
     assert effect.after - effect.before > effect.random_change.abs().mean()
     assert 0 <= effect.same_class <= 1 and 0 <= effect.random_same_class <= 1
-    again = direction_effect(G, direction, ink, lambda x: (ink(x) > 0).long(), n=100, step=3.0,
-                             n_random=4, generator=torch.Generator().manual_seed(0))
+    again = direction_effect(
+        G,
+        direction,
+        ink,
+        lambda x: (ink(x) > 0).long(),
+        n=100,
+        step=3.0,
+        n_random=4,
+        generator=torch.Generator().manual_seed(0),
+    )
     assert again.after == effect.after and torch.equal(again.random_change, effect.random_change)
     with pytest.raises(ValueError, match="n_random"):
         direction_effect(G, direction, ink, torch.round, n_random=0)

@@ -1,12 +1,21 @@
 """Image metrics: checked against torchmetrics / scipy reference computations and on known cases."""
+
 import numpy as np
 import pytest
 import scipy.linalg
 import torch
 from torch import nn
 
-from ganbook.image.metrics import (checkerboard_share, class_shares, frechet_distance, in_manifold, kernel_distance,
-                                   memorisation_ratio, nearest_neighbours, precision_recall)
+from ganbook.image.metrics import (
+    checkerboard_share,
+    class_shares,
+    frechet_distance,
+    in_manifold,
+    kernel_distance,
+    memorisation_ratio,
+    nearest_neighbours,
+    precision_recall,
+)
 
 
 def _features(n=300, d=8, shift=0.0, scale=1.0, seed=0):
@@ -16,7 +25,10 @@ def _features(n=300, d=8, shift=0.0, scale=1.0, seed=0):
 
 
 def test_frechet_distance_matches_scipy_reference():
-    a, b = _features(seed=0).double().numpy(), _features(shift=0.5, scale=1.3, seed=1).double().numpy()
+    a, b = (
+        _features(seed=0).double().numpy(),
+        _features(shift=0.5, scale=1.3, seed=1).double().numpy(),
+    )
     mu_a, mu_b = a.mean(0), b.mean(0)
     ca, cb = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
     ref = ((mu_a - mu_b) ** 2).sum() + np.trace(ca + cb - 2 * scipy.linalg.sqrtm(ca @ cb).real)
@@ -49,7 +61,9 @@ def test_kernel_distance_matches_torchmetrics_poly_mmd():
     from torchmetrics.image.kid import poly_mmd
 
     a, b = _features(n=200, seed=4).double(), _features(n=200, shift=0.2, seed=5).double()
-    mean, std = kernel_distance(a, b, subsets=3, subset_size=200)  # full sets: only the order changes
+    mean, std = kernel_distance(
+        a, b, subsets=3, subset_size=200
+    )  # full sets: only the order changes
     assert mean == pytest.approx(float(poly_mmd(a, b)), rel=1e-6)
     assert std == pytest.approx(0.0, abs=1e-9)
 
@@ -94,6 +108,7 @@ def test_nearest_neighbours_and_memorisation_ratio():
 
 def test_pca_features_whiten_the_reference_set():
     from ganbook.image.metrics import PCAFeatures
+
     torch.manual_seed(0)
     x = torch.randn(100, 1, 5, 5) * torch.linspace(0.1, 2, 25).view(1, 1, 5, 5)
     pca = PCAFeatures(x, dim=4)
@@ -108,6 +123,7 @@ def test_pca_features_whiten_the_reference_set():
 
 def test_discriminator_gap_is_large_for_a_memorising_critic():
     from ganbook.image.metrics import discriminator_gap
+
     train, heldout = torch.randn(20, 1, 4, 4), torch.randn(20, 1, 4, 4)
 
     class Memoriser(nn.Module):
@@ -140,9 +156,15 @@ def test_confidence_is_high_for_clear_logits_and_low_for_ties():
 
 def test_digit_evaluator_floor_and_failure_cases():
     from ganbook.image.metrics import DigitEvaluator, scores_table
+
     ev = DigitEvaluator()
     floor = ev.floor()
-    assert floor.fd < 1 and floor.recall > 0.8 and floor.min_class_share > 0.08 and floor.memorisation == 0
+    assert (
+        floor.fd < 1
+        and floor.recall > 0.8
+        and floor.min_class_share > 0.08
+        and floor.memorisation == 0
+    )
     noise = ev.score(torch.rand(300, 1, 8, 8) * 2 - 1)
     assert noise.fd > 50 * floor.fd and noise.recall < 0.1
     collapsed = ev.score(ev.train_x[:1].repeat(300, 1, 1, 1))
@@ -172,7 +194,9 @@ def test_checkerboard_share_of_known_patterns():
     smooth = torch.linspace(-1, 1, 8).repeat(8, 1)[None, None]
     assert checkerboard_share(smooth) < 1e-6
     noise = torch.randn(500, 1, 8, 8, generator=torch.Generator().manual_seed(0))
-    assert checkerboard_share(noise) == pytest.approx(1 / 63, rel=0.2)  # white noise: one of 63 directions
+    assert checkerboard_share(noise) == pytest.approx(
+        1 / 63, rel=0.2
+    )  # white noise: one of 63 directions
     with pytest.raises(ValueError, match="images"):
         checkerboard_share(torch.zeros(8, 8))
 
@@ -180,6 +204,7 @@ def test_checkerboard_share_of_known_patterns():
 def test_score_draws_and_average():
     from ganbook.image.metrics import DigitEvaluator, Scores
     from ganbook.image.recipes import image_gan
+
     ev = DigitEvaluator()
     ev.n_samples = 100  # keep the test fast
     G, _ = image_gan(width=8, latent_dim=4)

@@ -1,4 +1,5 @@
 """Self-conditioning: k-means cluster ids, the generator that draws its own id, and shipping it."""
+
 import pytest
 import torch
 
@@ -12,7 +13,7 @@ from ganbook.image.selfcond import SelfConditionedGenerator, cluster_purity, kme
 def _two_blobs(n: int = 40) -> torch.Tensor:
     x = torch.full((n, 1, 8, 8), -1.0)
     x[: n // 2, :, :4] = 1.0  # top half lit
-    x[n // 2:, :, 4:] = 1.0  # bottom half lit
+    x[n // 2 :, :, 4:] = 1.0  # bottom half lit
     return x + 0.05 * torch.randn_like(x)
 
 
@@ -35,7 +36,8 @@ def test_last_latent_coordinate_picks_clusters_with_their_frequencies():
     assert torch.allclose(shares, torch.tensor([0.1, 0.2, 0.7]), atol=0.015)
     assert G(z[:5]).shape == (5, 1, 8, 8)
     # given labels, the last coordinate is ignored
-    z2 = z[:5].clone(); z2[:, -1] = -z2[:, -1]
+    z2 = z[:5].clone()
+    z2[:, -1] = -z2[:, -1]
     G.eval()
     labels = torch.tensor([0, 1, 2, 0, 1])
     assert torch.equal(G(z[:5], labels), G(z2, labels))
@@ -67,6 +69,7 @@ def test_self_conditioned_gan_trains_samples_and_round_trips(tmp_path):
 
 def test_monitor_draws_self_conditioned_clusters_in_training_proportions():
     from ganbook.image.recipes import TrainingMonitor
+
     G = SelfConditionedGenerator(DCGANGenerator(4, 8, 1, 8, n_classes=3), [1, 2, 7])
     labels = TrainingMonitor(evaluator=None)._labels(G, 10)
     assert torch.equal(labels, G.stratified_labels(10))
@@ -85,8 +88,10 @@ def test_score_stratified_draws_exact_proportions_and_reports():
         def score_draws(self, G, draws=5, labels=None):
             self.calls.append(labels)
             fd = 1.0 if labels is not None else 2.0
-            return [Scores(fd=fd * (i + 1), kid=0.0, precision=0.5, recall=0.5,
-                           class_shares=[0.5, 0.5]) for i in range(draws)]
+            return [
+                Scores(fd=fd * (i + 1), kid=0.0, precision=0.5, recall=0.5, class_shares=[0.5, 0.5])
+                for i in range(draws)
+            ]
 
     G = SelfConditionedGenerator(DCGANGenerator(4, 8, 1, 8, n_classes=3), [1, 2, 7])
     ev = CountingEvaluator()

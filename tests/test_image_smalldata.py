@@ -1,4 +1,5 @@
 """The small-data study: KID against held-out images, gap curves over training, scores, errors."""
+
 import matplotlib
 import pytest
 import torch
@@ -13,16 +14,18 @@ def _images(n, seed):
 
 
 def test_kid_floor_is_small_and_far_images_score_higher():
-    study = SmallDataStudy(_images(40, 0), _images(10, 1), pca_dim=4, kid_subsets=5,
-                           kid_subset_size=10)
+    study = SmallDataStudy(
+        _images(40, 0), _images(10, 1), pca_dim=4, kid_subsets=5, kid_subset_size=10
+    )
     floor, _ = study.kid(_images(40, 2))
     far, _ = study.kid(-torch.ones(40, 1, 8, 8))
     assert abs(floor) < 0.1 < far
 
 
 def test_runs_record_gaps_and_scores():
-    study = SmallDataStudy(_images(24, 0), _images(8, 1), pca_dim=4, kid_subsets=3,
-                           kid_subset_size=8)
+    study = SmallDataStudy(
+        _images(24, 0), _images(8, 1), pca_dim=4, kid_subsets=3, kid_subset_size=8
+    )
     kwargs = dict(width=8, latent_dim=4, batch_size=8, seed=0, progress=False, device="cpu")
     study.run("plain", 4, gap_points=2, **kwargs)
     trainer = study.run("augmented", 4, gap_points=2, augment="translation", **kwargs)

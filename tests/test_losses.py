@@ -1,4 +1,5 @@
 """Each loss against values computed by hand, and its gradients where the story depends on them."""
+
 import math
 
 import pytest

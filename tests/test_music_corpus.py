@@ -1,4 +1,5 @@
 """The chorale corpus: parsing facts, the cache (build, reuse, stale rebuild, concurrent builders)."""
+
 import subprocess
 import sys
 import textwrap
@@ -27,7 +28,9 @@ def test_small_build_is_cached_and_aligned(small_cache, monkeypatch):
             sounding = pitch[v][pitch[v] > 0]
             assert sounding.min() >= low and sounding.max() <= high
     # a second call reads the file instead of parsing again
-    monkeypatch.setattr(corpus, "build_chorales", lambda *a, **k: pytest.fail("rebuilt a fresh cache"))
+    monkeypatch.setattr(
+        corpus, "build_chorales", lambda *a, **k: pytest.fail("rebuilt a fresh cache")
+    )
     again = corpus.load_chorales(limit=4, directory=directory, progress=False)
     assert again.names == chorales.names
     assert all((a == b).all() for a, b in zip(again.pitch, chorales.pitch))
@@ -38,19 +41,25 @@ def test_stale_cache_is_rebuilt(small_cache, monkeypatch, tmp_path):
     path = corpus.cache_path(4, tmp_path)
     corpus.save_chorales(chorales, path)
     monkeypatch.setattr(corpus, "CACHE_VERSION", corpus.CACHE_VERSION + 1)
-    stale = corpus.cache_path(4, tmp_path)  # the new version's file name, holding the old version's data
+    stale = corpus.cache_path(
+        4, tmp_path
+    )  # the new version's file name, holding the old version's data
     assert stale != path
     stale.write_bytes(path.read_bytes())
     with pytest.raises(ValueError, match="version"):
         corpus.read_chorales(stale)
     calls = []
-    monkeypatch.setattr(corpus, "build_chorales", lambda limit, progress: calls.append(limit) or chorales)
+    monkeypatch.setattr(
+        corpus, "build_chorales", lambda limit, progress: calls.append(limit) or chorales
+    )
     rebuilt = corpus.load_chorales(limit=4, directory=tmp_path, progress=False)
     assert calls == [4] and rebuilt.names == chorales.names
     corpus.read_chorales(corpus.cache_path(4, tmp_path))  # now current
 
 
-def test_waits_for_a_concurrent_builder_instead_of_building_twice(small_cache, monkeypatch, tmp_path):
+def test_waits_for_a_concurrent_builder_instead_of_building_twice(
+    small_cache, monkeypatch, tmp_path
+):
     source_dir, _ = small_cache
     target = corpus.cache_path(4, tmp_path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -58,11 +67,11 @@ def test_waits_for_a_concurrent_builder_instead_of_building_twice(small_cache, m
     script = textwrap.dedent(f"""
         import os, shutil, time
         from filelock import FileLock
-        with FileLock({str(target) + '.lock'!r}):
-            open({str(target) + '.started'!r}, 'w').close()
+        with FileLock({str(target) + ".lock"!r}):
+            open({str(target) + ".started"!r}, 'w').close()
             time.sleep(1.0)
-            shutil.copy({str(corpus.cache_path(4, source_dir))!r}, {str(target) + '.tmp'!r})
-            os.replace({str(target) + '.tmp'!r}, {str(target)!r})
+            shutil.copy({str(corpus.cache_path(4, source_dir))!r}, {str(target) + ".tmp"!r})
+            os.replace({str(target) + ".tmp"!r}, {str(target)!r})
     """)
     other = subprocess.Popen([sys.executable, "-c", script])
     try:
@@ -70,7 +79,9 @@ def test_waits_for_a_concurrent_builder_instead_of_building_twice(small_cache, m
         while not target.with_name(target.name + ".started").exists():
             assert time.time() < deadline, "helper process did not start"
             time.sleep(0.05)
-        monkeypatch.setattr(corpus, "build_chorales", lambda *a, **k: pytest.fail("built while another process was"))
+        monkeypatch.setattr(
+            corpus, "build_chorales", lambda *a, **k: pytest.fail("built while another process was")
+        )
         chorales = corpus.load_chorales(limit=4, directory=tmp_path, progress=False)
         assert len(chorales) >= 2
     finally:

@@ -1,8 +1,17 @@
 """The chorale grid: encoding, decoding, onsets and notes."""
+
 import numpy as np
 import pytest
 
-from ganbook.music.grid import CHANNELS, check_grid, decode, encode, fold_into_range, notes, repair_onsets
+from ganbook.music.grid import (
+    CHANNELS,
+    check_grid,
+    decode,
+    encode,
+    fold_into_range,
+    notes,
+    repair_onsets,
+)
 
 
 def tiny_grid():

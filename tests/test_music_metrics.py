@@ -1,4 +1,5 @@
 """Each music metric on a hand-made example whose value we can work out by hand."""
+
 import numpy as np
 import pytest
 

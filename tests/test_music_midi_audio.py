@@ -1,4 +1,5 @@
 """Grid <-> MIDI round trip for a real chorale, audio synthesis, piano rolls."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -39,7 +40,7 @@ def test_synthesis_has_one_decaying_note_per_onset(chorale):
     wave = synthesize(pitch, onset, tempo=60)
     assert np.abs(wave).max() <= 1.0
     step = int(SAMPLE_RATE * 0.25)
-    assert np.abs(wave[:step]).max() > 2 * np.abs(wave[3 * step: 4 * step - 600]).max()  # decays
+    assert np.abs(wave[:step]).max() > 2 * np.abs(wave[3 * step : 4 * step - 600]).max()  # decays
     assert midi_to_hz(69) == pytest.approx(440.0)
     full = synthesize(*chorale)
     assert len(full) > SAMPLE_RATE and np.isfinite(full).all()
@@ -51,6 +52,8 @@ def test_piano_rolls_draw(chorale):
     pitch, onset = chorale
     ax = piano_roll(pitch, onset, marks=[16])
     assert len(ax.patches) == sum(onset.sum(1))
-    fig = piano_rolls(np.stack([pitch[:, :64]] * 3), np.stack([onset[:, :64]] * 3), titles=["a", "b", "c"])
+    fig = piano_rolls(
+        np.stack([pitch[:, :64]] * 3), np.stack([onset[:, :64]] * 3), titles=["a", "b", "c"]
+    )
     assert len(fig.axes) == 4
     matplotlib.pyplot.close("all")

@@ -1,4 +1,5 @@
 """The chorale GAN: shapes, valid one-hot grids, straight-through gradients, conditions, training."""
+
 import numpy as np
 import pytest
 import torch
@@ -6,9 +7,23 @@ import torch
 import ganbook.checkpoint
 from ganbook.music import training
 from ganbook.music.corpus import Windows, make_sampler
-from ganbook.music.grid import CHANNELS, LOWEST, VOICE_RANGES, check_grid, decode, encode, repair_onsets
-from ganbook.music.models import (ChoraleCritic, ChoraleGenerator, interval_classes, pitch_classes,
-                                  straight_through_gumbel, tie_onsets)
+from ganbook.music.grid import (
+    CHANNELS,
+    LOWEST,
+    VOICE_RANGES,
+    check_grid,
+    decode,
+    encode,
+    repair_onsets,
+)
+from ganbook.music.models import (
+    ChoraleCritic,
+    ChoraleGenerator,
+    interval_classes,
+    pitch_classes,
+    straight_through_gumbel,
+    tie_onsets,
+)
 
 
 def fake_windows(n=16, seed=0):
@@ -30,7 +45,9 @@ def test_generator_writes_valid_grids_in_range(train_mode):
     assert torch.allclose(x[..., :-1].sum(-1), torch.ones(4, 4, 64))
     pitch, onset = decode(x)
     check_grid(pitch, onset)
-    assert (repair_onsets(pitch, onset) == (x[..., -1].detach().numpy() > 0.5)).all(), "onsets were not consistent"
+    assert (repair_onsets(pitch, onset) == (x[..., -1].detach().numpy() > 0.5)).all(), (
+        "onsets were not consistent"
+    )
     for v, (low, high) in enumerate(VOICE_RANGES):
         sounding = pitch[:, v][pitch[:, v] > 0]
         assert sounding.size == 0 or (sounding.min() >= low and sounding.max() <= high)
@@ -72,8 +89,9 @@ def test_conditions_and_bad_input():
     out = G(torch.randn(4, G.latent_dim), melody)
     assert torch.equal(out[:, 0], melody)
     Gm = ChoraleGenerator(hidden=16, condition="mode")
-    assert ChoraleCritic(hidden=16, condition="mode")(Gm(torch.randn(3, 64), torch.tensor([0, 1, 1])),
-                                                      torch.tensor([0, 1, 1])).shape == (3,)
+    assert ChoraleCritic(hidden=16, condition="mode")(
+        Gm(torch.randn(3, 64), torch.tensor([0, 1, 1])), torch.tensor([0, 1, 1])
+    ).shape == (3,)
     with pytest.raises(ValueError, match="condition"):
         ChoraleGenerator(condition="key")
     with pytest.raises(ValueError, match="cond"):
@@ -98,8 +116,11 @@ def test_trainer_runs_and_generator_ships(condition, tmp_path, monkeypatch):
     training.save_generator(trainer, "music_test")
     G, state = training.load_generator("music_test")
     assert state["step"] == 2 and not G.training
-    cond = {None: None, "mode": torch.tensor([0, 1, 0]),
-            "soprano": encode(data.pitch[:3], data.onset[:3])[:, 0]}[condition]
+    cond = {
+        None: None,
+        "mode": torch.tensor([0, 1, 0]),
+        "soprano": encode(data.pitch[:3], data.onset[:3])[:, 0],
+    }[condition]
     z = torch.randn(3, G.latent_dim)
     p1, _ = training.sample_grids(G, 3, cond, z=z)
     p2, _ = training.sample_grids(trainer.G_ema, 3, cond, z=z)
@@ -110,13 +131,16 @@ def test_mode_seeking_term_is_recorded():
     torch.manual_seed(0)
     trainer = training.make_trainer(fake_windows(), hidden=16, batch_size=8, diversity_weight=1.0)
     trainer.fit(2, progress=False)
-    assert len(trainer.history["mode_seeking"]) == 2 and all(v > 0 for v in trainer.history["mode_seeking"])
+    assert len(trainer.history["mode_seeking"]) == 2 and all(
+        v > 0 for v in trainer.history["mode_seeking"]
+    )
 
 
 def test_relativistic_loss_runs_through_the_music_trainer():
     torch.manual_seed(0)
-    trainer = training.make_trainer(fake_windows(), hidden=16, batch_size=8, diversity_weight=1.0,
-                                    loss="relativistic")
+    trainer = training.make_trainer(
+        fake_windows(), hidden=16, batch_size=8, diversity_weight=1.0, loss="relativistic"
+    )
     hist = trainer.fit(2, progress=False)
     assert trainer.loss.name == "relativistic" and len(hist["g_loss"]) == 2
     assert all(v > 0 for v in hist["mode_seeking"])

@@ -26,7 +26,9 @@ def test_auto_detect(monkeypatch):
 
 def test_unknown_profile_lists_valid_ones(monkeypatch):
     monkeypatch.setenv("GANBOOK_PROFILE", "huge")
-    with pytest.raises(ValueError, match="unknown profile 'huge'; valid profiles are: test, cpu, gpu"):
+    with pytest.raises(
+        ValueError, match="unknown profile 'huge'; valid profiles are: test, cpu, gpu"
+    ):
         get_profile()
 
 

@@ -1,4 +1,5 @@
 """BLEU against hand values and nltk, Self-BLEU, novelty, the temperature curve; the article's failures."""
+
 import math
 import random
 
@@ -26,10 +27,20 @@ def test_bleu_and_self_bleu_equal_nltk_sentence_bleu():
     smooth = SmoothingFunction().method1
     for n in (2, 3, 4):
         w = (1 / n,) * n
-        want = sum(sentence_bleu([list(r) for r in refs], list(h), w, smoothing_function=smooth) for h in hyps) / len(hyps)
+        want = sum(
+            sentence_bleu([list(r) for r in refs], list(h), w, smoothing_function=smooth)
+            for h in hyps
+        ) / len(hyps)
         assert bleu(hyps, refs, n) == pytest.approx(want, rel=1e-9)
-        want_self = sum(sentence_bleu([list(s) for j, s in enumerate(sents) if j != i], list(h), w,
-                                      smoothing_function=smooth) for i, h in enumerate(sents)) / len(sents)
+        want_self = sum(
+            sentence_bleu(
+                [list(s) for j, s in enumerate(sents) if j != i],
+                list(h),
+                w,
+                smoothing_function=smooth,
+            )
+            for i, h in enumerate(sents)
+        ) / len(sents)
         assert self_bleu(sents, n) == pytest.approx(want_self, rel=1e-9)
 
 
@@ -50,7 +61,9 @@ def test_temperature_curve_trades_quality_for_coverage():
     rows = temperature_curve(o, o, held, [0.5, 1.0, 2.0], n_samples=300)
     q = [r["nll_oracle"] for r in rows]
     assert q[0] < q[1] < q[2]
-    assert min(rows, key=lambda r: r["nll_gen"])["temperature"] == 1.0  # the true model is best at T = 1
+    assert (
+        min(rows, key=lambda r: r["nll_gen"])["temperature"] == 1.0
+    )  # the true model is best at T = 1
 
 
 def test_the_articles_failures_happen():
@@ -65,19 +78,27 @@ def test_the_articles_failures_happen():
             A.training_step(G, D, real, og, od, repair=repair)
     before = [p.clone() for p in G.parameters()]
     A.training_step(G, D, real, og, od, repair=3)
-    assert all(torch.equal(a, b) for a, b in zip(before, G.parameters())), "G must not learn through argmax"
+    assert all(torch.equal(a, b) for a, b in zip(before, G.parameters())), (
+        "G must not learn through argmax"
+    )
     fake = A.generate_logits(G, 4, 6).argmax(-1)
     with pytest.raises(RuntimeError, match="not have been used in the graph"):
         A.generator_gradients(G, A.g_loss_article(D(fake)))
-    assert math.isinf(A.d_loss_article(torch.sigmoid(torch.tensor([5.0])), torch.sigmoid(torch.tensor([17.0]))).item())
+    assert math.isinf(
+        A.d_loss_article(
+            torch.sigmoid(torch.tensor([5.0])), torch.sigmoid(torch.tensor([17.0]))
+        ).item()
+    )
     assert math.isinf(A.g_loss_article(torch.sigmoid(torch.tensor([-110.0]))).item())
 
 
 def test_place_on_curve_interpolates():
     from ganbook.text.metrics import place_on_curve
 
-    curve = [{"temperature": 0.8, "nll_oracle": 3.0, "nll_gen": 3.5},
-             {"temperature": 1.0, "nll_oracle": 4.0, "nll_gen": 3.3}]
+    curve = [
+        {"temperature": 0.8, "nll_oracle": 3.0, "nll_gen": 3.5},
+        {"temperature": 1.0, "nll_oracle": 4.0, "nll_gen": 3.3},
+    ]
     p = place_on_curve(curve, 3.5)
     assert p["temperature"] == pytest.approx(0.9) and p["nll_gen"] == pytest.approx(3.4)
     assert place_on_curve(curve, 10)["temperature"] == pytest.approx(1.0)

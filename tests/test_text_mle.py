@@ -1,4 +1,5 @@
 """Maximum-likelihood training on the shared loop: it learns, takes callbacks, resumes bit for bit."""
+
 import pytest
 import torch
 
@@ -15,8 +16,15 @@ def data(n=200, length=6, seed=0):
 def make(tmp_path=None, **kw):
     seed_everything(0)
     ckpt = tmp_path / "mle.pt" if tmp_path is not None else None
-    return MLETrainer(LSTMGenerator(8, 6, 8, 16), data(), batch_size=32, lr=1e-2, device="cpu",
-                      checkpoint_path=ckpt, **kw)
+    return MLETrainer(
+        LSTMGenerator(8, 6, 8, 16),
+        data(),
+        batch_size=32,
+        lr=1e-2,
+        device="cpu",
+        checkpoint_path=ckpt,
+        **kw,
+    )
 
 
 def test_mle_learns_and_calls_back():

@@ -1,4 +1,5 @@
 """Discriminator, SeqGAN rollouts and trainer, Gumbel-softmax trainer."""
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -61,8 +62,16 @@ def test_seqgan_trainer_updates_generator_and_delayed_rollout(tmp_path):
     G = LSTMGenerator(10, 6, 8, 8)
     D = CNNDiscriminator(10, 8, widths=(2, 3), filters=4)
     data = torch.randint(0, 10, (50, 6))
-    tr = SeqGANTrainer(G, D, TensorSampler(data), n_rollouts=2, batch_size=8, lr_g=1e-2, lr_d=1e-2,
-                       checkpoint_path=tmp_path / "s.pt")
+    tr = SeqGANTrainer(
+        G,
+        D,
+        TensorSampler(data),
+        n_rollouts=2,
+        batch_size=8,
+        lr_g=1e-2,
+        lr_d=1e-2,
+        checkpoint_path=tmp_path / "s.pt",
+    )
     before_g = G.head.weight.clone()
     before_r = tr.rollout.head.weight.clone()
     assert len(tr.pretrain_discriminator(2)) == 2
@@ -72,9 +81,16 @@ def test_seqgan_trainer_updates_generator_and_delayed_rollout(tmp_path):
     moved_r = (tr.rollout.head.weight - before_r).abs().max()
     assert 0 < moved_r < moved_g, "the rollout policy should trail the generator"
     assert tr.generate(5).shape == (5, 6)
-    tr2 = SeqGANTrainer(LSTMGenerator(10, 6, 8, 8), CNNDiscriminator(10, 8, widths=(2, 3), filters=4),
-                        TensorSampler(data), n_rollouts=2, batch_size=8)
-    assert tr2.resume(tmp_path / "s.pt") and torch.equal(tr2.rollout.head.weight, tr.rollout.head.weight)
+    tr2 = SeqGANTrainer(
+        LSTMGenerator(10, 6, 8, 8),
+        CNNDiscriminator(10, 8, widths=(2, 3), filters=4),
+        TensorSampler(data),
+        n_rollouts=2,
+        batch_size=8,
+    )
+    assert tr2.resume(tmp_path / "s.pt") and torch.equal(
+        tr2.rollout.head.weight, tr.rollout.head.weight
+    )
     with pytest.raises(ValueError, match="rollout_update"):
         SeqGANTrainer(G, D, TensorSampler(data), rollout_update=1.0)
 
@@ -93,7 +109,9 @@ def test_gumbel_trainer_anneals_and_trains():
     G = GumbelGenerator(lm)
     D = CNNDiscriminator(10, 8, widths=(2, 3), filters=4)
     data = torch.randint(0, 10, (50, 6))
-    tr = GumbelGANTrainer(G, D, TensorSampler(data), anneal_steps=4, beta_max=16, batch_size=8, lr_g=1e-2)
+    tr = GumbelGANTrainer(
+        G, D, TensorSampler(data), anneal_steps=4, beta_max=16, batch_size=8, lr_g=1e-2
+    )
     before = lm.head.weight.clone()
     hist = tr.fit(4, progress=False)
     assert hist["beta"] == pytest.approx([1, 2, 4, 8])

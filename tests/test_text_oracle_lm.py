@@ -1,4 +1,5 @@
 """The oracle benchmark and the LSTM language model: NLL on known models, sampling, MLE, relaxation."""
+
 import math
 
 import pytest
@@ -84,7 +85,9 @@ def test_shipped_weights_load_and_score_as_recorded():
     model, info = load_lm("text_oracle_mle")
     meta = info["meta"]
     assert info["vocab"] is None and model.vocab_size == 100 and not model.training
-    scores = OracleBenchmark().evaluate(model)  # the oracle is rebuilt from its seed: same numbers as at save time
+    scores = OracleBenchmark().evaluate(
+        model
+    )  # the oracle is rebuilt from its seed: same numbers as at save time
     assert scores["nll_oracle"] == pytest.approx(meta["nll_oracle"], abs=1e-3)
     assert scores["nll_gen"] == pytest.approx(meta["nll_gen"], abs=1e-3)
     names_model, names_info = load_lm("text_names_lm")

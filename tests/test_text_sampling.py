@@ -1,4 +1,5 @@
 """The inverse-CDF sampler draws from the right distribution and never leaves the vocabulary."""
+
 import pytest
 import torch
 

@@ -1,4 +1,5 @@
 """Tokenizer round trips and the offline/online text data loaders (no network: fixtures only)."""
+
 import hashlib
 
 import pytest
@@ -45,7 +46,9 @@ def test_corpus_parsing_and_checksum_on_a_fixture(tmp_path, monkeypatch):
     raw = text.encode()
     (tmp_path / "image_coco.txt").write_bytes(raw)
     digest = hashlib.sha256(raw).hexdigest()
-    monkeypatch.setitem(data.CORPORA, "coco", data.Corpus("http://invalid.example/never", "image_coco.txt", digest))
+    monkeypatch.setitem(
+        data.CORPORA, "coco", data.Corpus("http://invalid.example/never", "image_coco.txt", digest)
+    )
     sentences = data.load_corpus("coco", max_len=20, cache_dir=tmp_path, download=False)
     assert sentences == ["a man riding a wave on top of a surfboard .", "two dogs play !"]
     (tmp_path / "image_coco.txt").write_bytes(raw + b"tampered\n")

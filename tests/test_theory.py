@@ -1,4 +1,5 @@
 """ganbook.theory: the minimax chapter's maths against closed forms and hand-computed values."""
+
 import math
 
 import pytest
@@ -41,7 +42,9 @@ def test_value_monte_carlo_by_hand():
     # One real point with D = sigmoid(2), one fake with D = sigmoid(-1).
     v, _ = value_monte_carlo(torch.tensor([2.0]), torch.tensor([-1.0]))
     s = torch.sigmoid
-    assert v == pytest.approx(math.log(s(torch.tensor(2.0))) + math.log(1 - s(torch.tensor(-1.0))), rel=1e-6)
+    assert v == pytest.approx(
+        math.log(s(torch.tensor(2.0))) + math.log(1 - s(torch.tensor(-1.0))), rel=1e-6
+    )
 
 
 def test_value_monte_carlo_is_finite_for_huge_logits():
@@ -56,12 +59,16 @@ def test_monte_carlo_agrees_with_quadrature():
     # D(x) = sigmoid(x): real ~ N(1, 1), fake ~ N(-1, 1).
     x, y = 1 + torch.randn(200_000), -1 + torch.randn(200_000)
     v, se = value_monte_carlo(x, y)
-    exact = value_on_grid(GRID, normal_pdf(GRID, 1, 1), normal_pdf(GRID, -1, 1), torch.sigmoid(GRID))
+    exact = value_on_grid(
+        GRID, normal_pdf(GRID, 1, 1), normal_pdf(GRID, -1, 1), torch.sigmoid(GRID)
+    )
     assert abs(v - exact) < 4 * se
 
 
 def test_optimal_discriminator():
-    d = optimal_discriminator(torch.tensor([1.0, 0.0, 3.0, 0.0]), torch.tensor([1.0, 2.0, 1.0, 0.0]))
+    d = optimal_discriminator(
+        torch.tensor([1.0, 0.0, 3.0, 0.0]), torch.tensor([1.0, 2.0, 1.0, 0.0])
+    )
     assert torch.allclose(d, torch.tensor([0.5, 0.0, 0.75, 0.5], dtype=torch.float64))
     with pytest.raises(ValueError, match="p_data and p_g"):
         optimal_discriminator(torch.ones(3), torch.ones(4))
@@ -73,7 +80,9 @@ def test_optimal_discriminator_maximises_value():
     p, q = normal_pdf(GRID, 0, 1), normal_pdf(GRID, 1.5, 0.7)
     d_star = optimal_discriminator(p, q)
     best = virtual_training_criterion(GRID, p, q)
-    assert value_on_grid(GRID, p, q, d_star.clamp(1e-12, 1 - 1e-12)) == pytest.approx(best, abs=1e-6)
+    assert value_on_grid(GRID, p, q, d_star.clamp(1e-12, 1 - 1e-12)) == pytest.approx(
+        best, abs=1e-6
+    )
     for wiggle in (0.05, -0.05):
         other = (d_star + wiggle * torch.sin(GRID)).clamp(1e-12, 1 - 1e-12)
         assert value_on_grid(GRID, p, q, other) < best
@@ -97,7 +106,8 @@ def test_virtual_training_criterion_is_minus_log4_plus_2jsd():
     p = normal_pdf(GRID, -1, 0.5) * 0.5 + normal_pdf(GRID, 2, 0.8) * 0.5
     for q in (normal_pdf(GRID, 0, 1), normal_pdf(GRID, 5, 0.3), p):
         assert virtual_training_criterion(GRID, p, q) == pytest.approx(
-            -math.log(4) + 2 * js_divergence(GRID, p, q), abs=1e-8)
+            -math.log(4) + 2 * js_divergence(GRID, p, q), abs=1e-8
+        )
     assert virtual_training_criterion(GRID, p, p) == pytest.approx(-math.log(4), abs=1e-8)
 
 
@@ -107,7 +117,9 @@ def test_grid_checks():
     with pytest.raises(ValueError, match="q must have one value per grid point"):
         js_divergence(GRID, normal_pdf(GRID, 0, 1), torch.ones(3))
     with pytest.raises(ValueError, match="d must be a probability"):
-        value_on_grid(GRID, normal_pdf(GRID, 0, 1), normal_pdf(GRID, 0, 1), torch.full_like(GRID, 2.0))
+        value_on_grid(
+            GRID, normal_pdf(GRID, 0, 1), normal_pdf(GRID, 0, 1), torch.full_like(GRID, 2.0)
+        )
 
 
 def test_kde_recovers_a_gaussian():
@@ -117,7 +129,7 @@ def test_kde_recovers_a_gaussian():
     dens = kde_density(x, grid)
     assert torch.trapezoid(dens, grid).item() == pytest.approx(1.0, abs=1e-3)
     assert (dens - normal_pdf(grid, 0.5, 0.7)).abs().max().item() < 0.03
-    assert silverman_bandwidth(x) == pytest.approx(0.9 * 0.7 * 5_000 ** -0.2, rel=0.05)
+    assert silverman_bandwidth(x) == pytest.approx(0.9 * 0.7 * 5_000**-0.2, rel=0.05)
     with pytest.raises(ValueError, match="bandwidth"):
         kde_density(x, GRID, bandwidth=0.0)
     with pytest.raises(ValueError, match="samples"):
@@ -151,7 +163,9 @@ def test_sample_gradient_of_a_linear_critic():
     D = lambda x: critic(x).squeeze(1)  # noqa: E731
     g = sample_gradient(D, torch.tensor([[0.0], [1.0]]), "wgan-gp")
     assert torch.allclose(g, torch.full((2, 1), -2.0))  # loss -f(x): gradient -f'(x)
-    g = sample_gradient(D, torch.tensor([[0.0]]), "saturating")  # d/dx log(1 - sigmoid(2x)) at 0 = -2 * 1/2
+    g = sample_gradient(
+        D, torch.tensor([[0.0]]), "saturating"
+    )  # d/dx log(1 - sigmoid(2x)) at 0 = -2 * 1/2
     assert torch.allclose(g, torch.tensor([[-1.0]]))
 
 
@@ -213,7 +227,9 @@ def test_shifted_gaussian_and_fit_discriminator_recover_d_star():
     assert G.theta.item() == 1.0  # frozen
     assert len(trainer.history["d_loss"]) == 200
     grid = torch.linspace(-2, 3, 51, dtype=torch.float64)
-    d_star = optimal_discriminator(normal_pdf(grid, 0, 1), normal_pdf(grid, 1, 1))  # = sigmoid(1/2 - x)
+    d_star = optimal_discriminator(
+        normal_pdf(grid, 0, 1), normal_pdf(grid, 1, 1)
+    )  # = sigmoid(1/2 - x)
     assert (discriminator_on_grid(D, grid) - d_star).abs().max().item() < 0.1
     with pytest.raises(ValueError, match="scale"):
         ShiftedGaussian(0.0, 0.0)

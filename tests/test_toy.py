@@ -1,15 +1,16 @@
 """ganbook.toy: mixtures with exact densities, mode coverage, the toy GAN recipe and its snapshots."""
+
 import math
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
+import torch
 
-from ganbook import seed_everything  # noqa: E402
-from ganbook.toy import (  # noqa: E402
+from ganbook import seed_everything
+from ganbook.toy import (
     GaussianMixture,
     Snapshots,
     discriminator_map,
@@ -20,7 +21,7 @@ from ganbook.toy import (  # noqa: E402
     ring_2d,
     toy_gan,
 )
-from ganbook.toy.plots import draw_1d, draw_2d, plot_samples  # noqa: E402
+from ganbook.toy.plots import draw_1d, draw_2d, plot_samples
 
 
 def test_ring_and_grid_geometry():
@@ -80,7 +81,9 @@ def test_mode_coverage_counts_modes_and_quality():
 def test_grid_points_and_discriminator_map():
     pts = grid_points(3.0, n=11)
     assert pts.shape == (121, 2)
-    assert torch.equal(pts[0], torch.tensor([-3.0, -3.0])) and torch.equal(pts[1], torch.tensor([-2.4, -3.0]))
+    assert torch.equal(pts[0], torch.tensor([-3.0, -3.0])) and torch.equal(
+        pts[1], torch.tensor([-2.4, -3.0])
+    )
     assert grid_points(1.0, n=5, dim=1).shape == (5, 1)
     with pytest.raises(ValueError, match="lim"):
         grid_points(0.0)
@@ -126,7 +129,13 @@ def test_frames_draw():
     ring, line = ring_2d(std=0.1), mixture_1d()
     pts2, pts1 = grid_points(3.0, n=9), grid_points(4.0, n=50, dim=1)
     fig, axes = plt.subplots(1, 3)
-    draw_2d(axes[0], {"step": 1, "samples": ring.sample(20), "d": torch.rand(81), "modes": 3}, ring, pts2, colorbar=True)
+    draw_2d(
+        axes[0],
+        {"step": 1, "samples": ring.sample(20), "d": torch.rand(81), "modes": 3},
+        ring,
+        pts2,
+        colorbar=True,
+    )
     draw_1d(axes[1], {"step": 1, "samples": line.sample(20), "d": torch.rand(50)}, line, pts1)
     plot_samples(axes[2], ring.sample(20), ring, title="x")
     assert axes[0].get_title() == "step 1: 3/8 modes"

@@ -99,7 +99,17 @@ def test_checkpoint_holds_everything_and_loads_weights_only(tmp_path):
     tr = make_trainer(tmp_path, checkpoint_every=5)
     tr.fit(10, progress=False)
     state = torch.load(tmp_path / "run.pt", weights_only=True)
-    assert set(state) >= {"format", "version", "models", "optimizers", "ema", "rng", "step", "history", "config"}
+    assert set(state) >= {
+        "format",
+        "version",
+        "models",
+        "optimizers",
+        "ema",
+        "rng",
+        "step",
+        "history",
+        "config",
+    }
     assert state["step"] == 10 and state["config"]["loss"] == "non-saturating"
     assert not list(tmp_path.glob("*.tmp")), "temporary files must not be left behind"
 
@@ -133,13 +143,16 @@ def test_conditional_batches_reach_both_networks():
     assert tr.generate(4, torch.tensor([0, 1, 0, 1])).shape == (4, 1)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(batch_size=0), "batch_size must be a positive int"),
-    (dict(d_steps=1.5), "d_steps must be a positive int"),
-    (dict(lr_g=-1.0), "lr_g must be a positive number"),
-    (dict(ema_decay=1.0), "ema_decay must be in"),
-    (dict(loss="bogus"), "unknown loss 'bogus'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(batch_size=0), "batch_size must be a positive int"),
+        (dict(d_steps=1.5), "d_steps must be a positive int"),
+        (dict(lr_g=-1.0), "lr_g must be a positive number"),
+        (dict(ema_decay=1.0), "ema_decay must be in"),
+        (dict(loss="bogus"), "unknown loss 'bogus'"),
+    ],
+)
 def test_bad_arguments_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_trainer(**kwargs)
@@ -176,19 +189,32 @@ def test_checkpoints_by_time_when_a_path_is_given(tmp_path, monkeypatch):
 def test_resume_refuses_another_run_before_changing_anything(tmp_path):
     tr = make_trainer(tmp_path)
     tr.fit(3, progress=False)
-    for kw, key in ((dict(loss="hinge"), "loss"), (dict(batch_size=7), "batch_size"),
-                    (dict(ema_decay=None), "ema_decay")):
+    for kw, key in (
+        (dict(loss="hinge"), "loss"),
+        (dict(batch_size=7), "batch_size"),
+        (dict(ema_decay=None), "ema_decay"),
+    ):
         other = make_trainer(tmp_path, **kw)
         with pytest.raises(ValueError, match=f"written with {key}="):
             other.resume()
         assert other.step == 0
     seed_everything(0)
-    wide = Trainer(MLPGenerator(4, 1, hidden=32), MLPDiscriminator(1, hidden=64), tr.sample_real, device="cpu",
-                   checkpoint_path=tmp_path / "run.pt", batch_size=64, lr_g=1e-3, lr_d=1e-3)
+    wide = Trainer(
+        MLPGenerator(4, 1, hidden=32),
+        MLPDiscriminator(1, hidden=64),
+        tr.sample_real,
+        device="cpu",
+        checkpoint_path=tmp_path / "run.pt",
+        batch_size=64,
+        lr_g=1e-3,
+        lr_d=1e-3,
+    )
     before = [p.clone() for p in wide.G.parameters()]
     with pytest.raises(ValueError, match=r"checkpoint's D\..* has shape"):
         wide.resume()
-    assert all(torch.equal(a, b) for a, b in zip(before, wide.G.parameters())), "G was changed before D failed"
+    assert all(torch.equal(a, b) for a, b in zip(before, wide.G.parameters())), (
+        "G was changed before D failed"
+    )
 
 
 def test_stale_temp_files_are_cleaned_and_bad_files_explained(tmp_path):
@@ -201,8 +227,11 @@ def test_stale_temp_files_are_cleaned_and_bad_files_explained(tmp_path):
     assert not stale.exists()
     path = tmp_path / "run.pt"
     data = path.read_bytes()
-    for content, match in ((b"", "is empty"), (data[: len(data) // 2], "not a readable ganbook checkpoint"),
-                           (bytes(range(256)) * 4, "not a readable ganbook checkpoint")):
+    for content, match in (
+        (b"", "is empty"),
+        (data[: len(data) // 2], "not a readable ganbook checkpoint"),
+        (bytes(range(256)) * 4, "not a readable ganbook checkpoint"),
+    ):
         path.write_bytes(content)
         with pytest.raises(ValueError, match=match) as err:
             make_trainer(tmp_path).resume()
@@ -213,8 +242,12 @@ def test_resume_loads_rng_on_the_cpu(tmp_path, monkeypatch):
     tr = make_trainer(tmp_path)
     tr.fit(2, progress=False)
     import ganbook.loop
+
     seen = []
     real = ganbook.loop.load_checkpoint
-    monkeypatch.setattr(ganbook.loop, "load_checkpoint", lambda p, map_location: (seen.append(map_location),
-                                                                                  real(p, map_location))[1])
+    monkeypatch.setattr(
+        ganbook.loop,
+        "load_checkpoint",
+        lambda p, map_location: (seen.append(map_location), real(p, map_location))[1],
+    )
     assert make_trainer(tmp_path).resume() and seen == ["cpu"]

@@ -1,4 +1,5 @@
 """Ctrl-C at random moments, then resume: the result is bit for bit an uninterrupted run's."""
+
 import random
 import signal
 import subprocess
@@ -29,7 +30,9 @@ except KeyboardInterrupt:
 
 
 def run(args, interrupt_after=None, sig=signal.SIGINT):
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, *map(str, args)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, *map(str, args)], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout.readline().startswith("started")
     if interrupt_after is not None:
         time.sleep(interrupt_after)
@@ -44,7 +47,9 @@ def test_sigint_at_random_moments_resumes_bit_exact(tmp_path):
     rng = random.Random(0)
     codes = []
     for _ in range(4):  # checkpoint_every=1: many interrupts land inside a checkpoint write
-        codes.append(run([tmp_path / "cut.pt", 1, steps, 60], interrupt_after=rng.uniform(0.2, 0.8))[0])
+        codes.append(
+            run([tmp_path / "cut.pt", 1, steps, 60], interrupt_after=rng.uniform(0.2, 0.8))[0]
+        )
     code, _ = run([tmp_path / "cut.pt", 1, steps, 60])
     assert code == 0 and 130 in codes, codes
     assert_same_run(tmp_path / "full.pt", tmp_path / "cut.pt", steps)
@@ -54,8 +59,14 @@ def test_sigkill_with_timed_checkpoints_resumes_bit_exact(tmp_path):
     steps = 800
     assert run([tmp_path / "full.pt", 0, steps, 60])[0] == 0
     rng = random.Random(1)
-    codes = [run([tmp_path / "cut.pt", 0, steps, 0.05], interrupt_after=rng.uniform(0.3, 0.9),
-                 sig=signal.SIGKILL)[0] for _ in range(3)]
+    codes = [
+        run(
+            [tmp_path / "cut.pt", 0, steps, 0.05],
+            interrupt_after=rng.uniform(0.3, 0.9),
+            sig=signal.SIGKILL,
+        )[0]
+        for _ in range(3)
+    ]
     assert -signal.SIGKILL in codes, codes
     assert run([tmp_path / "cut.pt", 0, steps, 0.05])[0] == 0
     assert_same_run(tmp_path / "full.pt", tmp_path / "cut.pt", steps)

@@ -1,21 +1,35 @@
 """The Trainer's objective hooks and extra generator terms: each recorded, paired data, clipping."""
+
 import pytest
 import torch
 from torch import nn
 
 from ganbook import Trainer, seed_everything
-from ganbook.losses import CycleConsistency, FeatureMatching, ModeSeeking, Reconstruction, Term, get_loss
+from ganbook.loop import update
+from ganbook.losses import (
+    CycleConsistency,
+    FeatureMatching,
+    ModeSeeking,
+    Reconstruction,
+    Term,
+    get_loss,
+)
 from ganbook.nets import MLPDiscriminator, MLPGenerator
 from ganbook.toy import mixture_1d
-from ganbook.loop import update
 from ganbook.train import Batch
 
 
 def toy_trainer(**kw):
     seed_everything(0)
     data = mixture_1d((-2.0, 2.0), 0.3)
-    return Trainer(MLPGenerator(4, 1, hidden=16), MLPDiscriminator(1, hidden=16), data.sample,
-                   device="cpu", batch_size=32, **kw)
+    return Trainer(
+        MLPGenerator(4, 1, hidden=16),
+        MLPDiscriminator(1, hidden=16),
+        data.sample,
+        device="cpu",
+        batch_size=32,
+        **kw,
+    )
 
 
 class Translator(nn.Module):
@@ -67,8 +81,13 @@ def test_overriding_an_objective_changes_the_update_not_the_loop():
 
     seed_everything(0)
     data = mixture_1d((-2.0, 2.0), 0.3)
-    tr = Frozen(MLPGenerator(4, 1, hidden=16), MLPDiscriminator(1, hidden=16), data.sample, device="cpu",
-                ema_decay=None)
+    tr = Frozen(
+        MLPGenerator(4, 1, hidden=16),
+        MLPDiscriminator(1, hidden=16),
+        data.sample,
+        device="cpu",
+        ema_decay=None,
+    )
     before = [p.clone() for p in tr.G.parameters()]
     hist = tr.fit(5, progress=False)
     assert hist["custom"] == [1.0] * 5
@@ -86,8 +105,18 @@ def test_relativistic_loss_asks_for_real_logits():
 def test_paired_data_with_reconstruction_and_feature_matching_terms():
     seed_everything(0)
     terms = [Reconstruction(10.0, "l1"), FeatureMatching(1.0)]
-    tr = Trainer(Translator(), PairCritic(), paired_sampler, paired=True, d_sees_input=True, terms=terms,
-                 lr_g=1e-2, lr_d=1e-3, device="cpu", batch_size=64)
+    tr = Trainer(
+        Translator(),
+        PairCritic(),
+        paired_sampler,
+        paired=True,
+        d_sees_input=True,
+        terms=terms,
+        lr_g=1e-2,
+        lr_d=1e-3,
+        device="cpu",
+        batch_size=64,
+    )
     assert not tr.uses_noise
     hist = tr.fit(300, progress=False)
     for key in ("l1", "feature_matching", "g_total", "g_loss", "d_loss"):
@@ -108,8 +137,16 @@ def test_paired_generator_can_take_noise_too():
             return self.lin(torch.cat([x, z], 1))
 
     seed_everything(0)
-    tr = Trainer(Noisy(), MLPDiscriminator(1, hidden=8), paired_sampler, paired=True, latent_dim=2,
-                 terms=[Reconstruction(1.0, "l2")], device="cpu", batch_size=8)
+    tr = Trainer(
+        Noisy(),
+        MLPDiscriminator(1, hidden=8),
+        paired_sampler,
+        paired=True,
+        latent_dim=2,
+        terms=[Reconstruction(1.0, "l2")],
+        device="cpu",
+        batch_size=8,
+    )
     hist = tr.fit(3, progress=False)
     assert len(hist["l2"]) == 3 and tr.generate(4, torch.zeros(4, 1)).shape == (4, 1)
 
@@ -118,9 +155,16 @@ def test_cycle_term_trains_its_inverse_and_is_checkpointed(tmp_path):
     seed_everything(0)
     inverse = Translator()
     before = inverse.lin.weight.detach().clone()
-    tr = Trainer(Translator(), MLPDiscriminator(1, hidden=8), paired_sampler, paired=True,
-                 terms=[CycleConsistency(inverse, 5.0)], device="cpu", batch_size=16,
-                 checkpoint_path=tmp_path / "cycle.pt")
+    tr = Trainer(
+        Translator(),
+        MLPDiscriminator(1, hidden=8),
+        paired_sampler,
+        paired=True,
+        terms=[CycleConsistency(inverse, 5.0)],
+        device="cpu",
+        batch_size=16,
+        checkpoint_path=tmp_path / "cycle.pt",
+    )
     hist = tr.fit(20, progress=False)
     assert len(hist["cycle"]) == 20
     assert not torch.equal(before, inverse.lin.weight), "the inverse generator was not optimized"
@@ -132,8 +176,14 @@ def test_mode_seeking_needs_noise_and_is_recorded():
     hist = toy_trainer(terms=[ModeSeeking(0.5)]).fit(4, progress=False)
     assert len(hist["mode_seeking"]) == 4 and all(v > 0 for v in hist["mode_seeking"])
     seed_everything(0)
-    tr = Trainer(Translator(), MLPDiscriminator(1), paired_sampler, paired=True, terms=[ModeSeeking(1.0)],
-                 device="cpu")
+    tr = Trainer(
+        Translator(),
+        MLPDiscriminator(1),
+        paired_sampler,
+        paired=True,
+        terms=[ModeSeeking(1.0)],
+        device="cpu",
+    )
     with pytest.raises(ValueError, match="ModeSeeking needs a generator driven by noise"):
         tr.fit(1, progress=False)
 
@@ -154,8 +204,13 @@ def test_terms_explain_what_they_need():
     with pytest.raises(ValueError, match="d_sees_input=True needs paired=True"):
         toy_trainer(d_sees_input=True)
     with pytest.raises(ValueError, match=r"paired=True, sample_real must return \(input, target"):
-        Trainer(Translator(), MLPDiscriminator(1), lambda n: torch.randn(n, 1), paired=True,
-                device="cpu").fit(1, progress=False)
+        Trainer(
+            Translator(),
+            MLPDiscriminator(1),
+            lambda n: torch.randn(n, 1),
+            paired=True,
+            device="cpu",
+        ).fit(1, progress=False)
 
 
 def test_a_custom_term_is_weighted_into_the_total():
@@ -169,19 +224,23 @@ def test_a_custom_term_is_weighted_into_the_total():
     batch = tr.real_batch()
     seed_everything(1)
     loss, record = tr.g_objective(batch)
-    assert record["g_total"] == pytest.approx(0.5 * record["g_loss"] + 3.0 * record["size"], rel=1e-5)
+    assert record["g_total"] == pytest.approx(
+        0.5 * record["g_loss"] + 3.0 * record["size"], rel=1e-5
+    )
 
 
 def test_gradient_clipping_per_network(monkeypatch):
     net = nn.Linear(3, 1)
     opt = torch.optim.SGD(net.parameters(), lr=0.0)
     update(opt, net(torch.randn(8, 3)).pow(2).sum() * 100, net.parameters(), clip=1e-3)
-    norm = torch.sqrt(sum((p.grad ** 2).sum() for p in net.parameters()))
+    norm = torch.sqrt(sum((p.grad**2).sum() for p in net.parameters()))
     assert norm == pytest.approx(1e-3, rel=1e-3)
 
     clipped = []
     real_clip = nn.utils.clip_grad_norm_
-    monkeypatch.setattr(nn.utils, "clip_grad_norm_", lambda params, c: (clipped.append(c), real_clip(params, c)))
+    monkeypatch.setattr(
+        nn.utils, "clip_grad_norm_", lambda params, c: (clipped.append(c), real_clip(params, c))
+    )
     toy_trainer(clip_d=0.5).fit(2, progress=False)
     assert clipped == [0.5, 0.5], "clip_d applies to the discriminator's updates only"
     with pytest.raises(ValueError, match="clip_g must be a positive number"):

@@ -1,4 +1,5 @@
 """ganbook.utils: eval mode for a block, parameter counts, batched slerp, seeded sampling."""
+
 import pytest
 import torch
 from torch import nn
@@ -73,10 +74,14 @@ def test_sample_is_seeded_batched_and_in_eval_mode():
     assert torch.equal(sample(G, 5, labels, z=z), out)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"n": 0}, "n must be"), ({"n": 2.0}, "n must be"),
-    ({"n": 3, "z": torch.zeros(2, 3)}, "z must have"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"n": 0}, "n must be"),
+        ({"n": 2.0}, "n must be"),
+        ({"n": 3, "z": torch.zeros(2, 3)}, "z must have"),
+    ],
+)
 def test_sample_rejects_bad_arguments(kwargs, match):
     n = kwargs.pop("n")
     with pytest.raises(ValueError, match=match):

@@ -6,6 +6,7 @@ feature extractor on the *training* split only and ships the weights
 (``ganbook/weights/image_digit_classifier.pt``); :func:`load_digit_classifier` loads them, or
 retrains them in a few seconds if they are missing.
 """
+
 from __future__ import annotations
 
 import os
@@ -30,10 +31,17 @@ class DigitClassifier(nn.Module):
     def __init__(self, n_classes: int = 10) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 4x4
-            nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 2x2
-            nn.Flatten(), nn.Linear(256, self.feature_dim), nn.ReLU(),
+            nn.Conv2d(1, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(32, 64, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # 4x4
+            nn.Conv2d(64, 64, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # 2x2
+            nn.Flatten(),
+            nn.Linear(256, self.feature_dim),
+            nn.ReLU(),
         )
         self.n_classes = n_classes
         self.head = nn.Linear(self.feature_dim, n_classes)
@@ -50,13 +58,17 @@ class DigitClassifier(nn.Module):
     def predict(self, x: Tensor, batch_size: int = 1024) -> Tensor:
         """Predicted class of each image (eval mode, no gradients)."""
         self.eval()
-        return torch.cat([self(x[i:i + batch_size]).argmax(1) for i in range(0, len(x), batch_size)])
+        return torch.cat(
+            [self(x[i : i + batch_size]).argmax(1) for i in range(0, len(x), batch_size)]
+        )
 
     @torch.no_grad()
     def embed(self, x: Tensor, batch_size: int = 1024) -> Tensor:
         """Penultimate features of many images, in batches (eval mode, no gradients)."""
         self.eval()
-        return torch.cat([self.features(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+        return torch.cat(
+            [self.features(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+        )
 
 
 def random_shift(x: Tensor, max_shift: int = 1) -> Tensor:
@@ -65,7 +77,7 @@ def random_shift(x: Tensor, max_shift: int = 1) -> Tensor:
     padded = F.pad(x, (max_shift,) * 4, value=-1.0)
     dy = torch.randint(0, 2 * max_shift + 1, (n,)).tolist()
     dx = torch.randint(0, 2 * max_shift + 1, (n,)).tolist()
-    return torch.stack([padded[i, :, a:a + h, b:b + w] for i, (a, b) in enumerate(zip(dy, dx))])
+    return torch.stack([padded[i, :, a : a + h, b : b + w] for i, (a, b) in enumerate(zip(dy, dx))])
 
 
 def add_noise(x: Tensor, max_std: float = 0.3) -> Tensor:
@@ -73,8 +85,15 @@ def add_noise(x: Tensor, max_std: float = 0.3) -> Tensor:
     return x + max_std * torch.rand(len(x), 1, 1, 1) * torch.randn_like(x)
 
 
-def train_digit_classifier(x: Tensor, labels: Tensor, epochs: int = 40, batch_size: int = 64,
-                           lr: float = 2e-3, noise: float = 0.3, seed: int = 0) -> DigitClassifier:
+def train_digit_classifier(
+    x: Tensor,
+    labels: Tensor,
+    epochs: int = 40,
+    batch_size: int = 64,
+    lr: float = 2e-3,
+    noise: float = 0.3,
+    seed: int = 0,
+) -> DigitClassifier:
     """Train a :class:`DigitClassifier` with Adam; returns it in eval mode.
 
     Each batch is shifted by up to one pixel and gets pixel noise of random strength up to
@@ -82,7 +101,9 @@ def train_digit_classifier(x: Tensor, labels: Tensor, epochs: int = 40, batch_si
     a metric built on them then does not punish imperceptible noise as if it were a wrong digit.
     """
     if len(x) != len(labels) or len(x) == 0:
-        raise ValueError(f"x ({len(x)}) and labels ({len(labels)}) must be non-empty and the same length")
+        raise ValueError(
+            f"x ({len(x)}) and labels ({len(labels)}) must be non-empty and the same length"
+        )
     if not isinstance(epochs, int) or epochs <= 0:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     gen = torch.Generator().manual_seed(seed)
@@ -95,7 +116,7 @@ def train_digit_classifier(x: Tensor, labels: Tensor, epochs: int = 40, batch_si
             model.train()
             order = torch.randperm(len(x), generator=gen)
             for i in range(0, len(x), batch_size):
-                idx = order[i:i + batch_size]
+                idx = order[i : i + batch_size]
                 loss = F.cross_entropy(model(add_noise(random_shift(x[idx]), noise)), labels[idx])
                 update(opt, loss)
             sched.step()
@@ -107,13 +128,16 @@ def accuracy(model: DigitClassifier, x: Tensor, labels: Tensor) -> float:
     return float((model.predict(x) == labels).float().mean())
 
 
-def save_digit_classifier(model: DigitClassifier, name_or_path: str | os.PathLike = WEIGHTS_NAME,
-                          **extra: Any) -> Path:
+def save_digit_classifier(
+    model: DigitClassifier, name_or_path: str | os.PathLike = WEIGHTS_NAME, **extra: Any
+) -> Path:
     """Ship the classifier the way every shipped network is saved (:func:`ganbook.checkpoint.save_model`)."""
     return save_model(name_or_path, model, {"n_classes": model.n_classes}, **extra)
 
 
-def load_digit_classifier(retrain_if_missing: bool = True) -> tuple[DigitClassifier, dict[str, Any]]:
+def load_digit_classifier(
+    retrain_if_missing: bool = True,
+) -> tuple[DigitClassifier, dict[str, Any]]:
     """The shipped classifier (trained on the digits' training split by ``bench/image_pretrain.py``).
 
     Returns ``(model, info)`` in eval mode, as every domain's loader; if the weights are

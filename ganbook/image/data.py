@@ -12,6 +12,7 @@ Every loader returns float tensors of shape (N, C, H, W) scaled to [-1, 1] (the 
 * :func:`load_mnist` - MNIST / Fashion-MNIST, downloaded once into a cache directory with
   SHA-256 checks and parsed by :func:`read_idx` (no torchvision needed).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -48,8 +49,12 @@ def load_digits(split: str = "train") -> tuple[Tensor, Tensor]:
     digits = sk_digits()
     images, labels = digits.images, digits.target
     if split != "all":
-        train_idx, test_idx = train_test_split(np.arange(len(labels)), test_size=DIGITS_TEST_SIZE,
-                                               stratify=labels, random_state=DIGITS_SEED)
+        train_idx, test_idx = train_test_split(
+            np.arange(len(labels)),
+            test_size=DIGITS_TEST_SIZE,
+            stratify=labels,
+            random_state=DIGITS_SEED,
+        )
         idx = np.sort(train_idx if split == "train" else test_idx)
         images, labels = images[idx], labels[idx]
     return _to_unit_range(images, 16.0)[:, None], torch.from_numpy(labels.astype(np.int64))
@@ -68,7 +73,7 @@ def load_faces(n: int = 100, size: int = 24) -> Tensor:
 
     faces = lfw_subset()[:n]  # float in [0, 1], (n, 25, 25)
     top = (25 - size) // 2
-    faces = faces[:, top:top + size, top:top + size]
+    faces = faces[:, top : top + size, top : top + size]
     return _to_unit_range(faces, 1.0)[:, None]
 
 
@@ -81,7 +86,9 @@ def image_crops(name: str = "brick", n: int = 256, size: int = 32, grey: bool = 
     import skimage.data
 
     if not hasattr(skimage.data, name) or name.startswith("_"):
-        raise ValueError(f"name must be a scikit-image data image such as 'brick' or 'camera', got {name!r}")
+        raise ValueError(
+            f"name must be a scikit-image data image such as 'brick' or 'camera', got {name!r}"
+        )
     if not isinstance(n, int) or n <= 0:
         raise ValueError(f"n must be a positive int, got {n!r}")
     picture = np.asarray(getattr(skimage.data, name)(), dtype=np.float32)
@@ -94,7 +101,7 @@ def image_crops(name: str = "brick", n: int = 256, size: int = 32, grey: bool = 
         raise ValueError(f"size must be an int in 1..{min(h, w)} for {name!r}, got {size!r}")
     top = torch.randint(h - size + 1, (n,)).tolist()
     left = torch.randint(w - size + 1, (n,)).tolist()
-    crops = np.stack([picture[t:t + size, s:s + size] for t, s in zip(top, left)])
+    crops = np.stack([picture[t : t + size, s : s + size] for t, s in zip(top, left)])
     return _to_unit_range(crops.transpose(0, 3, 1, 2), 255.0)
 
 
@@ -137,17 +144,23 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     code, ndim = raw[2], raw[3]
     if code not in _IDX_DTYPES:
         raise ValueError(f"{path}: unknown IDX type code 0x{code:02x}")
-    shape = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])
+    shape = struct.unpack(f">{ndim}I", raw[4 : 4 + 4 * ndim])
     dtype = np.dtype(_IDX_DTYPES[code])
     expected = int(np.prod(shape)) * dtype.itemsize
-    body = raw[4 + 4 * ndim:]
+    body = raw[4 + 4 * ndim :]
     if len(body) != expected:
-        raise ValueError(f"{path}: header promises {expected} data bytes for shape {shape}, found {len(body)}")
+        raise ValueError(
+            f"{path}: header promises {expected} data bytes for shape {shape}, found {len(body)}"
+        )
     return np.frombuffer(body, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
 
-def load_mnist(name: str = "mnist", split: str = "train", cache_dir: str | os.PathLike | None = None,
-               download: bool = True) -> tuple[Tensor, Tensor]:
+def load_mnist(
+    name: str = "mnist",
+    split: str = "train",
+    cache_dir: str | os.PathLike | None = None,
+    download: bool = True,
+) -> tuple[Tensor, Tensor]:
     """MNIST or Fashion-MNIST as ``(images (N, 1, 28, 28) in [-1, 1], labels (N,))``.
 
     Files are cached in ``cache_dir / name`` (default ``$GANBOOK_CACHE/<name>``, see :func:`ganbook.files.cache_dir`) and checked

@@ -15,6 +15,7 @@ both on the digits and reports what each did.
 Conditioning: the generator concatenates a learned class embedding to ``z``; the discriminator
 uses a projection head (Miyato & Koyama 2018): ``logit = w.h + <embed(y), h>``.
 """
+
 from __future__ import annotations
 
 import torch
@@ -31,15 +32,24 @@ def layout(resolution: int) -> tuple[int, int]:
         start //= 2
         n_up += 1
     if n_up == 0:
-        raise ValueError(f"resolution must be divisible by 2 at least once (8, 16, 24, 28, 32...), got {resolution}")
+        raise ValueError(
+            f"resolution must be divisible by 2 at least once (8, 16, 24, 28, 32...), got {resolution}"
+        )
     return start, n_up
 
 
 class DCGANGenerator(nn.Module):
     """z (latent_dim) [+ class label] -> image (channels, resolution, resolution) in [-1, 1]."""
 
-    def __init__(self, latent_dim: int = 32, resolution: int = 8, channels: int = 1, width: int = 64,
-                 upsample: str = "nearest", n_classes: int | None = None) -> None:
+    def __init__(
+        self,
+        latent_dim: int = 32,
+        resolution: int = 8,
+        channels: int = 1,
+        width: int = 64,
+        upsample: str = "nearest",
+        n_classes: int | None = None,
+    ) -> None:
         super().__init__()
         if upsample not in ("nearest", "transpose"):
             raise ValueError(f"upsample must be 'nearest' or 'transpose', got {upsample!r}")
@@ -51,13 +61,19 @@ class DCGANGenerator(nn.Module):
         widths = [width * 2 ** (n_up - i) for i in range(n_up + 1)]  # e.g. [128, 64] for 8x8
         self.embed = nn.Embedding(n_classes, latent_dim) if n_classes else None
         in_dim = latent_dim * (2 if n_classes else 1)
-        self.project = nn.Sequential(nn.Linear(in_dim, widths[0] * self.start**2),
-                                     nn.Unflatten(1, (widths[0], self.start, self.start)),
-                                     nn.BatchNorm2d(widths[0]), nn.ReLU())
+        self.project = nn.Sequential(
+            nn.Linear(in_dim, widths[0] * self.start**2),
+            nn.Unflatten(1, (widths[0], self.start, self.start)),
+            nn.BatchNorm2d(widths[0]),
+            nn.ReLU(),
+        )
         blocks = []
         for c_in, c_out in zip(widths[:-1], widths[1:]):
             if upsample == "nearest":
-                up = [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c_in, c_out, 3, padding=1)]
+                up = [
+                    nn.Upsample(scale_factor=2, mode="nearest"),
+                    nn.Conv2d(c_in, c_out, 3, padding=1),
+                ]
             else:
                 up = [nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1)]
             blocks += [*up, nn.BatchNorm2d(c_out), nn.ReLU()]
@@ -69,7 +85,9 @@ class DCGANGenerator(nn.Module):
             raise ValueError(f"z must have shape (batch, {self.latent_dim}), got {tuple(z.shape)}")
         if self.embed is not None:
             if labels is None or labels.shape != (z.shape[0],):
-                raise ValueError(f"this generator is conditional: pass labels of shape ({z.shape[0]},)")
+                raise ValueError(
+                    f"this generator is conditional: pass labels of shape ({z.shape[0]},)"
+                )
             z = torch.cat([z, self.embed(labels)], dim=1)
         return self.to_image(self.blocks(self.project(z)))
 
@@ -78,15 +96,24 @@ class DCGANDiscriminator(nn.Module):
     """image [+ class label] -> one logit per image, shape (batch,). No batch norm, so it works with
     gradient penalties; ``spectral_norm=True`` constrains every layer (Miyato et al. 2018)."""
 
-    def __init__(self, resolution: int = 8, channels: int = 1, width: int = 64, spectral_norm: bool = False,
-                 n_classes: int | None = None) -> None:
+    def __init__(
+        self,
+        resolution: int = 8,
+        channels: int = 1,
+        width: int = 64,
+        spectral_norm: bool = False,
+        n_classes: int | None = None,
+    ) -> None:
         super().__init__()
         if n_classes is not None and (not isinstance(n_classes, int) or n_classes < 2):
             raise ValueError(f"n_classes must be an int >= 2 or None, got {n_classes!r}")
         self.resolution, self.channels, self.n_classes = resolution, channels, n_classes
         start, n_down = layout(resolution)
         norm = _sn if spectral_norm else (lambda m: m)
-        layers: list[nn.Module] = [norm(nn.Conv2d(channels, width, 3, padding=1)), nn.LeakyReLU(0.2)]
+        layers: list[nn.Module] = [
+            norm(nn.Conv2d(channels, width, 3, padding=1)),
+            nn.LeakyReLU(0.2),
+        ]
         c = width
         for _ in range(n_down):
             layers += [norm(nn.Conv2d(c, 2 * c, 4, stride=2, padding=1)), nn.LeakyReLU(0.2)]
@@ -99,22 +126,32 @@ class DCGANDiscriminator(nn.Module):
     def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
         expected = (self.channels, self.resolution, self.resolution)
         if x.dim() != 4 or tuple(x.shape[1:]) != expected:
-            raise ValueError(f"x must have shape (batch, {', '.join(map(str, expected))}), got {tuple(x.shape)}")
+            raise ValueError(
+                f"x must have shape (batch, {', '.join(map(str, expected))}), got {tuple(x.shape)}"
+            )
         h = self.body(x)
         logit = self.head(h).squeeze(1)
         if self.embed is not None:
             if labels is None or labels.shape != (x.shape[0],):
-                raise ValueError(f"this discriminator is conditional: pass labels of shape ({x.shape[0]},)")
+                raise ValueError(
+                    f"this discriminator is conditional: pass labels of shape ({x.shape[0]},)"
+                )
             logit = logit + (self.embed(labels) * h).sum(1)
         return logit
 
 
-def mlp_gan(image_shape: tuple[int, int, int] = (1, 8, 8), latent_dim: int = 32, hidden: int = 256,
-            layers: int = 2) -> tuple[nn.Module, nn.Module]:
+def mlp_gan(
+    image_shape: tuple[int, int, int] = (1, 8, 8),
+    latent_dim: int = 32,
+    hidden: int = 256,
+    layers: int = 2,
+) -> tuple[nn.Module, nn.Module]:
     """The baseline: the core's MLP generator (tanh output) and MLP discriminator on flattened pixels."""
     from ..nets import MLPDiscriminator, MLPGenerator
 
-    G = MLPGenerator(latent_dim, tuple(image_shape), hidden=hidden, layers=layers, out_act=nn.Tanh())
+    G = MLPGenerator(
+        latent_dim, tuple(image_shape), hidden=hidden, layers=layers, out_act=nn.Tanh()
+    )
     D = MLPDiscriminator(tuple(image_shape), hidden=hidden, layers=layers)
     return G, D
 
@@ -131,7 +168,9 @@ def upsampling_footprint(upsample: str, size: int = 6, kernel: int = 3) -> Tenso
     x = torch.ones(1, 1, size, size)
     with torch.no_grad():
         if upsample == "transpose":
-            layer = nn.ConvTranspose2d(1, 1, kernel, stride=2, padding=kernel // 2, output_padding=1, bias=False)
+            layer = nn.ConvTranspose2d(
+                1, 1, kernel, stride=2, padding=kernel // 2, output_padding=1, bias=False
+            )
             nn.init.ones_(layer.weight)
             return layer(x)[0, 0]
         layer = nn.Conv2d(1, 1, kernel, padding=kernel // 2, bias=False)

@@ -5,6 +5,7 @@ Because the same random transformations are differentiable, the generator still 
 gradients through them. Works on (N, C, H, W) images in [-1, 1]; any discriminator can be
 wrapped with :class:`AugmentedDiscriminator`.
 """
+
 from __future__ import annotations
 
 import torch
@@ -49,7 +50,11 @@ def augment_cutout(x: Tensor, ratio: float = 0.5) -> Tensor:
     return torch.where(hole[:, None], torch.full_like(x, -1.0), x)
 
 
-AUGMENTATIONS = {"color": augment_color, "translation": augment_translation, "cutout": augment_cutout}
+AUGMENTATIONS = {
+    "color": augment_color,
+    "translation": augment_translation,
+    "cutout": augment_cutout,
+}
 
 
 def diff_augment(x: Tensor, policy: str = "color,translation,cutout") -> Tensor:
@@ -58,7 +63,9 @@ def diff_augment(x: Tensor, policy: str = "color,translation,cutout") -> Tensor:
         raise ValueError(f"x must be a batch of images (N, C, H, W), got shape {tuple(x.shape)}")
     for name in filter(None, (p.strip() for p in policy.split(","))):
         if name not in AUGMENTATIONS:
-            raise ValueError(f"unknown augmentation {name!r} in policy; valid: {', '.join(AUGMENTATIONS)}")
+            raise ValueError(
+                f"unknown augmentation {name!r} in policy; valid: {', '.join(AUGMENTATIONS)}"
+            )
         x = AUGMENTATIONS[name](x)
     return x
 

@@ -4,6 +4,7 @@ A standard-normal latent in d dimensions lives near the sphere of radius sqrt(d)
 straight line between two such points passes well inside it, where the generator saw few
 codes during training. Spherical interpolation (White 2016) keeps the norm.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,8 +24,10 @@ def lerp(a: Tensor, b: Tensor, t: Tensor | float) -> Tensor:
     a 1-D tensor of ``k`` fractions adds a leading dimension of ``k``.
     """
     if a.shape != b.shape or a.dim() not in (1, 2):
-        raise ValueError(f"a and b must be vectors or (n, d) batches of the same shape, "
-                         f"got {tuple(a.shape)} and {tuple(b.shape)}")
+        raise ValueError(
+            f"a and b must be vectors or (n, d) batches of the same shape, "
+            f"got {tuple(a.shape)} and {tuple(b.shape)}"
+        )
     t = torch.as_tensor(t, dtype=a.dtype, device=a.device)
     single = t.dim() == 0
     t = t.reshape(-1, *([1] * a.dim()))
@@ -32,8 +35,14 @@ def lerp(a: Tensor, b: Tensor, t: Tensor | float) -> Tensor:
     return out[0] if single else out
 
 
-def interpolate(G: nn.Module, a: Tensor, b: Tensor, steps: int = 8, mode: str = "slerp",
-                labels: Tensor | None = None) -> Tensor:
+def interpolate(
+    G: nn.Module,
+    a: Tensor,
+    b: Tensor,
+    steps: int = 8,
+    mode: str = "slerp",
+    labels: Tensor | None = None,
+) -> Tensor:
     """Images along the path from latent ``a`` to ``b`` (``steps`` points, ends included)."""
     if mode not in ("lerp", "slerp"):
         raise ValueError(f"mode must be 'lerp' or 'slerp', got {mode!r}")
@@ -46,8 +55,14 @@ def interpolate(G: nn.Module, a: Tensor, b: Tensor, steps: int = 8, mode: str = 
     return sample(G, steps, labels, z=z)
 
 
-def attribute_direction(G: nn.Module, attribute: Callable[[Tensor], Tensor], n: int = 2000, share: float = 0.2,
-                        seed: int = 0, labels: Tensor | None = None) -> Tensor:
+def attribute_direction(
+    G: nn.Module,
+    attribute: Callable[[Tensor], Tensor],
+    n: int = 2000,
+    share: float = 0.2,
+    seed: int = 0,
+    labels: Tensor | None = None,
+) -> Tensor:
     """Unit latent direction from the codes whose images score lowest on ``attribute`` to those scoring highest.
 
     ``attribute(images) -> (n,)`` scores each image (ink, width, a classifier's logit...);
@@ -75,8 +90,9 @@ def slant(images: Tensor) -> Tensor:
     so the background weighs nothing; an attribute to steer, like :func:`ink`.
     """
     if images.dim() != 4:
-        raise ValueError(f"images must have shape (n, channels, height, width), "
-                         f"got {tuple(images.shape)}")
+        raise ValueError(
+            f"images must have shape (n, channels, height, width), got {tuple(images.shape)}"
+        )
     cols = torch.arange(images.shape[-1], dtype=torch.float32)
     half = images.shape[-2] // 2
 
@@ -86,8 +102,9 @@ def slant(images: Tensor) -> Tensor:
     return (centre(images[..., :half, :] + 1) - centre(images[..., half:, :] + 1)).mean(1)
 
 
-def steered_codes(n: int, latent_dim: int, seed: int,
-                  moves: Sequence[tuple[float, Tensor]] = ()) -> Tensor:
+def steered_codes(
+    n: int, latent_dim: int, seed: int, moves: Sequence[tuple[float, Tensor]] = ()
+) -> Tensor:
     """``n`` seeded codes ``z ~ N(0, I)``, each moved by ``amount * direction`` for every move.
 
     The same seed gives the same starting codes, so a figure and a slider show one set of digits.
@@ -95,8 +112,9 @@ def steered_codes(n: int, latent_dim: int, seed: int,
     z = torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed))
     for amount, direction in moves:
         if direction.shape != (latent_dim,):
-            raise ValueError(f"each direction must have shape ({latent_dim},), "
-                             f"got {tuple(direction.shape)}")
+            raise ValueError(
+                f"each direction must have shape ({latent_dim},), got {tuple(direction.shape)}"
+            )
         z = z + amount * direction
     return z
 
@@ -113,10 +131,16 @@ class DirectionEffect:
 
 
 @torch.no_grad()
-def direction_effect(G: nn.Module, direction: Tensor, attribute: Callable[[Tensor], Tensor],
-                     predict: Callable[[Tensor], Tensor], n: int = 500, step: float = 2.0,
-                     n_random: int = 8, generator: torch.Generator | None = None
-                     ) -> DirectionEffect:
+def direction_effect(
+    G: nn.Module,
+    direction: Tensor,
+    attribute: Callable[[Tensor], Tensor],
+    predict: Callable[[Tensor], Tensor],
+    n: int = 500,
+    step: float = 2.0,
+    n_random: int = 8,
+    generator: torch.Generator | None = None,
+) -> DirectionEffect:
     """Move ``n`` codes by ``step * direction``, and by ``step`` along ``n_random`` random ones.
 
     The random steps are the baseline: an attribute direction should change ``attribute`` far more
@@ -134,8 +158,13 @@ def direction_effect(G: nn.Module, direction: Tensor, attribute: Callable[[Tenso
     random_dirs /= random_dirs.norm(dim=1, keepdim=True)
     random_moved = [sample(G, n, z=base + step * r) for r in random_dirs]
     return DirectionEffect(
-        before=before, after=attribute(moved).mean().item(), same_class=same_class,
+        before=before,
+        after=attribute(moved).mean().item(),
+        same_class=same_class,
         random_change=torch.tensor([attribute(x).mean().item() - before for x in random_moved]),
-        random_same_class=torch.tensor([(classes == predict(x)).float().mean().item()
-                                        for x in random_moved]).mean().item(),
+        random_same_class=torch.tensor(
+            [(classes == predict(x)).float().mean().item() for x in random_moved]
+        )
+        .mean()
+        .item(),
     )

@@ -16,6 +16,7 @@ digits, PCA of pixels for the 100 faces. Distances are computed in float64.
 * :func:`memorisation_ratio` - nearest-training-neighbour distances of samples, relative to
   those of held-out real images (about 1: new images; near 0: copies).
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -32,13 +33,17 @@ from .diffaugment import unaugmented
 def _as_features(name: str, x) -> Tensor:
     x = torch.as_tensor(np.asarray(x) if not isinstance(x, Tensor) else x).detach().cpu().double()
     if x.dim() != 2 or len(x) < 2:
-        raise ValueError(f"{name} must be a 2-D array of at least 2 feature rows, got shape {tuple(x.shape)}")
+        raise ValueError(
+            f"{name} must be a 2-D array of at least 2 feature rows, got shape {tuple(x.shape)}"
+        )
     return x
 
 
 def _same_dim(a: Tensor, b: Tensor) -> None:
     if a.shape[1] != b.shape[1]:
-        raise ValueError(f"feature sets must have the same width, got {a.shape[1]} and {b.shape[1]}")
+        raise ValueError(
+            f"feature sets must have the same width, got {a.shape[1]} and {b.shape[1]}"
+        )
 
 
 def _sqrtm_psd(m: Tensor) -> Tensor:
@@ -65,11 +70,16 @@ def _mmd2_unbiased(x: Tensor, y: Tensor) -> Tensor:
     d = x.shape[1]
     k_xx, k_yy, k_xy = ((x @ x.T) / d + 1) ** 3, ((y @ y.T) / d + 1) ** 3, ((x @ y.T) / d + 1) ** 3
     m, n = len(x), len(y)
-    return ((k_xx.sum() - k_xx.diagonal().sum()) / (m * (m - 1))
-            + (k_yy.sum() - k_yy.diagonal().sum()) / (n * (n - 1)) - 2 * k_xy.mean())
+    return (
+        (k_xx.sum() - k_xx.diagonal().sum()) / (m * (m - 1))
+        + (k_yy.sum() - k_yy.diagonal().sum()) / (n * (n - 1))
+        - 2 * k_xy.mean()
+    )
 
 
-def kernel_distance(a, b, subsets: int = 50, subset_size: int | None = None, seed: int = 0) -> tuple[float, float]:
+def kernel_distance(
+    a, b, subsets: int = 50, subset_size: int | None = None, seed: int = 0
+) -> tuple[float, float]:
     """KID: mean and std over ``subsets`` random subsets of the unbiased MMD^2 with k(x, y) = (x.y/d + 1)^3.
 
     ``subset_size`` defaults to min(1000, len(a), len(b)); subsets are drawn without
@@ -83,10 +93,15 @@ def kernel_distance(a, b, subsets: int = 50, subset_size: int | None = None, see
     if not 2 <= size <= min(len(a), len(b)):
         raise ValueError(f"subset_size must be in 2..{min(len(a), len(b))}, got {size}")
     gen = torch.Generator().manual_seed(seed)
-    values = torch.stack([
-        _mmd2_unbiased(a[torch.randperm(len(a), generator=gen)[:size]], b[torch.randperm(len(b), generator=gen)[:size]])
-        for _ in range(subsets)
-    ])
+    values = torch.stack(
+        [
+            _mmd2_unbiased(
+                a[torch.randperm(len(a), generator=gen)[:size]],
+                b[torch.randperm(len(b), generator=gen)[:size]],
+            )
+            for _ in range(subsets)
+        ]
+    )
     return float(values.mean()), float(values.std()) if subsets > 1 else 0.0
 
 
@@ -130,9 +145,14 @@ def class_shares(predicted: Tensor, n_classes: int = 10) -> list[float]:
 
 def nearest_neighbours(queries: Tensor, reference: Tensor) -> tuple[Tensor, Tensor]:
     """Euclidean distance to, and index of, each query's nearest reference item (images are flattened)."""
-    q, r = torch.as_tensor(queries).flatten(1).double(), torch.as_tensor(reference).flatten(1).double()
+    q, r = (
+        torch.as_tensor(queries).flatten(1).double(),
+        torch.as_tensor(reference).flatten(1).double(),
+    )
     if q.shape[1] != r.shape[1]:
-        raise ValueError(f"queries and reference must have the same size per item, got {q.shape[1]} and {r.shape[1]}")
+        raise ValueError(
+            f"queries and reference must have the same size per item, got {q.shape[1]} and {r.shape[1]}"
+        )
     dist, idx = torch.cdist(q, r).min(dim=1)
     return dist.float(), idx
 
@@ -156,7 +176,9 @@ def checkerboard_share(images: Tensor) -> float:
     """
     x = torch.as_tensor(images).detach().cpu().double()
     if x.dim() != 4 or x.shape[2] < 2 or x.shape[3] < 2:
-        raise ValueError(f"images must have shape (n, channels, height, width), got {tuple(x.shape)}")
+        raise ValueError(
+            f"images must have shape (n, channels, height, width), got {tuple(x.shape)}"
+        )
     h, w = x.shape[2:]
     sign = (torch.arange(h)[:, None] + torch.arange(w)[None, :]) % 2 * 2 - 1
     pattern = sign.double() / (h * w) ** 0.5  # unit norm
@@ -193,13 +215,20 @@ class Scores:
         if not scores:
             raise ValueError("need at least one Scores to average")
         shares = [fmean(col) for col in zip(*(s.class_shares for s in scores))]
-        return Scores(fd=fmean(s.fd for s in scores), kid=fmean(s.kid for s in scores),
-                      precision=fmean(s.precision for s in scores), recall=fmean(s.recall for s in scores),
-                      class_shares=shares, memorisation=fmean(s.memorisation for s in scores))
+        return Scores(
+            fd=fmean(s.fd for s in scores),
+            kid=fmean(s.kid for s in scores),
+            precision=fmean(s.precision for s in scores),
+            recall=fmean(s.recall for s in scores),
+            class_shares=shares,
+            memorisation=fmean(s.memorisation for s in scores),
+        )
 
     def __str__(self) -> str:
-        return (f"FD {self.fd:.3f}, KID {self.kid:.4f}, precision {self.precision:.2f}, recall {self.recall:.2f}, "
-                f"smallest class {self.min_class_share:.1%}, memorisation {self.memorisation:.2f}")
+        return (
+            f"FD {self.fd:.3f}, KID {self.kid:.4f}, precision {self.precision:.2f}, recall {self.recall:.2f}, "
+            f"smallest class {self.min_class_share:.1%}, memorisation {self.memorisation:.2f}"
+        )
 
 
 class DigitEvaluator:
@@ -241,7 +270,8 @@ class DigitEvaluator:
         return Scores(
             fd=frechet_distance(feats, self.test_features),
             kid=kernel_distance(feats, self.test_features, subsets=20)[0],
-            precision=precision, recall=recall,
+            precision=precision,
+            recall=recall,
             class_shares=class_shares(self.classifier.predict(samples)),
             memorisation=memorisation_ratio(samples, self.train_x, self.test_x),
         )
@@ -255,8 +285,9 @@ class DigitEvaluator:
         if not isinstance(draws, int) or draws < 1:
             raise ValueError(f"draws must be a positive int, got {draws!r}")
         cond = () if labels is None else (labels,)
-        return [self.score(sample(G, self.n_samples, *cond, seed=seed))
-                for seed in range(1, draws + 1)]
+        return [
+            self.score(sample(G, self.n_samples, *cond, seed=seed)) for seed in range(1, draws + 1)
+        ]
 
     def floor(self) -> Scores:
         """Real-vs-real: the training images scored like a generator's samples (memorisation is 0 by definition)."""
@@ -278,7 +309,9 @@ class PCAFeatures:
         self.mean = x.mean(0)
         _, s, vt = torch.linalg.svd(x - self.mean, full_matrices=False)
         self.components = vt[:dim]
-        self.scale = s[:dim] / (len(x) - 1) ** 0.5  # whiten: each component has unit variance on fit_on
+        self.scale = (
+            s[:dim] / (len(x) - 1) ** 0.5
+        )  # whiten: each component has unit variance on fit_on
 
     def __call__(self, images: Tensor) -> Tensor:
         x = torch.as_tensor(images).detach().cpu().flatten(1).double()
@@ -322,6 +355,8 @@ def scores_table(named: dict, extra: dict[str, dict[str, float]] | None = None) 
     lines = ["".ljust(width) + "".join(c.rjust(16) for c in cols + extra_cols)]
     for name, s in named.items():
         row = s.row()
-        values = [row[c] for c in cols] + [extra.get(name, {}).get(c, float("nan")) for c in extra_cols]
+        values = [row[c] for c in cols] + [
+            extra.get(name, {}).get(c, float("nan")) for c in extra_cols
+        ]
         lines.append(name.ljust(width) + "".join(f"{v:16.4f}" for v in values))
     return "\n".join(lines)

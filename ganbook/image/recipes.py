@@ -1,4 +1,5 @@
 """Ready-made image GANs for the notebooks: build one, watch it train, ship and reload its generator."""
+
 from __future__ import annotations
 
 import os
@@ -15,7 +16,6 @@ from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .diffaugment import AugmentedDiscriminator
 from .selfcond import SelfConditionedGenerator, kmeans_labels
 
-
 # The sturdier training recipe (Trainer keyword arguments; build D with ``spectral_norm=True``): hinge loss
 # (Lim & Ye 2017) with spectral norm (Miyato et al. 2018), a discriminator learning rate twice the
 # generator's (TTUR, Heusel et al. 2017) and Adam betas (0, 0.9). Pair it with :class:`LinearDecay`.
@@ -27,22 +27,33 @@ def _check_square_images(x: Tensor) -> None:
         raise ValueError(f"x must be square images (N, C, H, H), got shape {tuple(x.shape)}")
 
 
-def image_gan(resolution: int = 8, channels: int = 1, width: int = 32, latent_dim: int = 32,
-              upsample: str = "nearest", spectral_norm: bool = False, n_classes: int | None = None,
-              augment: str | None = None, d_width: int | None = None) -> tuple[DCGANGenerator, nn.Module]:
+def image_gan(
+    resolution: int = 8,
+    channels: int = 1,
+    width: int = 32,
+    latent_dim: int = 32,
+    upsample: str = "nearest",
+    spectral_norm: bool = False,
+    n_classes: int | None = None,
+    augment: str | None = None,
+    d_width: int | None = None,
+) -> tuple[DCGANGenerator, nn.Module]:
     """A DCGAN pair with one set of knobs; ``augment='color,translation,cutout'`` wraps D in DiffAugment.
 
     ``d_width`` (default: ``width``) sizes the discriminator alone: only G is shipped, so D can be wider.
     """
     G = DCGANGenerator(latent_dim, resolution, channels, width, upsample, n_classes)
-    D: nn.Module = DCGANDiscriminator(resolution, channels, d_width or width, spectral_norm, n_classes)
+    D: nn.Module = DCGANDiscriminator(
+        resolution, channels, d_width or width, spectral_norm, n_classes
+    )
     if augment:
         D = AugmentedDiscriminator(D, augment)
     return G, D
 
 
-def self_conditioned_gan(x: Tensor, clusters: int = 20, seed: int = 0, **image_gan_kwargs: Any
-                         ) -> tuple[SelfConditionedGenerator, nn.Module, Tensor]:
+def self_conditioned_gan(
+    x: Tensor, clusters: int = 20, seed: int = 0, **image_gan_kwargs: Any
+) -> tuple[SelfConditionedGenerator, nn.Module, Tensor]:
     """``(G, D, cluster_ids)``: k-means on the pixels of ``x``, then a DCGAN pair conditioned on the cluster ids.
 
     Train it with ``Trainer(G, D, TensorSampler(x, cluster_ids), ...)``; sample it like an
@@ -54,10 +65,24 @@ def self_conditioned_gan(x: Tensor, clusters: int = 20, seed: int = 0, **image_g
     return SelfConditionedGenerator(G, torch.bincount(ids, minlength=clusters)), D, ids
 
 
-def train_image_gan(x: Tensor, steps: int, labels: Tensor | None = None, *, loss: str = "non-saturating",
-                    spectral_norm: bool = False, width: int = 32, upsample: str = "nearest", augment: str | None = None,
-                    latent_dim: int = 32, seed: int = 0, batch_size: int = 64, lr: float = 2e-4,
-                    callbacks=(), progress: bool = True, **trainer_kwargs: Any):
+def train_image_gan(
+    x: Tensor,
+    steps: int,
+    labels: Tensor | None = None,
+    *,
+    loss: str = "non-saturating",
+    spectral_norm: bool = False,
+    width: int = 32,
+    upsample: str = "nearest",
+    augment: str | None = None,
+    latent_dim: int = 32,
+    seed: int = 0,
+    batch_size: int = 64,
+    lr: float = 2e-4,
+    callbacks=(),
+    progress: bool = True,
+    **trainer_kwargs: Any,
+):
     """Seed, build :func:`image_gan` for images ``x`` (and ``labels``), train it with the core Trainer, return the Trainer.
 
     One call per row of a comparison, so every variant gets the same seed, data and budget.
@@ -69,9 +94,19 @@ def train_image_gan(x: Tensor, steps: int, labels: Tensor | None = None, *, loss
     _check_square_images(x)
     seed_everything(seed)
     n_classes = int(labels.max()) + 1 if labels is not None else None
-    G, D = image_gan(x.shape[2], x.shape[1], width, latent_dim, upsample, spectral_norm, n_classes, augment)
-    trainer = Trainer(G, D, TensorSampler(x, labels), loss=loss, batch_size=batch_size, lr_g=lr, lr_d=lr,
-                      **trainer_kwargs)
+    G, D = image_gan(
+        x.shape[2], x.shape[1], width, latent_dim, upsample, spectral_norm, n_classes, augment
+    )
+    trainer = Trainer(
+        G,
+        D,
+        TensorSampler(x, labels),
+        loss=loss,
+        batch_size=batch_size,
+        lr_g=lr,
+        lr_d=lr,
+        **trainer_kwargs,
+    )
     trainer.fit(steps, callbacks=callbacks, progress=progress)
     return trainer
 
@@ -85,7 +120,9 @@ class LinearDecay:
 
     def __init__(self, start: int, total: int) -> None:
         if not isinstance(start, int) or not isinstance(total, int) or not 0 <= start < total:
-            raise ValueError(f"start and total must be ints with 0 <= start < total, got {start!r}, {total!r}")
+            raise ValueError(
+                f"start and total must be ints with 0 <= start < total, got {start!r}, {total!r}"
+            )
         self.start, self.total = start, total
 
     def __call__(self, trainer) -> None:
@@ -96,8 +133,13 @@ class LinearDecay:
                 group["lr"] = group["initial_lr"] * factor
 
 
-def sample(G: nn.Module, n: int, labels: Tensor | None = None, seed: int | None = None,
-           z: Tensor | None = None) -> Tensor:
+def sample(
+    G: nn.Module,
+    n: int,
+    labels: Tensor | None = None,
+    seed: int | None = None,
+    z: Tensor | None = None,
+) -> Tensor:
     """``n`` images from ``G`` in eval mode: :func:`ganbook.utils.sample`, ``labels`` its cond.
 
     ``labels`` (class or cluster ids) condition a conditional generator; ``seed``, ``z`` as there.
@@ -114,7 +156,9 @@ class TrainingMonitor:
 
     def __init__(self, evaluator, n_grid: int = 32, raw: bool = True, seed: int = 0) -> None:
         self.evaluator, self.raw = evaluator, raw
-        self.z: Tensor | None = None  # fixed latents, drawn on the first call (when latent_dim is known)
+        self.z: Tensor | None = (
+            None  # fixed latents, drawn on the first call (when latent_dim is known)
+        )
         self.n_grid, self.seed = n_grid, seed
         self.records: list[dict[str, float]] = []
         self.snapshots: list[tuple[int, Tensor]] = []
@@ -129,16 +173,28 @@ class TrainingMonitor:
         n = self.evaluator.n_samples
         G_ema = trainer.G_ema if trainer.G_ema is not None else trainer.G
         if self.z is None:
-            self.z = torch.randn(self.n_grid, trainer.latent_dim, generator=torch.Generator().manual_seed(self.seed))
+            self.z = torch.randn(
+                self.n_grid, trainer.latent_dim, generator=torch.Generator().manual_seed(self.seed)
+            )
         record: dict[str, float] = {"step": trainer.step, "seconds": trainer.history["seconds"][-1]}
-        ema = self.evaluator.score(sample(G_ema, n, self._labels(G_ema, n), seed=self.seed + trainer.step))
-        record.update(fd_ema=ema.fd, recall_ema=ema.recall, precision_ema=ema.precision,
-                      min_class_ema=ema.min_class_share)
+        ema = self.evaluator.score(
+            sample(G_ema, n, self._labels(G_ema, n), seed=self.seed + trainer.step)
+        )
+        record.update(
+            fd_ema=ema.fd,
+            recall_ema=ema.recall,
+            precision_ema=ema.precision,
+            min_class_ema=ema.min_class_share,
+        )
         if self.raw:
-            raw = self.evaluator.score(sample(trainer.G, n, self._labels(trainer.G, n), seed=self.seed + trainer.step))
+            raw = self.evaluator.score(
+                sample(trainer.G, n, self._labels(trainer.G, n), seed=self.seed + trainer.step)
+            )
             record.update(fd_raw=raw.fd, recall_raw=raw.recall)
         self.records.append(record)
-        self.snapshots.append((trainer.step, sample(G_ema, self.n_grid, self._labels(G_ema, self.n_grid), z=self.z)))
+        self.snapshots.append(
+            (trainer.step, sample(G_ema, self.n_grid, self._labels(G_ema, self.n_grid), z=self.z))
+        )
 
     def column(self, key: str) -> list[float]:
         return [r[key] for r in self.records]
@@ -149,8 +205,15 @@ class TrainingMonitor:
         steps = self.column("step")
         for kind in ("raw", "ema"):
             if f"fd_{kind}" in self.records[0]:
-                axes[0].plot(steps, self.column(f"fd_{kind}"), marker="o", label=f"{kind.upper()} generator")
-                axes[1].plot(steps, self.column(f"recall_{kind}"), marker="o", label=f"{kind.upper()} generator")
+                axes[0].plot(
+                    steps, self.column(f"fd_{kind}"), marker="o", label=f"{kind.upper()} generator"
+                )
+                axes[1].plot(
+                    steps,
+                    self.column(f"recall_{kind}"),
+                    marker="o",
+                    label=f"{kind.upper()} generator",
+                )
         if floor is not None:
             axes[0].axhline(floor.fd, color="grey", ls="--", label="real vs real")
             axes[1].axhline(floor.recall, color="grey", ls="--", label="real vs real")
@@ -165,14 +228,24 @@ class TrainingMonitor:
 def generator_config(G: DCGANGenerator | SelfConditionedGenerator) -> dict[str, Any]:
     """The constructor arguments of a generator (stored beside its weights)."""
     if isinstance(G, SelfConditionedGenerator):
-        return {**generator_config(G.generator), "cluster_counts": [int(c) for c in G.cluster_counts.tolist()]}
+        return {
+            **generator_config(G.generator),
+            "cluster_counts": [int(c) for c in G.cluster_counts.tolist()],
+        }
     width = G.to_image[0].in_channels
-    return {"latent_dim": G.latent_dim, "resolution": G.resolution, "channels": G.channels, "width": width,
-            "upsample": G.upsample, "n_classes": G.n_classes or 0}
+    return {
+        "latent_dim": G.latent_dim,
+        "resolution": G.resolution,
+        "channels": G.channels,
+        "width": width,
+        "upsample": G.upsample,
+        "n_classes": G.n_classes or 0,
+    }
 
 
-def save_generator(G: DCGANGenerator | SelfConditionedGenerator, name_or_path: str | os.PathLike,
-                   **extra: Any) -> Path:
+def save_generator(
+    G: DCGANGenerator | SelfConditionedGenerator, name_or_path: str | os.PathLike, **extra: Any
+) -> Path:
     """Ship a generator: ``ganbook/weights/NAME.pt`` (or a path), in the core checkpoint format, no optimizers."""
     return save_model(name_or_path, G, {**generator_config(G), **extra})
 

@@ -9,6 +9,7 @@ with the clusters' frequencies.
 :class:`SelfConditionedGenerator` hides the id inside the latent code (one extra coordinate picks
 the cluster), so it samples like any unconditional generator: ``G(z)`` with ``z ~ N(0, I)``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,8 +38,10 @@ def cluster_purity(clusters: Tensor, classes: Tensor) -> float:
     """Share of images whose cluster's most common class is their own class (1 = clusters never mix classes)."""
     clusters, classes = torch.as_tensor(clusters).long(), torch.as_tensor(classes).long()
     if clusters.shape != classes.shape or clusters.dim() != 1:
-        raise ValueError(f"clusters and classes must be vectors of one length, got {tuple(clusters.shape)}, "
-                         f"{tuple(classes.shape)}")
+        raise ValueError(
+            f"clusters and classes must be vectors of one length, got {tuple(clusters.shape)}, "
+            f"{tuple(classes.shape)}"
+        )
     hits = sum(int(torch.bincount(classes[clusters == c]).max()) for c in clusters.unique())
     return hits / len(clusters)
 
@@ -57,9 +60,15 @@ class SelfConditionedGenerator(nn.Module):
     def __init__(self, generator: DCGANGenerator, cluster_counts: Tensor | list[int]) -> None:
         super().__init__()
         counts = torch.as_tensor(cluster_counts, dtype=torch.float64)
-        if generator.n_classes is None or counts.shape != (generator.n_classes,) or (counts <= 0).any():
-            raise ValueError("generator must be conditional with one positive count per class, got "
-                             f"n_classes={generator.n_classes} and counts of shape {tuple(counts.shape)}")
+        if (
+            generator.n_classes is None
+            or counts.shape != (generator.n_classes,)
+            or (counts <= 0).any()
+        ):
+            raise ValueError(
+                "generator must be conditional with one positive count per class, got "
+                f"n_classes={generator.n_classes} and counts of shape {tuple(counts.shape)}"
+            )
         self.generator = generator
         self.latent_dim = generator.latent_dim + 1
         self.register_buffer("cluster_counts", counts.float())
@@ -114,10 +123,12 @@ class StratifiedScores:
     def report(self, floor: Scores, name: str) -> str:
         """Three lines: each draw's FD over the floor's, both means over the floor's, the mean."""
         ratios = [round(s.fd / floor.fd, 2) for s in self.draws]
-        return (f"{name}, {len(self.draws)} stratified draws, FD / floor: {ratios}\n"
-                f"mean FD / floor: stratified {self.mean.fd / floor.fd:.2f}x, "
-                f"clusters at random {self.random.fd / floor.fd:.2f}x\n"
-                f"mean (stratified): {self.mean}")
+        return (
+            f"{name}, {len(self.draws)} stratified draws, FD / floor: {ratios}\n"
+            f"mean FD / floor: stratified {self.mean.fd / floor.fd:.2f}x, "
+            f"clusters at random {self.random.fd / floor.fd:.2f}x\n"
+            f"mean (stratified): {self.mean}"
+        )
 
 
 def score_stratified(evaluator, G: SelfConditionedGenerator, draws: int = 5) -> StratifiedScores:
@@ -130,5 +141,8 @@ def score_stratified(evaluator, G: SelfConditionedGenerator, draws: int = 5) -> 
         raise ValueError(f"G must be a SelfConditionedGenerator, got {type(G).__name__}")
     strata = G.stratified_labels(evaluator.n_samples)
     images = sample(G, evaluator.n_samples, strata, seed=1)
-    return StratifiedScores(images, evaluator.score_draws(G, draws, labels=strata),
-                            Scores.average(evaluator.score_draws(G, draws)))
+    return StratifiedScores(
+        images,
+        evaluator.score_draws(G, draws, labels=strata),
+        Scores.average(evaluator.score_draws(G, draws)),
+    )

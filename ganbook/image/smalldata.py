@@ -6,6 +6,7 @@ PCA space of the training images (unbiased at small sample sizes, read against t
 floor), the discriminator gap over training (memorisation, what DiffAugment targets), and the
 samples' memorisation ratio (copies score near 0).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -27,14 +28,23 @@ class SmallDataStudy:
     ``kid_subsets`` subsets of ``kid_subset_size`` images (at most ``len(heldout)``).
     """
 
-    def __init__(self, train: Tensor, heldout: Tensor, pca_dim: int = 16, kid_subsets: int = 50,
-                 kid_subset_size: int = 20) -> None:
+    def __init__(
+        self,
+        train: Tensor,
+        heldout: Tensor,
+        pca_dim: int = 16,
+        kid_subsets: int = 50,
+        kid_subset_size: int = 20,
+    ) -> None:
         if train.dim() != 4 or heldout.shape[1:] != train.shape[1:]:
-            raise ValueError(f"train and heldout must be image batches of one shape, got "
-                             f"{tuple(train.shape)} and {tuple(heldout.shape)}")
+            raise ValueError(
+                f"train and heldout must be image batches of one shape, got "
+                f"{tuple(train.shape)} and {tuple(heldout.shape)}"
+            )
         if not isinstance(kid_subset_size, int) or not 2 <= kid_subset_size <= len(heldout):
-            raise ValueError(f"kid_subset_size must be an int in 2..{len(heldout)}, "
-                             f"got {kid_subset_size!r}")
+            raise ValueError(
+                f"kid_subset_size must be an int in 2..{len(heldout)}, got {kid_subset_size!r}"
+            )
         self.train, self.heldout = train, heldout
         self.pca = PCAFeatures(train, dim=pca_dim)
         self.heldout_features = self.pca(heldout)
@@ -44,8 +54,12 @@ class SmallDataStudy:
 
     def kid(self, images: Tensor) -> tuple[float, float]:
         """KID of ``images`` against the held-out images in PCA space: (mean, std over subsets)."""
-        return kernel_distance(self.pca(images), self.heldout_features, subsets=self.kid_subsets,
-                               subset_size=self.kid_subset_size)
+        return kernel_distance(
+            self.pca(images),
+            self.heldout_features,
+            subsets=self.kid_subsets,
+            subset_size=self.kid_subset_size,
+        )
 
     def gap(self, D) -> float:
         """The discriminator gap: mean logit on training minus held-out images (unaugmented D)."""
@@ -76,8 +90,11 @@ class SmallDataStudy:
             raise ValueError(f"name must be one of the runs {sorted(self.runs)}, got {name!r}")
         trainer = self.runs[name]
         samples = sample(trainer.G_ema, n, seed=seed)
-        return {"kid": self.kid(samples), "gap": self.gap(trainer.D),
-                "memorisation": memorisation_ratio(samples, self.train, self.heldout)}
+        return {
+            "kid": self.kid(samples),
+            "gap": self.gap(trainer.D),
+            "memorisation": memorisation_ratio(samples, self.train, self.heldout),
+        }
 
     def plot_gaps(self) -> plt.Figure:
         """The discriminator gap of every run over training, with zero (no memorisation) marked."""
@@ -85,8 +102,11 @@ class SmallDataStudy:
         for name, curve in self.gaps.items():
             ax.plot(*zip(*curve), marker="o", label=name)
         ax.axhline(0, color="grey", lw=0.8)
-        ax.set(xlabel="step", ylabel="mean logit: train - held-out",
-               title=f"does the discriminator memorise its {len(self.train)} images?")
+        ax.set(
+            xlabel="step",
+            ylabel="mean logit: train - held-out",
+            title=f"does the discriminator memorise its {len(self.train)} images?",
+        )
         ax.legend()
         fig.tight_layout()
         return fig

@@ -6,7 +6,17 @@
 - :mod:`~ganbook.music.models` generator and critic; :mod:`~ganbook.music.training` glue;
 - :mod:`~ganbook.music.metrics` objective metrics and baselines.
 """
+
 from .corpus import Chorales, Windows, load_chorales, make_sampler, windows
 from .grid import decode, encode, notes
 
-__all__ = ["Chorales", "Windows", "decode", "encode", "load_chorales", "make_sampler", "notes", "windows"]
+__all__ = [
+    "Chorales",
+    "Windows",
+    "decode",
+    "encode",
+    "load_chorales",
+    "make_sampler",
+    "notes",
+    "windows",
+]

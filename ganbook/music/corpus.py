@@ -13,6 +13,7 @@ keep their own onset; each chorale is transposed to C major or A minor by the sm
 shift; notes outside a voice's range are folded by octaves; fermatas, dynamics, lyrics and
 instrument names are dropped (fermata positions are kept aside, for the text).
 """
+
 from __future__ import annotations
 
 import json
@@ -102,7 +103,9 @@ def parse_chorale(score) -> dict:
             if n.duration.quarterLength == 0:  # grace notes
                 continue
             start = int(round((float(n.offset) + pad) * STEPS_PER_QUARTER))
-            end = int(round((float(n.offset) + pad + float(n.duration.quarterLength)) * STEPS_PER_QUARTER))
+            end = int(
+                round((float(n.offset) + pad + float(n.duration.quarterLength)) * STEPS_PER_QUARTER)
+            )
             end = max(end, start + 1)
             if start >= steps:
                 continue
@@ -122,9 +125,18 @@ def parse_chorale(score) -> dict:
             onset[v, start] = True
             if v == 0 and any(isinstance(e, expressions.Fermata) for e in n.expressions):
                 fermatas.append(start)
-    return {"pitch": pitch, "onset": onset, "mode": int(key.mode == "minor"), "shift": shift,
-            "pickup": pad > 0, "fermatas": np.asarray(fermatas, dtype=np.int32),
-            "notes": total, "folded": folded, "repeats": repeats, "chords": chords}
+    return {
+        "pitch": pitch,
+        "onset": onset,
+        "mode": int(key.mode == "minor"),
+        "shift": shift,
+        "pickup": pad > 0,
+        "fermatas": np.asarray(fermatas, dtype=np.int32),
+        "notes": total,
+        "folded": folded,
+        "repeats": repeats,
+        "chords": chords,
+    }
 
 
 def build_chorales(limit: int | None = None, progress: bool = False) -> Chorales:
@@ -137,9 +149,19 @@ def build_chorales(limit: int | None = None, progress: bool = False) -> Chorales
     # The Riemenschneider numbering lists a few chorales twice; the same file must not end up
     # in both splits, so duplicates are dropped (by name here, by content below).
     paths = list(dict.fromkeys(listed))
-    stats = {"chorales": len(listed), "duplicate_names": len(listed) - len(paths), "duplicate_content": 0,
-             "four_parts": 0, "four_four": 0, "pickup": 0, "notes": 0,
-             "folded": 0, "repeats": 0, "chords": 0, "seconds": 0.0}
+    stats = {
+        "chorales": len(listed),
+        "duplicate_names": len(listed) - len(paths),
+        "duplicate_content": 0,
+        "four_parts": 0,
+        "four_four": 0,
+        "pickup": 0,
+        "notes": 0,
+        "folded": 0,
+        "repeats": 0,
+        "chords": 0,
+        "seconds": 0.0,
+    }
     start = time.perf_counter()
     kept: list[tuple[str, dict]] = []
     iterator = paths
@@ -185,7 +207,9 @@ def build_chorales(limit: int | None = None, progress: bool = False) -> Chorales
 def cache_path(limit: int | None = None, directory: str | os.PathLike | None = None) -> Path:
     """The cache file for this :data:`CACHE_VERSION` (and ``limit``, for quick tests)."""
     suffix = "" if limit is None else f"_first{limit}"
-    return (Path(directory) / "music" if directory else cache_dir("music")) / f"chorales_v{CACHE_VERSION}{suffix}.npz"
+    return (
+        Path(directory) / "music" if directory else cache_dir("music")
+    ) / f"chorales_v{CACHE_VERSION}{suffix}.npz"
 
 
 def save_chorales(chorales: Chorales, path: str | os.PathLike) -> Path:
@@ -196,11 +220,19 @@ def save_chorales(chorales: Chorales, path: str | os.PathLike) -> Path:
     n_ferm = np.asarray([len(f) for f in chorales.fermatas], dtype=np.int64)
     meta = {"version": CACHE_VERSION, "names": chorales.names, "stats": chorales.stats}
     arrays = {
-        "pitch": np.concatenate(chorales.pitch, axis=1) if len(chorales) else np.zeros((4, 0), np.int16),
-        "onset": np.concatenate(chorales.onset, axis=1) if len(chorales) else np.zeros((4, 0), bool),
-        "lengths": lengths, "mode": chorales.mode, "shift": chorales.shift, "train": chorales.train,
+        "pitch": np.concatenate(chorales.pitch, axis=1)
+        if len(chorales)
+        else np.zeros((4, 0), np.int16),
+        "onset": np.concatenate(chorales.onset, axis=1)
+        if len(chorales)
+        else np.zeros((4, 0), bool),
+        "lengths": lengths,
+        "mode": chorales.mode,
+        "shift": chorales.shift,
+        "train": chorales.train,
         "fermatas": np.concatenate(chorales.fermatas) if len(chorales) else np.zeros(0, np.int32),
-        "n_fermatas": n_ferm, "meta": np.asarray(json.dumps(meta)),
+        "n_fermatas": n_ferm,
+        "meta": np.asarray(json.dumps(meta)),
     }
     with atomic_write(path) as f:
         np.savez_compressed(f, **arrays)
@@ -212,14 +244,18 @@ def read_chorales(path: str | os.PathLike) -> Chorales:
     with np.load(path, allow_pickle=False) as z:
         meta = json.loads(str(z["meta"]))
         if meta.get("version") != CACHE_VERSION:
-            raise ValueError(f"cache {path} has version {meta.get('version')}, expected {CACHE_VERSION}")
+            raise ValueError(
+                f"cache {path} has version {meta.get('version')}, expected {CACHE_VERSION}"
+            )
         cuts = np.cumsum(z["lengths"])[:-1]
         fcuts = np.cumsum(z["n_fermatas"])[:-1]
         chorales = Chorales(
             names=list(meta["names"]),
             pitch=np.split(z["pitch"], cuts, axis=1) if len(z["lengths"]) else [],
             onset=np.split(z["onset"], cuts, axis=1) if len(z["lengths"]) else [],
-            mode=z["mode"], shift=z["shift"], train=z["train"],
+            mode=z["mode"],
+            shift=z["shift"],
+            train=z["train"],
             fermatas=np.split(z["fermatas"], fcuts) if len(z["n_fermatas"]) else [],
             stats=meta["stats"],
         )
@@ -228,8 +264,12 @@ def read_chorales(path: str | os.PathLike) -> Chorales:
     return chorales
 
 
-def load_chorales(limit: int | None = None, directory: str | os.PathLike | None = None,
-                  rebuild: bool = False, progress: bool = True) -> Chorales:
+def load_chorales(
+    limit: int | None = None,
+    directory: str | os.PathLike | None = None,
+    rebuild: bool = False,
+    progress: bool = True,
+) -> Chorales:
     """The chorales from the cache, building it first if it is missing, stale or ``rebuild``.
 
     ``limit`` parses only the first ``limit`` chorale files (a separate cache file; for tests).
@@ -292,17 +332,21 @@ def windows(chorales: Chorales, part: str = "train", bars: int = 4, hop_bars: in
     for i in chorales.split(part):
         p, o = chorales.pitch[i], chorales.onset[i]
         for start in range(0, p.shape[1] - size + 1, hop):
-            w = p[:, start:start + size]
+            w = p[:, start : start + size]
             if (w > 0).mean() < 0.75:  # skip the silent tail after the final chord
                 continue
-            ow = o[:, start:start + size].copy()
+            ow = o[:, start : start + size].copy()
             ow[:, 0] |= w[:, 0] > 0  # a note tied in from before the window starts fresh
             pitch.append(w)
             onset.append(ow)
             mode.append(chorales.mode[i])
             source.append(i)
-    return Windows(np.stack(pitch), np.stack(onset), np.asarray(mode, dtype=np.int64),
-                   np.asarray(source, dtype=np.int64))
+    return Windows(
+        np.stack(pitch),
+        np.stack(onset),
+        np.asarray(mode, dtype=np.int64),
+        np.asarray(source, dtype=np.int64),
+    )
 
 
 def make_sampler(data: Windows, condition: str | None = None):

@@ -11,6 +11,7 @@ For the networks the grid becomes one float tensor ``(4, T, C)`` with ``C = N_PI
 channels ``0..N_PITCH`` are a one-hot of the pitch index (``0`` = rest, ``k`` = MIDI
 ``LOWEST + k - 1``), the last channel is the onset bit.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -43,7 +44,9 @@ def check_grid(pitch: np.ndarray, onset: np.ndarray) -> None:
     """Raise ``ValueError`` unless ``pitch``/``onset`` form a valid ``(..., 4, T)`` grid."""
     pitch, onset = np.asarray(pitch), np.asarray(onset)
     if pitch.shape != onset.shape or pitch.ndim < 2 or pitch.shape[-2] != 4:
-        raise ValueError(f"pitch and onset must both have shape (..., 4, T), got {pitch.shape} and {onset.shape}")
+        raise ValueError(
+            f"pitch and onset must both have shape (..., 4, T), got {pitch.shape} and {onset.shape}"
+        )
     sounding = pitch > 0
     if np.any(onset & ~sounding):
         raise ValueError("onset is set on a rest step")
@@ -69,7 +72,9 @@ def encode(pitch: np.ndarray, onset: np.ndarray) -> Tensor:
     pitch = torch.as_tensor(np.asarray(pitch), dtype=torch.long)
     index = torch.where(pitch > 0, pitch - LOWEST + 1, torch.zeros_like(pitch))
     x = torch.nn.functional.one_hot(index, N_PITCH + 1).float()
-    return torch.cat([x, torch.as_tensor(np.asarray(onset), dtype=torch.float32)[..., None]], dim=-1)
+    return torch.cat(
+        [x, torch.as_tensor(np.asarray(onset), dtype=torch.float32)[..., None]], dim=-1
+    )
 
 
 def decode(x: Tensor) -> tuple[np.ndarray, np.ndarray]:

@@ -8,6 +8,7 @@ voices shuffled across chorales (good melodies, no harmony) and random notes (no
 harmonisation, the given soprano over another chorale's lower voices (:func:`borrowed_harmony`)
 or over random notes (:func:`random_harmony`).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,7 +18,14 @@ from .grid import STEPS_PER_BAR, VOICE_RANGES, check_grid, notes, repair_onsets
 MAJOR = (0, 2, 4, 5, 7, 9, 11)
 HARMONIC_MINOR = (0, 2, 3, 5, 7, 8, 11)
 MELODIC_MINOR_UP = (0, 2, 3, 5, 7, 9, 11)
-CONSONANT = {0, 3, 4, 7, 8, 9}  # unison/octave, thirds, fifth, sixths; the fourth only between upper voices
+CONSONANT = {
+    0,
+    3,
+    4,
+    7,
+    8,
+    9,
+}  # unison/octave, thirds, fifth, sixths; the fourth only between upper voices
 PAIRS = [(i, j) for i in range(4) for j in range(i + 1, 4)]
 
 
@@ -27,7 +35,9 @@ def _batch(pitch: np.ndarray, onset: np.ndarray) -> tuple[np.ndarray, np.ndarray
         pitch, onset = pitch[None], onset[None]
     check_grid(pitch, onset)
     if pitch.ndim != 3 or pitch.shape[-1] % STEPS_PER_BAR:
-        raise ValueError(f"pitch must have shape (N, 4, T) with T a multiple of {STEPS_PER_BAR}, got {pitch.shape}")
+        raise ValueError(
+            f"pitch must have shape (N, 4, T) with T a multiple of {STEPS_PER_BAR}, got {pitch.shape}"
+        )
     return pitch, repair_onsets(pitch, onset)
 
 
@@ -39,7 +49,9 @@ def _bars(a: np.ndarray) -> np.ndarray:
 def _chroma(pitch: np.ndarray) -> np.ndarray:
     """Duration-weighted pitch-class counts over the last axis: ``(..., T)`` -> ``(..., 12)``."""
     sounding = pitch > 0
-    return np.stack([((pitch % 12 == k) & sounding).sum(-1) for k in range(12)], axis=-1).astype(float)
+    return np.stack([((pitch % 12 == k) & sounding).sum(-1) for k in range(12)], axis=-1).astype(
+        float
+    )
 
 
 def used_pitch_classes(pitch: np.ndarray, onset: np.ndarray) -> float:
@@ -59,7 +71,9 @@ def qualified_notes(pitch: np.ndarray, onset: np.ndarray, min_steps: int = 2) ->
     least three time steps at its finer resolution; fragmented output scores low.
     """
     pitch, onset = _batch(pitch, onset)
-    lengths = [length for p, o in zip(pitch, onset) for voice in notes(p, o) for _, length, _ in voice]
+    lengths = [
+        length for p, o in zip(pitch, onset) for voice in notes(p, o) for _, length, _ in voice
+    ]
     return float(np.mean(np.asarray(lengths) >= min_steps)) if lengths else 0.0
 
 
@@ -70,8 +84,11 @@ def scale_consistency(pitch: np.ndarray, onset: np.ndarray) -> float:
     scale, reported for the best matching such scale"; computed per window, then averaged.
     """
     pitch, onset = _batch(pitch, onset)
-    scales = [{(root + d) % 12 for d in scale} for root in range(12)
-              for scale in (MAJOR, HARMONIC_MINOR, MELODIC_MINOR_UP)]
+    scales = [
+        {(root + d) % 12 for d in scale}
+        for root in range(12)
+        for scale in (MAJOR, HARMONIC_MINOR, MELODIC_MINOR_UP)
+    ]
     values = []
     for p, o in zip(pitch, onset):
         pcs = p[o] % 12
@@ -181,9 +198,16 @@ def parallel_fifths_octaves(pitch: np.ndarray, onset: np.ndarray) -> float:
 def _tonal_centroid(chroma: np.ndarray) -> np.ndarray:
     """Harte et al. (2006): project a (normalised) chroma onto three circles -> 6-D centroid."""
     k = np.arange(12)
-    phi = np.stack([np.sin(k * 7 * np.pi / 6), np.cos(k * 7 * np.pi / 6),
-                    np.sin(k * 3 * np.pi / 2), np.cos(k * 3 * np.pi / 2),
-                    0.5 * np.sin(k * 2 * np.pi / 3), 0.5 * np.cos(k * 2 * np.pi / 3)])
+    phi = np.stack(
+        [
+            np.sin(k * 7 * np.pi / 6),
+            np.cos(k * 7 * np.pi / 6),
+            np.sin(k * 3 * np.pi / 2),
+            np.cos(k * 3 * np.pi / 2),
+            0.5 * np.sin(k * 2 * np.pi / 3),
+            0.5 * np.cos(k * 2 * np.pi / 3),
+        ]
+    )
     norm = np.maximum(np.abs(chroma).sum(-1, keepdims=True), 1e-9)
     return (chroma / norm) @ phi.T
 
@@ -209,10 +233,12 @@ def grid_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """
     a, b = np.asarray(a).reshape(len(a), -1), np.asarray(b).reshape(len(b), -1)
     if a.shape[1] != b.shape[1]:
-        raise ValueError(f"a and b must have grids of the same size, got {a.shape[1]} and {b.shape[1]} cells")
+        raise ValueError(
+            f"a and b must have grids of the same size, got {a.shape[1]} and {b.shape[1]} cells"
+        )
     out = np.empty((len(a), len(b)))
     for start in range(0, len(a), 64):  # chunks keep memory at 64 x M x cells
-        out[start:start + 64] = (a[start:start + 64, None, :] != b[None, :, :]).mean(-1)
+        out[start : start + 64] = (a[start : start + 64, None, :] != b[None, :, :]).mean(-1)
     return out
 
 
@@ -258,8 +284,12 @@ RHYTHM_METRICS = {
 METRICS = {**PITCH_METRICS, **VOICE_LEADING_METRICS, **RHYTHM_METRICS}
 
 
-def evaluate(pitch: np.ndarray, onset: np.ndarray, train_pitch: np.ndarray | None = None,
-             copy_threshold: float = 0.1) -> dict[str, float]:
+def evaluate(
+    pitch: np.ndarray,
+    onset: np.ndarray,
+    train_pitch: np.ndarray | None = None,
+    copy_threshold: float = 0.1,
+) -> dict[str, float]:
     """All metrics for one set of grids, plus diversity and (with ``train_pitch``) the copy check.
 
     ``copies`` is the share of samples whose nearest training window differs in fewer than
@@ -278,7 +308,9 @@ def evaluate(pitch: np.ndarray, onset: np.ndarray, train_pitch: np.ndarray | Non
 # -- baselines ---------------------------------------------------------------------------
 
 
-def shuffled_voices(pitch: np.ndarray, onset: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def shuffled_voices(
+    pitch: np.ndarray, onset: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Each voice taken from a different, random window: real melodies, no shared harmony."""
     pitch, onset = _batch(pitch, onset)
     n = len(pitch)
@@ -298,14 +330,15 @@ def random_notes(n: int, steps: int, rng: np.random.Generator) -> tuple[np.ndarr
             t = 0
             while t < steps:
                 length = int(rng.choice([1, 2, 4, 8]))
-                pitch[i, v, t:t + length] = rng.integers(low, high + 1)
+                pitch[i, v, t : t + length] = rng.integers(low, high + 1)
                 onset[i, v, t] = True
                 t += length
     return pitch, onset
 
 
-def borrowed_harmony(pitch: np.ndarray, onset: np.ndarray, rng: np.random.Generator
-                     ) -> tuple[np.ndarray, np.ndarray]:
+def borrowed_harmony(
+    pitch: np.ndarray, onset: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Each window's soprano over the alto, tenor and bass of another, random window.
 
     Real lower voices with a real harmony among them that ignores the tune: a harmoniser of
@@ -313,12 +346,15 @@ def borrowed_harmony(pitch: np.ndarray, onset: np.ndarray, rng: np.random.Genera
     """
     pitch, onset = _batch(pitch, onset)
     other = rng.permutation(len(pitch))
-    return (np.concatenate([pitch[:, :1], pitch[other, 1:]], axis=1),
-            np.concatenate([onset[:, :1], onset[other, 1:]], axis=1))
+    return (
+        np.concatenate([pitch[:, :1], pitch[other, 1:]], axis=1),
+        np.concatenate([onset[:, :1], onset[other, 1:]], axis=1),
+    )
 
 
-def random_harmony(pitch: np.ndarray, onset: np.ndarray, rng: np.random.Generator
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def random_harmony(
+    pitch: np.ndarray, onset: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Each window's soprano over :func:`random_notes` in the lower voices: harmony of nothing."""
     pitch, onset = _batch(pitch, onset)
     rand_pitch, rand_onset = random_notes(len(pitch), pitch.shape[-1], rng)
@@ -334,13 +370,19 @@ def metrics_table(results: dict[str, dict[str, float]], digits: int = 3) -> str:
     rows = [k for k in next(iter(results.values()))]
     lines = ["| metric | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     for r in rows:
-        lines.append(f"| {r} | " + " | ".join(f"{results[n].get(r, float('nan')):.{digits}f}" for n in names) + " |")
+        lines.append(
+            f"| {r} | "
+            + " | ".join(f"{results[n].get(r, float('nan')):.{digits}f}" for n in names)
+            + " |"
+        )
     return "\n".join(lines)
 
 
 # Krumhansl & Kessler (1982) key profiles, as tabulated in Krumhansl (1990), rotated to C major / A minor.
 _MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-_MINOR_PROFILE = np.roll(np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17]), 9)
+_MINOR_PROFILE = np.roll(
+    np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17]), 9
+)
 
 
 def minor_score(pitch: np.ndarray, onset: np.ndarray) -> np.ndarray:
@@ -351,10 +393,12 @@ def minor_score(pitch: np.ndarray, onset: np.ndarray) -> np.ndarray:
     """
     pitch, _ = _batch(pitch, onset)
     chroma = _chroma(pitch.reshape(len(pitch), -1))
+
     def corr(profile):
         a = chroma - chroma.mean(-1, keepdims=True)
         b = profile - profile.mean()
         return (a @ b) / np.maximum(np.linalg.norm(a, axis=-1) * np.linalg.norm(b), 1e-9)
+
     return corr(_MINOR_PROFILE) - corr(_MAJOR_PROFILE)
 
 

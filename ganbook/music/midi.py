@@ -1,4 +1,5 @@
 """Grids to MIDI files and back, through music21 (one part per voice, 4/4, C major / A minor)."""
+
 from __future__ import annotations
 
 import os
@@ -11,7 +12,8 @@ from .grid import STEPS_PER_QUARTER, VOICES, check_grid, notes
 
 def grid_to_score(pitch: np.ndarray, onset: np.ndarray, tempo: int = 80):
     """A music21 ``Score`` with four parts (S, A, T, B) holding the grid's notes and rests."""
-    from music21 import meter, note, stream, tempo as m21tempo
+    from music21 import meter, note, stream
+    from music21 import tempo as m21tempo
 
     check_grid(pitch, onset)
     if pitch.ndim != 2:
@@ -32,7 +34,9 @@ def grid_to_score(pitch: np.ndarray, onset: np.ndarray, tempo: int = 80):
     return score
 
 
-def write_midi(pitch: np.ndarray, onset: np.ndarray, path: str | os.PathLike, tempo: int = 80) -> Path:
+def write_midi(
+    pitch: np.ndarray, onset: np.ndarray, path: str | os.PathLike, tempo: int = 80
+) -> Path:
     """Write one grid ``(4, T)`` as a 4-track MIDI file and return its path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -57,7 +61,10 @@ def read_midi(path: str | os.PathLike, steps: int | None = None) -> tuple[np.nda
     for v, part in enumerate(score.parts):
         for n in part.stripTies().flatten().notes:
             start = int(round(float(n.offset) * STEPS_PER_QUARTER))
-            end = max(start + 1, int(round((float(n.offset) + float(n.quarterLength)) * STEPS_PER_QUARTER)))
+            end = max(
+                start + 1,
+                int(round((float(n.offset) + float(n.quarterLength)) * STEPS_PER_QUARTER)),
+            )
             if start >= steps:
                 continue
             midi = max(p.midi for p in n.pitches)

@@ -14,6 +14,7 @@ Gumbel-softmax (Jang et al. 2017; Maddison et al. 2017). The default is the nois
 ("deterministic binary neurons"): sampling every step independently fragments held notes, and
 all the variety then has to come from ``z``, where it belongs. Eval mode is always argmax.
 """
+
 from __future__ import annotations
 
 import torch
@@ -38,7 +39,9 @@ def straight_through_gumbel(logits: Tensor, tau: float = 1.0, hard_argmax: bool 
     return hard + (soft - soft.detach())  # exactly `hard` forward, the gradient of `soft` backward
 
 
-def straight_through_bernoulli(logits: Tensor, tau: float = 1.0, hard_argmax: bool = False) -> Tensor:
+def straight_through_bernoulli(
+    logits: Tensor, tau: float = 1.0, hard_argmax: bool = False
+) -> Tensor:
     """The two-class case of :func:`straight_through_gumbel` for one bit (the onset): 0/1 forward."""
     if hard_argmax:
         soft = torch.sigmoid(logits / tau)
@@ -55,7 +58,7 @@ def voice_masks() -> Tensor:
     mask = torch.full((4, N_PITCH + 1), -1e4)
     mask[:, 0] = 0.0
     for v, (low, high) in enumerate(VOICE_RANGES):
-        mask[v, low - LOWEST + 1: high - LOWEST + 2] = 0.0
+        mask[v, low - LOWEST + 1 : high - LOWEST + 2] = 0.0
     return mask
 
 
@@ -83,14 +86,26 @@ class ChoraleGenerator(nn.Module):
     (``cond``: the soprano line ``(B, T, CHANNELS)``, which the output then contains unchanged).
     """
 
-    def __init__(self, latent_dim: int = 64, hidden: int = 128, bars: int = 4, condition: str | None = None,
-                 tau: float = 1.0, gumbel: bool = False) -> None:
+    def __init__(
+        self,
+        latent_dim: int = 64,
+        hidden: int = 128,
+        bars: int = 4,
+        condition: str | None = None,
+        tau: float = 1.0,
+        gumbel: bool = False,
+    ) -> None:
         super().__init__()
         if condition not in CONDITIONS:
             raise ValueError(f"condition must be one of {CONDITIONS}, got {condition!r}")
         if bars <= 0:
             raise ValueError(f"bars must be positive, got {bars!r}")
-        self.latent_dim, self.hidden, self.bars, self.condition = latent_dim, hidden, bars, condition
+        self.latent_dim, self.hidden, self.bars, self.condition = (
+            latent_dim,
+            hidden,
+            bars,
+            condition,
+        )
         self.tau, self.gumbel = tau, gumbel
         self.steps = bars * STEPS_PER_BAR
         in_dim = latent_dim + (8 if condition == "mode" else 0)
@@ -98,31 +113,50 @@ class ChoraleGenerator(nn.Module):
             self.mode_embedding = nn.Embedding(2, 8)
         self.to_bars = nn.Sequential(nn.Linear(in_dim, hidden * bars), nn.LeakyReLU(0.2))
         self.bars_to_beats = nn.Sequential(  # one bar -> four beats
-            nn.ConvTranspose1d(hidden, hidden, 4, stride=4), nn.BatchNorm1d(hidden), nn.LeakyReLU(0.2),
-            nn.Conv1d(hidden, hidden, 3, padding=1), nn.BatchNorm1d(hidden), nn.LeakyReLU(0.2))
+            nn.ConvTranspose1d(hidden, hidden, 4, stride=4),
+            nn.BatchNorm1d(hidden),
+            nn.LeakyReLU(0.2),
+            nn.Conv1d(hidden, hidden, 3, padding=1),
+            nn.BatchNorm1d(hidden),
+            nn.LeakyReLU(0.2),
+        )
         self.beats_to_eighths = nn.Sequential(  # one beat -> two eighths
-            nn.ConvTranspose1d(hidden, hidden, 2, stride=2), nn.BatchNorm1d(hidden), nn.LeakyReLU(0.2))
+            nn.ConvTranspose1d(hidden, hidden, 2, stride=2),
+            nn.BatchNorm1d(hidden),
+            nn.LeakyReLU(0.2),
+        )
         if condition == "soprano":  # read the given melody at step resolution, add it to the trunk
             self.soprano_encoder = nn.Sequential(
-                nn.Conv1d(CHANNELS, hidden, 4, stride=2, padding=1), nn.LeakyReLU(0.2),  # sixteenths -> eighths
-                nn.Conv1d(hidden, hidden, 5, padding=2))
+                nn.Conv1d(CHANNELS, hidden, 4, stride=2, padding=1),
+                nn.LeakyReLU(0.2),  # sixteenths -> eighths
+                nn.Conv1d(hidden, hidden, 5, padding=2),
+            )
         # Four voice heads, run as one grouped convolution (group v = voice v's own weights).
         self.heads = nn.Sequential(
-            nn.Conv1d(hidden, 4 * hidden, 3, padding=1), nn.BatchNorm1d(4 * hidden), nn.LeakyReLU(0.2),
-            nn.Conv1d(4 * hidden, 4 * (N_PITCH + 2), 3, padding=1, groups=4))
+            nn.Conv1d(hidden, 4 * hidden, 3, padding=1),
+            nn.BatchNorm1d(4 * hidden),
+            nn.LeakyReLU(0.2),
+            nn.Conv1d(4 * hidden, 4 * (N_PITCH + 2), 3, padding=1, groups=4),
+        )
         self.register_buffer("masks", voice_masks(), persistent=False)
 
     def config(self) -> dict:
         """The arguments that rebuild this generator (what shipped weights store)."""
-        return {"latent_dim": self.latent_dim, "hidden": self.hidden, "bars": self.bars,
-                "condition": self.condition or "none"}
+        return {
+            "latent_dim": self.latent_dim,
+            "hidden": self.hidden,
+            "bars": self.bars,
+            "condition": self.condition or "none",
+        }
 
     def forward(self, z: Tensor, cond: Tensor | None = None) -> Tensor:
         if z.dim() != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (batch, {self.latent_dim}), got {tuple(z.shape)}")
         if (cond is None) != (self.condition is None):
-            raise ValueError(f"this generator's condition is {self.condition!r}; cond must "
-                             f"{'not ' if self.condition is None else ''}be given")
+            raise ValueError(
+                f"this generator's condition is {self.condition!r}; cond must "
+                f"{'not ' if self.condition is None else ''}be given"
+            )
         h = z
         if self.condition == "mode":
             h = torch.cat([z, self.mode_embedding(cond.long())], dim=1)
@@ -130,7 +164,9 @@ class ChoraleGenerator(nn.Module):
         h = self.beats_to_eighths(self.bars_to_beats(h))  # (B, hidden, T / 2)
         if self.condition == "soprano":
             h = h + self.soprano_encoder(cond.transpose(1, 2))
-        out = self.heads(h).unflatten(1, (4, N_PITCH + 2)).transpose(2, 3)  # (B, 4, T / 2, N_PITCH + 2)
+        out = (
+            self.heads(h).unflatten(1, (4, N_PITCH + 2)).transpose(2, 3)
+        )  # (B, 4, T / 2, N_PITCH + 2)
         argmax = not (self.training and self.gumbel)
         pitch = straight_through_gumbel(out[..., :-1] + self.masks[:, None, :], self.tau, argmax)
         onset = tie_onsets(pitch, straight_through_bernoulli(out[..., -1], self.tau, argmax))
@@ -145,7 +181,7 @@ class ChoraleGenerator(nn.Module):
 
 def pitch_classes(x: Tensor) -> Tensor:
     """``(B, 4, T, CHANNELS)`` -> ``(B, 4, T, 12)``: each voice's pitch folded to its pitch class."""
-    pitch = x[..., 1: N_PITCH + 1]
+    pitch = x[..., 1 : N_PITCH + 1]
     pad = (-LOWEST) % 12  # so that column 0 is a C
     pitch = F.pad(pitch, (pad, (-(N_PITCH + pad)) % 12))
     return pitch.unflatten(-1, (-1, 12)).sum(-2)
@@ -193,16 +229,27 @@ class ChoraleCritic(nn.Module):
         act = nn.LeakyReLU(0.2)
         self.voice_embedding = nn.Parameter(torch.zeros(4, 8))
         self.voice_encoder = nn.Sequential(
-            nn.Conv1d(CHANNELS + 8, hidden // 2, 3, padding=1), act,
-            nn.Conv1d(hidden // 2, hidden // 2, 4, stride=4), act,   # steps -> beats
-            nn.Conv1d(hidden // 2, hidden // 2, 4, stride=4), act)   # beats -> bars
+            nn.Conv1d(CHANNELS + 8, hidden // 2, 3, padding=1),
+            act,
+            nn.Conv1d(hidden // 2, hidden // 2, 4, stride=4),
+            act,  # steps -> beats
+            nn.Conv1d(hidden // 2, hidden // 2, 4, stride=4),
+            act,
+        )  # beats -> bars
         self.harmony_encoder = nn.Sequential(
-            nn.Conv1d(12 + 6 * 12, hidden, 3, padding=1), act,
-            nn.Conv1d(hidden, hidden, 4, stride=4), act,
-            nn.Conv1d(hidden, hidden, 4, stride=4), act)
+            nn.Conv1d(12 + 6 * 12, hidden, 3, padding=1),
+            act,
+            nn.Conv1d(hidden, hidden, 4, stride=4),
+            act,
+            nn.Conv1d(hidden, hidden, 4, stride=4),
+            act,
+        )
         self.rhythm_encoder = nn.Sequential(
-            nn.Conv1d(4, hidden // 2, STEPS_PER_BAR, stride=STEPS_PER_BAR), act,  # one bar's groove
-            nn.Conv1d(hidden // 2, hidden // 2, 3, padding=1), act)             # bar against bar
+            nn.Conv1d(4, hidden // 2, STEPS_PER_BAR, stride=STEPS_PER_BAR),
+            act,  # one bar's groove
+            nn.Conv1d(hidden // 2, hidden // 2, 3, padding=1),
+            act,
+        )  # bar against bar
         features = 4 * (hidden // 2) * bars + hidden * bars + (hidden // 2) * bars
         self.body = nn.Sequential(nn.Linear(features + 1, hidden), act)
         self.head = nn.Linear(hidden, 1)
@@ -217,7 +264,9 @@ class ChoraleCritic(nn.Module):
         voices = torch.cat([x, emb], dim=-1).flatten(0, 1).transpose(1, 2)  # (B*4, C+8, T)
         voice_features = self.voice_encoder(voices).view(b, -1)
         pc = pitch_classes(x)
-        harmony = torch.cat([pc.sum(1), interval_classes(pc).permute(0, 2, 1, 3).flatten(2)], dim=-1)
+        harmony = torch.cat(
+            [pc.sum(1), interval_classes(pc).permute(0, 2, 1, 3).flatten(2)], dim=-1
+        )
         harmony_features = self.harmony_encoder(harmony.transpose(1, 2)).flatten(1)
         rhythm_features = self.rhythm_encoder(x[..., -1]).flatten(1)
         h = torch.cat([voice_features, harmony_features, rhythm_features], dim=1)

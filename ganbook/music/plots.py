@@ -1,4 +1,5 @@
 """Piano rolls: one colour per voice, notes as bars, onsets visible as gaps between repeats."""
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -13,8 +14,14 @@ VOICE_COLOURS = ("#d62728", "#ff7f0e", "#2ca02c", "#1f77b4")
 NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
 
-def piano_roll(pitch: np.ndarray, onset: np.ndarray, ax: plt.Axes | None = None, title: str | None = None,
-               marks: Sequence[int] = (), legend: bool = True) -> plt.Axes:
+def piano_roll(
+    pitch: np.ndarray,
+    onset: np.ndarray,
+    ax: plt.Axes | None = None,
+    title: str | None = None,
+    marks: Sequence[int] = (),
+    legend: bool = True,
+) -> plt.Axes:
     """Draw one grid ``(4, T)``: each note a bar in its voice's colour, bar lines every 16 steps.
 
     ``marks`` are steps to flag with a small triangle on top (fermatas, say).
@@ -24,7 +31,11 @@ def piano_roll(pitch: np.ndarray, onset: np.ndarray, ax: plt.Axes | None = None,
     lows, highs = [], []
     for v, voice in enumerate(notes(pitch, onset)):
         for start, length, midi in voice:
-            ax.add_patch(Rectangle((start + 0.08, midi - 0.4), length - 0.16, 0.8, color=VOICE_COLOURS[v], lw=0))
+            ax.add_patch(
+                Rectangle(
+                    (start + 0.08, midi - 0.4), length - 0.16, 0.8, color=VOICE_COLOURS[v], lw=0
+                )
+            )
             lows.append(midi)
             highs.append(midi)
         ax.plot([], [], color=VOICE_COLOURS[v], lw=6, label=VOICES[v])
@@ -43,14 +54,18 @@ def piano_roll(pitch: np.ndarray, onset: np.ndarray, ax: plt.Axes | None = None,
     return ax
 
 
-def piano_rolls(pitch: np.ndarray, onset: np.ndarray, titles: Sequence[str] | None = None, ncols: int = 2) -> plt.Figure:
+def piano_rolls(
+    pitch: np.ndarray, onset: np.ndarray, titles: Sequence[str] | None = None, ncols: int = 2
+) -> plt.Figure:
     """Several grids ``(N, 4, T)`` as a grid of small piano rolls."""
     n = len(pitch)
     nrows = int(np.ceil(n / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(5.5 * ncols, 2.6 * nrows), squeeze=False)
     for i, ax in enumerate(axes.flat):
         if i < n:
-            piano_roll(pitch[i], onset[i], ax=ax, title=titles[i] if titles else None, legend=i == 0)
+            piano_roll(
+                pitch[i], onset[i], ax=ax, title=titles[i] if titles else None, legend=i == 0
+            )
         else:
             ax.set_axis_off()
     fig.tight_layout()

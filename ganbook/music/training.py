@@ -3,6 +3,7 @@
 The notebooks and ``bench/music_train.py`` (which made the shipped weights) all go through
 :func:`make_trainer`, so a pretrained generator is exactly what a longer notebook run gives.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,8 +18,16 @@ from .grid import decode, encode
 from .models import ChoraleCritic, ChoraleGenerator
 
 TRAINER_OPTIONS = ("loss", "checkpoint_path", "checkpoint_every", "ema_decay", "device")
-DEFAULTS = {"latent_dim": 64, "hidden": 64, "bars": 4, "batch_size": 32, "d_steps": 2,
-            "lr_g": 2e-4, "lr_d": 2e-4, "diversity_weight": 0.0}
+DEFAULTS = {
+    "latent_dim": 64,
+    "hidden": 64,
+    "bars": 4,
+    "batch_size": 32,
+    "d_steps": 2,
+    "lr_g": 2e-4,
+    "lr_d": 2e-4,
+    "diversity_weight": 0.0,
+}
 
 
 def pitch_difference(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -39,16 +48,30 @@ def make_trainer(train: Windows, condition: str | None = None, **overrides) -> T
     """
     unknown = set(overrides) - set(DEFAULTS) - set(TRAINER_OPTIONS) - {"gumbel"}
     if unknown:
-        raise ValueError(f"unknown option(s) {sorted(unknown)}; valid: {sorted(DEFAULTS)} and Trainer checkpoint options")
+        raise ValueError(
+            f"unknown option(s) {sorted(unknown)}; valid: {sorted(DEFAULTS)} and Trainer checkpoint options"
+        )
     cfg = {**DEFAULTS, **overrides}
-    G = ChoraleGenerator(cfg["latent_dim"], cfg["hidden"], cfg["bars"], condition, gumbel=cfg.get("gumbel", False))
+    G = ChoraleGenerator(
+        cfg["latent_dim"], cfg["hidden"], cfg["bars"], condition, gumbel=cfg.get("gumbel", False)
+    )
     D = ChoraleCritic(cfg["hidden"], cfg["bars"], condition)
     extra = {k: cfg[k] for k in TRAINER_OPTIONS if k in cfg}
     extra.setdefault("loss", "wgan-gp")
     weight = float(cfg["diversity_weight"])
     terms = [ModeSeeking(weight, pitch_difference)] if weight > 0 else []
-    return Trainer(G, D, make_sampler(train, condition), batch_size=cfg["batch_size"], d_steps=cfg["d_steps"],
-                   lr_g=cfg["lr_g"], lr_d=cfg["lr_d"], betas=(0.5, 0.9), terms=terms, **extra)
+    return Trainer(
+        G,
+        D,
+        make_sampler(train, condition),
+        batch_size=cfg["batch_size"],
+        d_steps=cfg["d_steps"],
+        lr_g=cfg["lr_g"],
+        lr_d=cfg["lr_d"],
+        betas=(0.5, 0.9),
+        terms=terms,
+        **extra,
+    )
 
 
 def save_generator(trainer: Trainer, name: str) -> None:
@@ -68,8 +91,13 @@ def load_generator(name: str) -> tuple[ChoraleGenerator, dict]:
 
 
 @torch.no_grad()
-def sample_grids(G: ChoraleGenerator, n: int, cond: torch.Tensor | None = None, z: torch.Tensor | None = None,
-                 batch: int = 256) -> tuple[np.ndarray, np.ndarray]:
+def sample_grids(
+    G: ChoraleGenerator,
+    n: int,
+    cond: torch.Tensor | None = None,
+    z: torch.Tensor | None = None,
+    batch: int = 256,
+) -> tuple[np.ndarray, np.ndarray]:
     """``n`` samples from ``G`` (eval mode: argmax notes) as grids ``(pitch, onset)``."""
     if n <= 0:
         raise ValueError(f"n must be positive, got {n!r}")
@@ -77,8 +105,8 @@ def sample_grids(G: ChoraleGenerator, n: int, cond: torch.Tensor | None = None, 
     pitches, onsets = [], []
     with eval_mode(G):
         for start in range(0, n, batch):
-            args = () if cond is None else (cond[start:start + batch],)
-            p, o = decode(G(z[start:start + batch], *args))
+            args = () if cond is None else (cond[start : start + batch],)
+            p, o = decode(G(z[start : start + batch], *args))
             pitches.append(p)
             onsets.append(o)
     return np.concatenate(pitches), np.concatenate(onsets)

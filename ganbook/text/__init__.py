@@ -2,6 +2,7 @@
 
 ``article`` reconstructs the source article's (broken) text GAN so the book can show its failures.
 """
+
 from __future__ import annotations
 
 import os
@@ -10,15 +11,17 @@ from ..checkpoint import load_model, save_model
 from .discriminator import CNNDiscriminator
 from .gumbel import GumbelGANTrainer, GumbelGenerator, beta_schedule
 from .lm import LSTMGenerator
-from .mle import MLETrainer, train_mle
 from .metrics import bleu, novelty, place_on_curve, self_bleu, temperature_curve, unigram_samples
+from .mle import MLETrainer, train_mle
 from .oracle import OracleBenchmark, make_oracle, nll_gen, nll_oracle, oracle_samples
 from .sampling import sample_inverse_cdf, sample_logits
 from .seqgan import SeqGANTrainer, mc_rewards
 from .vocab import Vocab
 
 
-def save_lm(path: str | os.PathLike, model: LSTMGenerator, vocab: Vocab | None = None, **meta) -> None:
+def save_lm(
+    path: str | os.PathLike, model: LSTMGenerator, vocab: Vocab | None = None, **meta
+) -> None:
     """Save a language model (weights, sizes, optional vocabulary) in the core checkpoint format."""
     extra = {"vocab": vocab.state_dict()} if vocab is not None else {}
     save_model(path, model, model.config(), meta=meta, **extra)
@@ -37,8 +40,29 @@ def load_lm(name: str) -> tuple[LSTMGenerator, dict]:
 
 
 __all__ = [
-    "CNNDiscriminator", "GumbelGANTrainer", "GumbelGenerator", "LSTMGenerator", "MLETrainer", "OracleBenchmark", "SeqGANTrainer",
-    "Vocab", "beta_schedule", "bleu", "load_lm", "make_oracle", "mc_rewards", "nll_gen", "nll_oracle", "novelty",
-    "oracle_samples", "place_on_curve", "sample_inverse_cdf", "sample_logits", "save_lm", "self_bleu", "temperature_curve",
-    "train_mle", "unigram_samples",
+    "CNNDiscriminator",
+    "GumbelGANTrainer",
+    "GumbelGenerator",
+    "LSTMGenerator",
+    "MLETrainer",
+    "OracleBenchmark",
+    "SeqGANTrainer",
+    "Vocab",
+    "beta_schedule",
+    "bleu",
+    "load_lm",
+    "make_oracle",
+    "mc_rewards",
+    "nll_gen",
+    "nll_oracle",
+    "novelty",
+    "oracle_samples",
+    "place_on_curve",
+    "sample_inverse_cdf",
+    "sample_logits",
+    "save_lm",
+    "self_bleu",
+    "temperature_curve",
+    "train_mle",
+    "unigram_samples",
 ]

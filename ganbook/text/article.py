@@ -6,6 +6,7 @@ form: the same architecture, the same calls, the same losses. Nothing here is me
 used; :func:`training_step` reproduces the article's loop, and ``repair`` applies the obvious
 fixes one at a time so each next failure can be seen.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -38,17 +39,27 @@ class ArticleGenerator(nn.Module):
         return self.fc(output), hidden
 
     def init_hidden(self, batch_size):
-        return (torch.zeros(1, batch_size, self.hidden_dim), torch.zeros(1, batch_size, self.hidden_dim))
+        return (
+            torch.zeros(1, batch_size, self.hidden_dim),
+            torch.zeros(1, batch_size, self.hidden_dim),
+        )
 
 
 class ArticleDiscriminator(nn.Module):
     """The article's discriminator: ``nn.Embedding``, parallel convolutions, max-pooling, a sigmoid output."""
 
-    def __init__(self, vocab_size: int, embedding_dim: int = 32, num_filters: int = 32,
-                 filter_sizes: tuple[int, ...] = (2, 3, 4)) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        embedding_dim: int = 32,
+        num_filters: int = 32,
+        filter_sizes: tuple[int, ...] = (2, 3, 4),
+    ) -> None:
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embedding_dim)
-        self.convs = nn.ModuleList([nn.Conv2d(1, num_filters, (fs, embedding_dim)) for fs in filter_sizes])
+        self.convs = nn.ModuleList(
+            [nn.Conv2d(1, num_filters, (fs, embedding_dim)) for fs in filter_sizes]
+        )
         self.fc = nn.Linear(num_filters * len(filter_sizes), 1)
 
     def forward(self, x):
@@ -68,7 +79,9 @@ def g_loss_article(d_fake):
     return -torch.mean(torch.log(d_fake))
 
 
-def generate_logits(G: ArticleGenerator, batch_size: int, seq_len: int, start_token: int = 1) -> Tensor:
+def generate_logits(
+    G: ArticleGenerator, batch_size: int, seq_len: int, start_token: int = 1
+) -> Tensor:
     """The generator run the way a language model runs: from a start token, feeding back its own argmax."""
     hidden = G.init_hidden(batch_size)
     token = torch.full((batch_size, 1), start_token, dtype=torch.long)
@@ -103,8 +116,12 @@ def training_step(G, D, real, opt_g, opt_d, repair: int = 0, noise_dim: int = 10
     opt_g.zero_grad()
     g_loss.backward()
     opt_g.step()
-    return {"d_loss": d_loss.item(), "g_loss": g_loss.item(),
-            "d_real": d_real.mean().item(), "d_fake": d_fake.mean().item()}
+    return {
+        "d_loss": d_loss.item(),
+        "g_loss": g_loss.item(),
+        "d_real": d_real.mean().item(),
+        "d_fake": d_fake.mean().item(),
+    }
 
 
 def generator_gradients(G: nn.Module, g_loss: Tensor) -> list[Tensor]:

@@ -6,6 +6,7 @@
   once into a cache and checked against a SHA-256 digest. Never called by tests or by the
   notebooks under the ``test`` profile; its parsing is tested on a fixture.
 """
+
 from __future__ import annotations
 
 import os
@@ -74,11 +75,16 @@ class Corpus:
 
 CORPORA = {
     # COCO image captions as prepared by Texygen (Zhu et al., 2018): ~10k lower-cased, tokenised sentences.
-    "coco": Corpus("https://raw.githubusercontent.com/geek-ai/Texygen/master/data/image_coco.txt", "image_coco.txt"),
+    "coco": Corpus(
+        "https://raw.githubusercontent.com/geek-ai/Texygen/master/data/image_coco.txt",
+        "image_coco.txt",
+    ),
 }
 
 
-def fetch_corpus(name: str = "coco", cache_dir: str | os.PathLike | None = None, download: bool = True) -> Path:
+def fetch_corpus(
+    name: str = "coco", cache_dir: str | os.PathLike | None = None, download: bool = True
+) -> Path:
     """Path of the cached corpus file, downloading it first if needed, after checking its SHA-256.
 
     The digest is the registry's, or (when the registry has none) the one recorded beside the
@@ -98,7 +104,9 @@ def fetch_corpus(name: str = "coco", cache_dir: str | os.PathLike | None = None,
     if expected is None:
         pin.write_text(actual + "\n")
     elif actual != expected:
-        raise ValueError(f"{path} has SHA-256 {actual}, expected {expected}; delete it to download again")
+        raise ValueError(
+            f"{path} has SHA-256 {actual}, expected {expected}; delete it to download again"
+        )
     return path
 
 
@@ -112,8 +120,12 @@ def parse_corpus(text: str, max_len: int = 20, min_len: int = 2) -> list[str]:
     return sentences
 
 
-def load_corpus(name: str = "coco", max_len: int = 20, cache_dir: str | os.PathLike | None = None,
-                download: bool = True) -> list[str]:
+def load_corpus(
+    name: str = "coco",
+    max_len: int = 20,
+    cache_dir: str | os.PathLike | None = None,
+    download: bool = True,
+) -> list[str]:
     """The corpus's sentences (see :func:`parse_corpus`), fetched and verified by :func:`fetch_corpus`."""
     path = fetch_corpus(name, cache_dir, download)
     return parse_corpus(path.read_text(encoding="utf-8"), max_len=max_len)

@@ -5,6 +5,7 @@ E (vocab, emb): ids pick rows of E, a one-hot or softmax vector x is embedded as
 For one-hot x the two agree exactly, and for a relaxed x the product is differentiable, which
 is what the Gumbel-softmax GAN needs (``nn.Embedding`` only accepts integer ids).
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -30,8 +31,14 @@ class Highway(nn.Module):
 class CNNDiscriminator(nn.Module):
     """Sequence (batch, length) of ids, or (batch, length, vocab) of probabilities -> one logit each."""
 
-    def __init__(self, vocab_size: int, emb_dim: int = 64, widths: Sequence[int] = (2, 3, 4, 5),
-                 filters: int | Sequence[int] = 64, dropout: float = 0.25) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        emb_dim: int = 64,
+        widths: Sequence[int] = (2, 3, 4, 5),
+        filters: int | Sequence[int] = 64,
+        dropout: float = 0.25,
+    ) -> None:
         super().__init__()
         if not isinstance(vocab_size, int) or vocab_size <= 0:
             raise ValueError(f"vocab_size must be a positive int, got {vocab_size!r}")
@@ -39,7 +46,9 @@ class CNNDiscriminator(nn.Module):
             raise ValueError(f"widths must be a non-empty list of positive ints, got {widths!r}")
         filters = [filters] * len(widths) if isinstance(filters, int) else list(filters)
         if len(filters) != len(widths):
-            raise ValueError(f"filters must be an int or have one entry per width, got {filters!r} for widths {widths!r}")
+            raise ValueError(
+                f"filters must be an int or have one entry per width, got {filters!r} for widths {widths!r}"
+            )
         self.vocab_size, self.widths = vocab_size, tuple(widths)
         self.embedding = nn.Parameter(torch.randn(vocab_size, emb_dim) * emb_dim**-0.5)
         self.convs = nn.ModuleList(nn.Conv1d(emb_dim, f, w) for f, w in zip(filters, widths))
@@ -55,14 +64,18 @@ class CNNDiscriminator(nn.Module):
                 raise ValueError(f"token ids must have shape (batch, length), got {tuple(x.shape)}")
             return F.embedding(x, self.embedding)
         if x.dim() != 3 or x.shape[-1] != self.vocab_size:
-            raise ValueError(f"x must be long ids (batch, length) or floats (batch, length, {self.vocab_size}), "
-                             f"got {x.dtype} {tuple(x.shape)}")
+            raise ValueError(
+                f"x must be long ids (batch, length) or floats (batch, length, {self.vocab_size}), "
+                f"got {x.dtype} {tuple(x.shape)}"
+            )
         return x @ self.embedding
 
     def forward(self, x: Tensor) -> Tensor:
         e = self.embed(x).transpose(1, 2)  # (batch, emb, length) for Conv1d
         if e.shape[-1] < max(self.widths):
-            raise ValueError(f"sequences must be at least {max(self.widths)} tokens long, got {e.shape[-1]}")
+            raise ValueError(
+                f"sequences must be at least {max(self.widths)} tokens long, got {e.shape[-1]}"
+            )
         pooled = [F.relu(conv(e)).amax(dim=-1) for conv in self.convs]  # max over time
         h = self.highway(torch.cat(pooled, dim=1))
         return self.out(self.dropout(h)).squeeze(-1)

@@ -6,6 +6,7 @@ the logits; the discriminator embeds it with a matrix product (not an ``nn.Embed
 look-up), so the generator gets ordinary gradients. The inverse temperature ``beta`` grows
 during training (exponentially, as RelGAN), so the relaxed samples approach real one-hots.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -43,7 +44,7 @@ def beta_schedule(step: int, total: int, beta_max: float = 100.0, kind: str = "e
         raise ValueError(f"need total > 0 and beta_max >= 1, got {total}, {beta_max}")
     frac = min(max(step / total, 0.0), 1.0)
     if kind == "exp":
-        return beta_max ** frac
+        return beta_max**frac
     if kind == "linear":
         return 1 + (beta_max - 1) * frac
     if kind == "constant":
@@ -54,8 +55,17 @@ def beta_schedule(step: int, total: int, beta_max: float = 100.0, kind: str = "e
 class GumbelGANTrainer(Trainer):
     """The core Trainer with the inverse temperature annealed over ``anneal_steps`` (RSGAN loss by default, as RelGAN)."""
 
-    def __init__(self, generator: GumbelGenerator, discriminator: nn.Module, sample_real: Callable[[int], Real], *,
-                 anneal_steps: int, beta_max: float = 100.0, schedule: str = "exp", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        generator: GumbelGenerator,
+        discriminator: nn.Module,
+        sample_real: Callable[[int], Real],
+        *,
+        anneal_steps: int,
+        beta_max: float = 100.0,
+        schedule: str = "exp",
+        **kwargs: Any,
+    ) -> None:
         if not isinstance(generator, GumbelGenerator):
             raise ValueError(f"generator must be a GumbelGenerator, got {type(generator).__name__}")
         beta_schedule(0, anneal_steps, beta_max, schedule)  # validates the arguments

@@ -4,6 +4,7 @@ One network, four uses: teacher-forced log-likelihood for maximum-likelihood tra
 ``G(u)`` sampling driven by uniform noise (so it fits the core's generator contract),
 temperature sampling, and a Gumbel-softmax relaxed output for the RelGAN-style GAN.
 """
+
 from __future__ import annotations
 
 import torch
@@ -22,9 +23,16 @@ class LSTMGenerator(nn.Module):
     token t is the inverse-CDF sample of the model's next-token distribution at ``u[:, t]``.
     """
 
-    def __init__(self, vocab_size: int, seq_len: int, emb_dim: int = 32, hidden_dim: int = 32) -> None:
+    def __init__(
+        self, vocab_size: int, seq_len: int, emb_dim: int = 32, hidden_dim: int = 32
+    ) -> None:
         super().__init__()
-        for name, v in (("vocab_size", vocab_size), ("seq_len", seq_len), ("emb_dim", emb_dim), ("hidden_dim", hidden_dim)):
+        for name, v in (
+            ("vocab_size", vocab_size),
+            ("seq_len", seq_len),
+            ("emb_dim", emb_dim),
+            ("hidden_dim", hidden_dim),
+        ):
             if not isinstance(v, int) or v <= 0:
                 raise ValueError(f"{name} must be a positive int, got {v!r}")
         self.vocab_size, self.seq_len = vocab_size, seq_len
@@ -36,15 +44,24 @@ class LSTMGenerator(nn.Module):
         self.head = nn.Linear(hidden_dim, vocab_size)
 
     def config(self) -> dict[str, int]:
-        return {"vocab_size": self.vocab_size, "seq_len": self.seq_len, "emb_dim": self.emb_dim, "hidden_dim": self.hidden_dim}
+        return {
+            "vocab_size": self.vocab_size,
+            "seq_len": self.seq_len,
+            "emb_dim": self.emb_dim,
+            "hidden_dim": self.hidden_dim,
+        }
 
     # -- teacher forcing ------------------------------------------------------------------
 
     def _check_ids(self, ids: Tensor) -> None:
         if ids.dim() != 2 or ids.dtype != torch.long:
-            raise ValueError(f"ids must be a (batch, length) long tensor, got {tuple(ids.shape)} {ids.dtype}")
+            raise ValueError(
+                f"ids must be a (batch, length) long tensor, got {tuple(ids.shape)} {ids.dtype}"
+            )
         if ids.numel() and (ids.min() < 0 or ids.max() >= self.vocab_size):
-            raise ValueError(f"ids must lie in [0, {self.vocab_size}), got range [{ids.min()}, {ids.max()}]")
+            raise ValueError(
+                f"ids must lie in [0, {self.vocab_size}), got range [{ids.min()}, {ids.max()}]"
+            )
 
     def inputs(self, ids: Tensor) -> Tensor:
         """The input at each step: the start token, then the sequence shifted right."""
@@ -82,7 +99,9 @@ class LSTMGenerator(nn.Module):
         """
         return F.linear(self.embed.weight, self.lstm.weight_ih_l0, self.lstm.bias_ih_l0)
 
-    def step(self, tokens: Tensor, state: State, table: Tensor | None = None) -> tuple[Tensor, State]:
+    def step(
+        self, tokens: Tensor, state: State, table: Tensor | None = None
+    ) -> tuple[Tensor, State]:
         """Feed one token per row; return the next-token logits and the new (h, c).
 
         An LSTM cell written out with the ``nn.LSTM`` weights, so step-by-step generation and
@@ -126,8 +145,10 @@ class LSTMGenerator(nn.Module):
         if u.dim() != 2 or u.shape[1] != self.seq_len:
             raise ValueError(f"u must have shape (batch, {self.seq_len}), got {tuple(u.shape)}")
         if u.numel() and (u.min() < 0 or u.max() > 1):
-            raise ValueError("u must be uniform noise in [0, 1) (pass noise=generator.noise to the Trainer, "
-                             "not its default Gaussian)")
+            raise ValueError(
+                "u must be uniform noise in [0, 1) (pass noise=generator.noise to the Trainer, "
+                "not its default Gaussian)"
+            )
         state = self.init_state(u.shape[0], u.device)
         tokens = torch.full((u.shape[0],), self.start_id, dtype=torch.long, device=u.device)
         out = []
@@ -153,7 +174,9 @@ class LSTMGenerator(nn.Module):
         discriminator sees, and it carries gradients back to the generator.
         """
         if u.dim() != 3 or u.shape[1:] != (self.seq_len, self.vocab_size):
-            raise ValueError(f"u must have shape (batch, {self.seq_len}, {self.vocab_size}), got {tuple(u.shape)}")
+            raise ValueError(
+                f"u must have shape (batch, {self.seq_len}, {self.vocab_size}), got {tuple(u.shape)}"
+            )
         if beta <= 0:
             raise ValueError(f"beta (inverse temperature) must be positive, got {beta!r}")
         gumbel = -torch.log(-torch.log(u.clamp(1e-10, 1 - 1e-7)))

@@ -10,6 +10,7 @@ set is counted once (max count of each n-gram, and the lengths), then the same n
 (its ``Fraction``, smoothing and brevity penalty) finish each score. The unit tests check the
 result equals ``nltk.translate.bleu_score.sentence_bleu`` exactly.
 """
+
 from __future__ import annotations
 
 import math
@@ -132,8 +133,14 @@ def unigram_samples(texts: Sequence[str], n: int, seed: int = 0) -> list[str]:
     return out
 
 
-def temperature_curve(model, oracle, heldout: Tensor, temperatures: Sequence[float], n_samples: int = 2000,
-                      seed: int = 0) -> list[dict[str, float]]:
+def temperature_curve(
+    model,
+    oracle,
+    heldout: Tensor,
+    temperatures: Sequence[float],
+    n_samples: int = 2000,
+    seed: int = 0,
+) -> list[dict[str, float]]:
     """Quality (NLL_oracle) and coverage (NLL_gen) of ``model`` sampled at each temperature (Caccia et al., 2020).
 
     Lowering the temperature trades diversity for quality; a GAN only beats MLE if it lands
@@ -142,7 +149,9 @@ def temperature_curve(model, oracle, heldout: Tensor, temperatures: Sequence[flo
     from .oracle import nll_gen, nll_oracle
 
     if not temperatures or any(t <= 0 for t in temperatures):
-        raise ValueError(f"temperatures must be a non-empty list of positive numbers, got {temperatures!r}")
+        raise ValueError(
+            f"temperatures must be a non-empty list of positive numbers, got {temperatures!r}"
+        )
     gen = torch.Generator().manual_seed(seed)
     rows = []
     device = model.head.weight.device
@@ -150,8 +159,13 @@ def temperature_curve(model, oracle, heldout: Tensor, temperatures: Sequence[flo
         u = torch.rand(n_samples, model.seq_len, generator=gen).to(device)
         with torch.no_grad():
             samples = model(u, temperature=float(t))
-        rows.append({"temperature": float(t), "nll_oracle": nll_oracle(oracle, samples),
-                     "nll_gen": nll_gen(model, heldout, temperature=float(t))})
+        rows.append(
+            {
+                "temperature": float(t),
+                "nll_oracle": nll_oracle(oracle, samples),
+                "nll_gen": nll_gen(model, heldout, temperature=float(t)),
+            }
+        )
     return rows
 
 
@@ -168,6 +182,10 @@ def place_on_curve(curve: Sequence[dict[str, float]], nll_oracle_value: float) -
     xs = [p["nll_oracle"] for p in pts]
     i = min(max(sum(x <= nll_oracle_value for x in xs) - 1, 0), len(pts) - 2)
     a, b = pts[i], pts[i + 1]
-    w = min(max((nll_oracle_value - a["nll_oracle"]) / (b["nll_oracle"] - a["nll_oracle"]), 0.0), 1.0)
-    return {"temperature": a["temperature"] + w * (b["temperature"] - a["temperature"]),
-            "nll_gen": a["nll_gen"] + w * (b["nll_gen"] - a["nll_gen"])}
+    w = min(
+        max((nll_oracle_value - a["nll_oracle"]) / (b["nll_oracle"] - a["nll_oracle"]), 0.0), 1.0
+    )
+    return {
+        "temperature": a["temperature"] + w * (b["temperature"] - a["temperature"]),
+        "nll_gen": a["nll_gen"] + w * (b["nll_gen"] - a["nll_gen"]),
+    }

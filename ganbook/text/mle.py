@@ -5,6 +5,7 @@ on :class:`ganbook.loop.Loop`, so it has the Trainer's progress bar, history, ca
 NaN guard, checkpoints and exact resume: a learning curve comes from callbacks during one
 run, never from restarting the optimizer.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,18 +30,31 @@ class MLETrainer(Loop):
     progress_keys = ("loss",)
     description = "MLE"
 
-    def __init__(self, model: LSTMGenerator, data: Tensor, *, batch_size: int = 64, lr: float = 1e-2,
-                 clip: float | None = 5.0, device: str | torch.device | None = None,
-                 checkpoint_path: str | os.PathLike | None = None, checkpoint_every: int = 0,
-                 checkpoint_seconds: float | None = 60.0) -> None:
+    def __init__(
+        self,
+        model: LSTMGenerator,
+        data: Tensor,
+        *,
+        batch_size: int = 64,
+        lr: float = 1e-2,
+        clip: float | None = 5.0,
+        device: str | torch.device | None = None,
+        checkpoint_path: str | os.PathLike | None = None,
+        checkpoint_every: int = 0,
+        checkpoint_seconds: float | None = 60.0,
+    ) -> None:
         if not isinstance(model, LSTMGenerator):
             raise ValueError(f"model must be an LSTMGenerator, got {type(model).__name__}")
         check_positive("batch_size", batch_size)
         check_positive("lr", lr, integer=False)
         if clip is not None:
             check_positive("clip", clip, integer=False)
-        super().__init__(device=device or model.head.weight.device, checkpoint_path=checkpoint_path,
-                         checkpoint_every=checkpoint_every, checkpoint_seconds=checkpoint_seconds)
+        super().__init__(
+            device=device or model.head.weight.device,
+            checkpoint_path=checkpoint_path,
+            checkpoint_every=checkpoint_every,
+            checkpoint_seconds=checkpoint_seconds,
+        )
         model._check_ids(data)
         self.model = model.to(self.device)
         self.sampler = TensorSampler(data)
@@ -50,7 +64,9 @@ class MLETrainer(Loop):
     def train_step(self) -> dict[str, float]:
         self.model.train()
         loss = self.model.nll(self.sampler(self.batch_size).to(self.device)).mean()
-        return self.update(self.optimizer, loss, {"loss": loss.item()}, self.model.parameters(), self.clip)
+        return self.update(
+            self.optimizer, loss, {"loss": loss.item()}, self.model.parameters(), self.clip
+        )
 
     def networks(self) -> dict[str, nn.Module]:
         return {"model": self.model}
@@ -59,14 +75,26 @@ class MLETrainer(Loop):
         return {"model": self.optimizer}
 
     def config(self) -> dict[str, Any]:
-        return {"batch_size": self.batch_size, "lr": self.lr, "clip": self.clip, **self.model.config()}
+        return {
+            "batch_size": self.batch_size,
+            "lr": self.lr,
+            "clip": self.clip,
+            **self.model.config(),
+        }
 
     def _describe(self) -> str:
         return " (MLE); lower lr"
 
 
-def train_mle(model: LSTMGenerator, data: Tensor, steps: int, batch_size: int = 64, lr: float = 1e-2,
-              clip: float = 5.0, progress: bool = True) -> list[float]:
+def train_mle(
+    model: LSTMGenerator,
+    data: Tensor,
+    steps: int,
+    batch_size: int = 64,
+    lr: float = 1e-2,
+    clip: float = 5.0,
+    progress: bool = True,
+) -> list[float]:
     """Train ``model`` by maximum likelihood for ``steps`` steps in one call; returns the batch losses.
 
     A shortcut for ``MLETrainer(model, data, ...).fit(steps)``; use the trainer itself for

@@ -5,6 +5,7 @@ The oracle is an :class:`LSTMGenerator` whose parameters are drawn from N(0, 1) 
 the oracle finds the generator's samples (quality), and **NLL_gen**, how likely the generator
 finds held-out oracle samples (coverage, diversity). Both are per-token, in nats.
 """
+
 from __future__ import annotations
 
 import torch
@@ -13,8 +14,9 @@ from torch import Tensor
 from .lm import LSTMGenerator
 
 
-def make_oracle(vocab_size: int = 100, seq_len: int = 20, emb_dim: int = 32, hidden_dim: int = 32,
-                seed: int = 0) -> LSTMGenerator:
+def make_oracle(
+    vocab_size: int = 100, seq_len: int = 20, emb_dim: int = 32, hidden_dim: int = 32, seed: int = 0
+) -> LSTMGenerator:
     """An LSTM language model with every parameter drawn from N(0, 1) under ``seed`` (frozen, eval mode)."""
     gen = torch.Generator().manual_seed(seed)
     oracle = LSTMGenerator(vocab_size, seq_len, emb_dim, hidden_dim)
@@ -40,13 +42,17 @@ def oracle_samples(oracle: LSTMGenerator, n: int, seed: int, batch_size: int = 1
 
 
 @torch.no_grad()
-def mean_nll(model: LSTMGenerator, ids: Tensor, temperature: float = 1.0, batch_size: int = 1000) -> float:
+def mean_nll(
+    model: LSTMGenerator, ids: Tensor, temperature: float = 1.0, batch_size: int = 1000
+) -> float:
     """Average per-token NLL of ``ids`` under ``model`` (at ``temperature``)."""
     was_training = model.training
     model.eval()
     device = model.head.weight.device
-    total = sum(model.nll(ids[i:i + batch_size].to(device), temperature).sum().item()
-                for i in range(0, len(ids), batch_size))
+    total = sum(
+        model.nll(ids[i : i + batch_size].to(device), temperature).sum().item()
+        for i in range(0, len(ids), batch_size)
+    )
     model.train(was_training)
     return total / len(ids)
 
@@ -68,15 +74,28 @@ class OracleBenchmark:
     n_train=10_000)`` is the size of the SeqGAN paper.
     """
 
-    def __init__(self, vocab_size: int = 100, seq_len: int = 20, emb_dim: int = 32, hidden_dim: int = 32,
-                 n_train: int = 10_000, n_heldout: int = 2_000, seed: int = 0) -> None:
+    def __init__(
+        self,
+        vocab_size: int = 100,
+        seq_len: int = 20,
+        emb_dim: int = 32,
+        hidden_dim: int = 32,
+        n_train: int = 10_000,
+        n_heldout: int = 2_000,
+        seed: int = 0,
+    ) -> None:
         self.oracle = make_oracle(vocab_size, seq_len, emb_dim, hidden_dim, seed=seed)
         self.train = oracle_samples(self.oracle, n_train, seed=seed + 1)
         self.heldout = oracle_samples(self.oracle, n_heldout, seed=seed + 2)
         self.vocab_size, self.seq_len = vocab_size, seq_len
 
-    def evaluate(self, generator: LSTMGenerator, n_samples: int = 5_000, temperature: float = 1.0,
-                 seed: int = 123) -> dict[str, float]:
+    def evaluate(
+        self,
+        generator: LSTMGenerator,
+        n_samples: int = 5_000,
+        temperature: float = 1.0,
+        seed: int = 123,
+    ) -> dict[str, float]:
         """NLL_oracle of ``n_samples`` fresh samples and NLL_gen of the held-out set (same noise for every model)."""
         gen = torch.Generator().manual_seed(seed)
         u = torch.rand(n_samples, self.seq_len, generator=gen).to(generator.head.weight.device)
@@ -85,8 +104,10 @@ class OracleBenchmark:
         with torch.no_grad():
             samples = generator(u, temperature)
         generator.train(was_training)
-        return {"nll_oracle": nll_oracle(self.oracle, samples),
-                "nll_gen": nll_gen(generator, self.heldout, temperature)}
+        return {
+            "nll_oracle": nll_oracle(self.oracle, samples),
+            "nll_gen": nll_gen(generator, self.heldout, temperature),
+        }
 
     def oracle_entropy(self) -> float:
         """The oracle's own NLL on held-out samples: the floor for NLL_gen (and a typical NLL_oracle of real data)."""

@@ -5,6 +5,7 @@ index whose cumulative probability exceeds the uniform. That makes a text genera
 function ``G(u)`` of uniform noise ``u`` (what the core's ``G(z)`` contract asks for), and on
 a CPU it is several times faster than ``torch.multinomial`` (see ``bench/text_sampler.py``).
 """
+
 from __future__ import annotations
 
 import time
@@ -21,7 +22,9 @@ def sample_inverse_cdf(probs: Tensor, u: Tensor) -> Tensor:
     that rounding in the cumulative sum can never produce an out-of-range index.
     """
     if probs.shape[:-1] != u.shape:
-        raise ValueError(f"u must have shape {tuple(probs.shape[:-1])} (probs without the last dim), got {tuple(u.shape)}")
+        raise ValueError(
+            f"u must have shape {tuple(probs.shape[:-1])} (probs without the last dim), got {tuple(u.shape)}"
+        )
     cdf = probs.cumsum(-1)
     target = (u * cdf[..., -1]).unsqueeze(-1).contiguous()
     idx = torch.searchsorted(cdf.contiguous(), target, right=True).squeeze(-1)
@@ -53,7 +56,9 @@ SAMPLERS: dict[str, Callable[[Tensor], Tensor]] = {
 }
 
 
-def time_samplers(batch: int = 64, vocab: int = 5000, repeats: int = 200, seed: int = 0) -> dict[str, float]:
+def time_samplers(
+    batch: int = 64, vocab: int = 5000, repeats: int = 200, seed: int = 0
+) -> dict[str, float]:
     """Microseconds per call of each sampler on random (batch, vocab) distributions (best of 3 runs)."""
     if batch <= 0 or vocab <= 0 or repeats <= 0:
         raise ValueError("batch, vocab and repeats must be positive")

@@ -9,6 +9,7 @@ sum_t Q_t * log p(y_t | y_<t).
 All rollouts of a batch run together: one tensor pass per time step over
 (prefix length x rollout x sequence) rows, never a Python loop over rollouts.
 """
+
 from __future__ import annotations
 
 import copy
@@ -17,7 +18,7 @@ from typing import Any, Callable
 import torch
 from torch import Tensor, nn
 
-from ..train import Batch, Real, Trainer
+from ..train import Batch, Trainer
 from ..utils import eval_mode
 from .lm import LSTMGenerator
 from .sampling import sample_logits
@@ -26,11 +27,15 @@ from .sampling import sample_logits
 def _scores(D: nn.Module, seqs: Tensor, batch_size: int = 8192) -> Tensor:
     """sigmoid(D(seqs)) in eval mode (no dropout), in chunks."""
     with eval_mode(D):
-        return torch.cat([torch.sigmoid(D(seqs[i:i + batch_size])) for i in range(0, len(seqs), batch_size)])
+        return torch.cat(
+            [torch.sigmoid(D(seqs[i : i + batch_size])) for i in range(0, len(seqs), batch_size)]
+        )
 
 
 @torch.no_grad()
-def mc_rewards(policy: LSTMGenerator, D: nn.Module, ids: Tensor, n_rollouts: int, u: Tensor | None = None) -> Tensor:
+def mc_rewards(
+    policy: LSTMGenerator, D: nn.Module, ids: Tensor, n_rollouts: int, u: Tensor | None = None
+) -> Tensor:
     """Per-token rewards (batch, length): Q_t = mean over rollouts of D(completion of ids[:, :t+1]).
 
     The last token's reward is D(ids) itself. ``u`` (length-1, n_rollouts, batch, length) are the
@@ -72,7 +77,9 @@ def mc_rewards(policy: LSTMGenerator, D: nn.Module, ids: Tensor, n_rollouts: int
 
 
 @torch.no_grad()
-def mc_rewards_naive(policy: LSTMGenerator, D: nn.Module, ids: Tensor, n_rollouts: int, u: Tensor | None = None) -> Tensor:
+def mc_rewards_naive(
+    policy: LSTMGenerator, D: nn.Module, ids: Tensor, n_rollouts: int, u: Tensor | None = None
+) -> Tensor:
     """The same rewards computed the slow way (a loop over rollouts and prefixes, as SeqGAN's code does).
 
     Kept as the reference the batched version is tested and benchmarked against.
@@ -105,9 +112,18 @@ class SeqGANTrainer(Trainer):
     batch's mean reward at each position; ``g_batch_size`` sequences go into each policy step.
     """
 
-    def __init__(self, generator: LSTMGenerator, discriminator: nn.Module, sample_real: Callable[[int], Batch], *,
-                 n_rollouts: int = 16, rollout_update: float = 0.8, baseline: bool = False,
-                 g_batch_size: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        generator: LSTMGenerator,
+        discriminator: nn.Module,
+        sample_real: Callable[[int], Batch],
+        *,
+        n_rollouts: int = 16,
+        rollout_update: float = 0.8,
+        baseline: bool = False,
+        g_batch_size: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         if not isinstance(generator, LSTMGenerator):
             raise ValueError(f"generator must be an LSTMGenerator, got {type(generator).__name__}")
         if not isinstance(n_rollouts, int) or n_rollouts <= 0:
@@ -148,7 +164,9 @@ class SeqGANTrainer(Trainer):
     @torch.no_grad()
     def update_rollout(self) -> None:
         """rollout <- r * rollout + (1 - r) * generator: the delayed copy that finishes sequences."""
-        torch._foreach_lerp_(list(self.rollout.parameters()), list(self.G.parameters()), 1.0 - self.rollout_update)
+        torch._foreach_lerp_(
+            list(self.rollout.parameters()), list(self.G.parameters()), 1.0 - self.rollout_update
+        )
 
     def pretrain_discriminator(self, steps: int) -> list[float]:
         """``steps`` discriminator updates (the Trainer's ``d_step``) before adversarial training starts."""

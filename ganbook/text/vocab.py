@@ -4,6 +4,7 @@ Ids 0, 1, 2 are reserved: ``<pad>`` fills a sequence after it ends, ``<bos>`` is
 a generator starts from, ``<eos>`` marks the end. Every GAN in this chapter produces
 fixed-length sequences, so a text is encoded as its tokens, one ``<eos>``, then padding.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -50,11 +51,15 @@ class Vocab:
         """Ids of ``text`` + ``<eos>`` + padding, length ``max_len``; unknown tokens raise."""
         tokens = self.tokenize(text)
         if len(tokens) + 1 > max_len:
-            raise ValueError(f"text {text!r} has {len(tokens)} tokens; max_len={max_len} leaves room for {max_len - 1}")
+            raise ValueError(
+                f"text {text!r} has {len(tokens)} tokens; max_len={max_len} leaves room for {max_len - 1}"
+            )
         try:
             ids = [self.stoi[t] for t in tokens]
         except KeyError as err:
-            raise ValueError(f"token {err.args[0]!r} in {text!r} is not in the vocabulary") from None
+            raise ValueError(
+                f"token {err.args[0]!r} in {text!r} is not in the vocabulary"
+            ) from None
         ids.append(self.eos_id)
         return torch.tensor(ids + [self.pad_id] * (max_len - len(ids)), dtype=torch.long)
 
@@ -65,7 +70,7 @@ class Vocab:
     def decode(self, ids: Sequence[int] | Tensor) -> str:
         """Text up to the first ``<eos>`` (or ``<pad>``), skipping ``<bos>``."""
         out = []
-        for i in (ids.tolist() if isinstance(ids, Tensor) else ids):
+        for i in ids.tolist() if isinstance(ids, Tensor) else ids:
             if i in (self.eos_id, self.pad_id):
                 break
             if i != self.bos_id:
@@ -77,7 +82,7 @@ class Vocab:
 
     def state_dict(self) -> dict:
         """Plain data (for checkpoints, which load with ``weights_only=True``)."""
-        return {"tokens": self.itos[len(SPECIALS):], "level": self.level}
+        return {"tokens": self.itos[len(SPECIALS) :], "level": self.level}
 
     @classmethod
     def from_state_dict(cls, state: dict) -> "Vocab":

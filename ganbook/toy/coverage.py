@@ -4,6 +4,7 @@ Following the unrolled-GAN and VEEGAN papers: a sample is *high quality* if it l
 ``n_std`` standard deviations of its nearest mode; a mode is *covered* if it receives at
 least ``min_share`` of the high-quality samples it would get under perfect coverage.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,10 +23,14 @@ class ModeCoverage:
     counts: list[int]  # high-quality samples per mode
 
     def __str__(self) -> str:
-        return f"{self.modes_hit}/{self.n_modes} modes, {self.high_quality:.0%} high-quality samples"
+        return (
+            f"{self.modes_hit}/{self.n_modes} modes, {self.high_quality:.0%} high-quality samples"
+        )
 
 
-def mode_coverage(samples: Tensor, mixture: GaussianMixture, n_std: float = 3.0, min_share: float = 0.1) -> ModeCoverage:
+def mode_coverage(
+    samples: Tensor, mixture: GaussianMixture, n_std: float = 3.0, min_share: float = 0.1
+) -> ModeCoverage:
     """Count modes hit and the share of high-quality samples (see the module docstring)."""
     samples = torch.as_tensor(samples, dtype=torch.float32).detach().cpu()
     if samples.dim() == 1 and mixture.dim == 1:

@@ -1,4 +1,5 @@
 """Gaussian mixtures with known density: the data whose optimum we can compute by hand."""
+
 from __future__ import annotations
 
 import math
@@ -25,7 +26,11 @@ class GaussianMixture:
         if not self.std > 0:
             raise ValueError(f"std must be positive, got {self.std!r}")
         k = self.means.shape[0]
-        w = torch.full((k,), 1.0 / k) if self.weights is None else torch.as_tensor(self.weights, dtype=torch.float32)
+        w = (
+            torch.full((k,), 1.0 / k)
+            if self.weights is None
+            else torch.as_tensor(self.weights, dtype=torch.float32)
+        )
         if w.shape != (k,) or (w < 0).any() or not torch.isclose(w.sum(), torch.tensor(1.0)):
             raise ValueError(f"weights must be {k} non-negative numbers summing to 1")
         self.weights = w
