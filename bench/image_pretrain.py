@@ -1,9 +1,13 @@
 """Train and ship the image chapter's small pretrained models (ganbook/weights/image_*.pt).
 
-    python bench/image_pretrain.py classifier    # the digit classifier behind FD/KID/coverage (~20 s)
-    python bench/image_pretrain.py dcgan         # unconditional DCGAN, 20,000 steps (~5 min idle, ~11 on a busy CPU)
-    python bench/image_pretrain.py cgan          # class-conditional DCGAN with projection D, 20,000 steps
-    python bench/image_pretrain.py scgan         # self-conditioned DCGAN (k-means clusters, no labels), 30,000 steps
+    python bench/image_pretrain.py classifier    # the digit classifier behind FD/KID/coverage
+                                                 # (~20 s)
+    python bench/image_pretrain.py dcgan         # unconditional DCGAN, 20,000 steps
+                                                 # (~5 min idle, ~11 on a busy CPU)
+    python bench/image_pretrain.py cgan          # class-conditional DCGAN with projection D,
+                                                 # 20,000 steps
+    python bench/image_pretrain.py scgan         # self-conditioned DCGAN (k-means clusters,
+                                                 # no labels), 30,000 steps
 
 Each run is seeded, single-threaded by default, prints its scores against the real-vs-real floor
 every 1,000 steps and saves the EMA generator then (so an interrupted run still leaves weights
@@ -11,8 +15,9 @@ whose config records the step count).
 
 All three GANs share one recipe (`recipes.HINGE_SN`): width 32, 32-d codes, batch 64, EMA 0.999;
 hinge loss with spectral norm in D; TTUR lr_g 2e-4, lr_d 4e-4, Adam betas (0, 0.9); both learning
-rates decayed linearly to 0 over the second half (`LinearDecay`); 20,000 steps (30,000 for `scgan`). They differ only in conditioning:
-none (`dcgan`), the digit labels (`cgan`), or 20 k-means clusters of the training pixels (`scgan`).
+rates decayed linearly to 0 over the second half (`LinearDecay`); 20,000 steps (30,000 for
+`scgan`). They differ only in conditioning: none (`dcgan`), the digit labels (`cgan`), or 20
+k-means clusters of the training pixels (`scgan`).
 Measured (EMA, 1,347 samples vs 450 test digits, FD as a multiple of the real-vs-real floor):
 `dcgan` 2.35x (precision 0.73, recall 0.91; sample seeds 1-5 give 2.1x to 3.2x). The previous
 recipe (non-saturating loss, lr 2e-4 for both, betas (0.5, 0.999), no decay, 8,000 steps) gave 5.7x.
@@ -59,7 +64,8 @@ def train_classifier() -> None:
     start = time.perf_counter()
     model = train_digit_classifier(x, y)
     print(
-        f"trained in {time.perf_counter() - start:.0f} s; test accuracy {accuracy(model, *load_digits('test')):.4f}"
+        f"trained in {time.perf_counter() - start:.0f} s; "
+        f"test accuracy {accuracy(model, *load_digits('test')):.4f}"
     )
     save_digit_classifier(model, training={"epochs": 40, "noise": 0.3, "split": "train"})
 

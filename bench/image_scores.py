@@ -1,5 +1,5 @@
-"""Print the image chapter's measured table: the real-vs-real floor, untrained and collapsed baselines,
-the shipped generators, and the training speed of each model family on this machine.
+"""Print the image chapter's measured table: the real-vs-real floor, untrained and collapsed
+baselines, the shipped generators, and the training speed of each model family on this machine.
 
     python bench/image_scores.py [--threads 1]
 """
@@ -51,7 +51,8 @@ def main() -> None:
         print(f"{name:28s} FD / floor = {row.fd / floor.fd:6.2f}")
     wanted = torch.arange(1000) % 10
     print(
-        f"conditional accuracy (pretrained, 1000 samples): {accuracy(ev.classifier, sample(Gc, 1000, wanted, seed=1), wanted):.3f}"
+        f"conditional accuracy (pretrained, 1000 samples): "
+        f"{accuracy(ev.classifier, sample(Gc, 1000, wanted, seed=1), wanted):.3f}"
     )
     for name, info in [("DCGAN", G_info), ("conditional", Gc_info), ("self-conditioned", Gs_info)]:
         config = info["config"]
@@ -71,7 +72,8 @@ def main() -> None:
         ("faces + DiffAugment", "color,translation,cutout"),
     ]:
         print(
-            f"{name:28s} {ms_per_step(faces, width=16, batch_size=32, augment=aug):6.1f} ms/step (batch 32)"
+            f"{name:28s} {ms_per_step(faces, width=16, batch_size=32, augment=aug):6.1f} "
+            f"ms/step (batch 32)"
         )
 
 

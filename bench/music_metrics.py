@@ -26,7 +26,8 @@ def main(n: int = 256) -> None:
     start = time.perf_counter()
     chorales = load_chorales()
     print(
-        f"load_chorales: {time.perf_counter() - start:.1f} s (cache build took {chorales.stats['seconds']} s)"
+        f"load_chorales: {time.perf_counter() - start:.1f} s "
+        f"(cache build took {chorales.stats['seconds']} s)"
     )
     train, test = windows(chorales, "train"), windows(chorales, "test")
     rng = np.random.default_rng(0)
@@ -59,7 +60,8 @@ def main(n: int = 256) -> None:
         t0 = time.perf_counter()
         trainer.fit(13, progress=False)
         print(
-            f"one training step ({condition or 'unconditional'}): {(time.perf_counter() - t0) / 10:.3f} s"
+            f"one training step ({condition or 'unconditional'}): "
+            f"{(time.perf_counter() - t0) / 10:.3f} s"
         )
 
 

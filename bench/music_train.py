@@ -1,4 +1,5 @@
-"""Train a chorale GAN with the book's code and ship its EMA generator as ganbook/weights/music_<name>.pt.
+"""Train a chorale GAN with the book's code and ship its EMA generator
+as ganbook/weights/music_<name>.pt.
 
     OMP_NUM_THREADS=1 python bench/music_train.py --condition none --steps 1500
     OMP_NUM_THREADS=1 python bench/music_train.py --condition mode --steps 1500
@@ -58,7 +59,8 @@ def main() -> None:
             (
                 100,
                 lambda t: print(
-                    f"step {t.step}: critic gap {t.history['d_real'][-1] - t.history['d_fake'][-1]:.2f}, "
+                    f"step {t.step}: critic gap "
+                    f"{t.history['d_real'][-1] - t.history['d_fake'][-1]:.2f}, "
                     f"{time.perf_counter() - start:.0f} s",
                     flush=True,
                 ),
@@ -85,7 +87,8 @@ def main() -> None:
     }
     print(M.metrics_table(results))
     print(
-        f"{trainer.step} steps in {trainer.history['seconds'][-1]:.0f} s; weights: ganbook/weights/{name}.pt"
+        f"{trainer.step} steps in {trainer.history['seconds'][-1]:.0f} s; "
+        f"weights: ganbook/weights/{name}.pt"
     )
 
 

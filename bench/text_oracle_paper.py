@@ -1,8 +1,11 @@
-"""The paper-sized oracle experiment (vocabulary 5000, length 20, emb = hidden = 32, 10,000 sequences).
+"""The paper-sized oracle experiment (vocabulary 5000, length 20, emb = hidden = 32,
+10,000 sequences).
 
-    GANBOOK_PROFILE=gpu python bench/text_oracle_paper.py [--mle-steps 8000] [--seqgan-steps 200] [--gumbel-steps 3000]
+    GANBOOK_PROFILE=gpu python bench/text_oracle_paper.py [--mle-steps 8000] [--seqgan-steps 200]
+        [--gumbel-steps 3000]
 
-Smoke test (seconds, meaningless numbers): --vocab 100 --mle-steps 20 --seqgan-steps 2 --gumbel-steps 4 --d-pretrain 2
+Smoke test (seconds, meaningless numbers):
+--vocab 100 --mle-steps 20 --seqgan-steps 2 --gumbel-steps 4 --d-pretrain 2
 
 Trains MLE, then SeqGAN and the Gumbel-softmax GAN from it, and prints NLL_oracle / NLL_gen
 beside the published figures. Our oracle is a fresh N(0, 1) LSTM, not the paper's pickled one,
@@ -56,7 +59,8 @@ def main() -> None:
     profile, device = get_profile(), get_device()
     if profile.name != "gpu":
         print(
-            f"warning: profile {profile.name} on {device}; this experiment is sized for a GPU (hours on a CPU)"
+            f"warning: profile {profile.name} on {device}; "
+            f"this experiment is sized for a GPU (hours on a CPU)"
         )
     seed_everything(0)
     bench = OracleBenchmark(

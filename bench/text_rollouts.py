@@ -48,7 +48,8 @@ def main() -> None:
     ids = G.sample(a.batch)
     u = torch.rand(a.length - 1, a.rollouts, a.batch, a.length, device=dev)
     print(
-        f"device {dev}, threads {a.threads}, batch {a.batch}, rollouts {a.rollouts}, vocab {a.vocab}, length {a.length}"
+        f"device {dev}, threads {a.threads}, batch {a.batch}, rollouts {a.rollouts}, "
+        f"vocab {a.vocab}, length {a.length}"
     )
     for name, D in (
         (
@@ -66,7 +67,8 @@ def main() -> None:
             atol=1e-5,
         )
         print(
-            f"{name:42s} batched {fast:7.3f}s  loop {slow:7.3f}s  ratio {slow / fast:5.1f}x  identical: {same}"
+            f"{name:42s} batched {fast:7.3f}s  loop {slow:7.3f}s  ratio {slow / fast:5.1f}x  "
+            f"identical: {same}"
         )
     print("\nsamplers, microseconds per call (batch 64):")
     for v in (100, 5000):

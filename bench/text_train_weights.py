@@ -1,4 +1,5 @@
-"""Train the small language models shipped in ganbook/weights/ (reproducible: python bench/text_train_weights.py).
+"""Train the small language models shipped in ganbook/weights/
+(reproducible: python bench/text_train_weights.py).
 
 * ``text_oracle_mle``: the MLE generator on the chapter's small oracle (vocabulary 100, length 20),
   the starting point of the SeqGAN and Gumbel-softmax notebooks.

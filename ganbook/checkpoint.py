@@ -123,8 +123,9 @@ def save_model(
 def load_model(
     name_or_path: str | os.PathLike, build: Callable[[dict[str, Any]], nn.Module]
 ) -> tuple[nn.Module, dict[str, Any]]:
-    """Rebuild a network saved by :func:`save_model` (a shipped name or a ``.pt`` path): ``build(config)``,
-    its weights, eval mode. Returns the model and the whole checkpoint (config and extra entries)."""
+    """Rebuild a network saved by :func:`save_model` (a shipped name or a ``.pt`` path):
+    ``build(config)``, its weights, eval mode. Returns the model and the whole checkpoint (config
+    and extra entries)."""
     if str(name_or_path).endswith(".pt"):
         state = load_checkpoint(name_or_path)
     else:

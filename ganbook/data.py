@@ -1,4 +1,5 @@
-"""Random mini-batches from in-memory tensors: the ``sample_real`` every chapter hands the Trainer."""
+"""Random mini-batches from in-memory tensors:
+the ``sample_real`` every chapter hands the Trainer."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Files on disk, one way everywhere: the cache folder, checksums, atomic writes, checked downloads."""
+"""Files on disk, one way everywhere:
+the cache folder, checksums, atomic writes, checked downloads."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from typing import BinaryIO, Iterator
 
 
 def cache_dir(*parts: str) -> Path:
-    """``$GANBOOK_CACHE`` (default ``~/.cache/ganbook``), joined with ``parts``: downloads and built data."""
+    """``$GANBOOK_CACHE`` (default ``~/.cache/ganbook``), joined with ``parts``:
+    downloads and built data."""
     root = os.environ.get("GANBOOK_CACHE") or Path.home() / ".cache" / "ganbook"
     return Path(root, *parts)
 
@@ -55,7 +57,8 @@ def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
 
 
 def remove_stale_temp_files(path: str | os.PathLike, older_than: float = 0.0) -> list[Path]:
-    """Delete the temp files that killed :func:`atomic_write` calls left beside ``path``; return them.
+    """Delete the temp files that killed :func:`atomic_write` calls left beside ``path``;
+    return them.
 
     Only files named as ``atomic_write`` names them (``NAME.<random>.tmp``) are touched.
     """

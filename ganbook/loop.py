@@ -129,13 +129,15 @@ class Loop:
         parameters: Iterable[Tensor] | None = None,
         clip: float | None = None,
     ) -> dict[str, float]:
-        """Check ``record`` is finite (before any weight changes), then :func:`update`; returns ``record``."""
+        """Check ``record`` is finite (before any weight changes),
+        then :func:`update`; returns ``record``."""
         self.check_finite(record)
         update(optimizer, loss, parameters, clip)
         return record
 
     def check_finite(self, record: dict[str, float]) -> None:
-        """Stop with a clear error (step and quantity named) when a recorded number is NaN or inf."""
+        """Stop with a clear error (step and quantity named)
+        when a recorded number is NaN or inf."""
         for key, value in record.items():
             if not math.isfinite(value):
                 raise FloatingPointError(
@@ -151,7 +153,8 @@ class Loop:
     def fit(
         self, steps: int, callbacks: Sequence[Callback] = (), progress: bool = True
     ) -> dict[str, list[float]]:
-        """Train until ``self.step == steps`` (a total, so a resumed run continues where it stopped).
+        """Train until ``self.step == steps``
+        (a total, so a resumed run continues where it stopped).
 
         ``callbacks`` is a list of ``(every, fn)``; ``fn(loop)`` runs after every ``every``-th
         step. Ctrl-C finishes the step in progress, saves a checkpoint (if a path was given)
@@ -211,7 +214,8 @@ class Loop:
                 )
             elif self.checkpoint_path is not None:
                 print(
-                    f"interrupted inside step {self.step + 1}; kept the last checkpoint in {self.checkpoint_path}"
+                    f"interrupted inside step {self.step + 1}; "
+                    f"kept the last checkpoint in {self.checkpoint_path}"
                 )
             raise
         finally:
@@ -267,7 +271,8 @@ class Loop:
         for key, value in self.config().items():
             if key in saved and saved[key] != value:
                 raise ValueError(
-                    f"checkpoint was written with {key}={saved[key]!r}, this run has {key}={value!r}; "
+                    f"checkpoint was written with {key}={saved[key]!r}, "
+                    f"this run has {key}={value!r}; "
                     "use a new checkpoint_path or the same settings"
                 )
         for section, mine in (("models", self.networks()), ("optimizers", self.optimizers())):

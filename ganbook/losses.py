@@ -42,7 +42,8 @@ def d_loss_hinge(real: Tensor, fake: Tensor) -> Tensor:
 
 
 def d_loss_relativistic(real: Tensor, fake: Tensor) -> Tensor:
-    """Relativistic standard GAN (Jolicoeur-Martineau 2019): real should look more real than fake."""
+    """Relativistic standard GAN (Jolicoeur-Martineau 2019):
+    real should look more real than fake."""
     return F.softplus(-(real - fake)).mean()
 
 
@@ -88,7 +89,8 @@ def gradient_penalty(
     """
     if real.shape != fake.shape:
         raise ValueError(
-            f"real and fake must have the same shape, got {tuple(real.shape)} and {tuple(fake.shape)}"
+            f"real and fake must have the same shape, "
+            f"got {tuple(real.shape)} and {tuple(fake.shape)}"
         )
     alpha = torch.rand(
         (real.shape[0],) + (1,) * (real.dim() - 1), device=real.device, dtype=real.dtype
@@ -216,7 +218,8 @@ class CycleConsistency(Term):
 
 
 class FeatureMatching(Term):
-    """Squared distance between the mean discriminator features of reals and of fakes (Salimans 2016).
+    """Squared distance between the mean discriminator features of reals and of fakes
+    (Salimans 2016).
 
     The discriminator must have a ``features`` method that takes what it takes and returns
     ``(batch, ...)`` features (see :meth:`ganbook.Trainer.critic`).
@@ -231,7 +234,8 @@ class FeatureMatching(Term):
 
 
 class ModeSeeking(Term):
-    """Mode seeking (Mao et al. 2019): ``mean|z1 - z2| / distance(G(z1), G(z2))`` over the batch's halves.
+    """Mode seeking (Mao et al. 2019): ``mean|z1 - z2| / distance(G(z1), G(z2))``
+    over the batch's halves.
 
     Two different codes that give the same output cost extra, which pushes against mode
     collapse. ``distance`` defaults to the mean absolute difference of the outputs.

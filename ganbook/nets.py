@@ -10,7 +10,8 @@ from torch import Tensor, nn
 def mlp(
     in_dim: int, hidden: int, out_dim: int, layers: int = 2, act: type[nn.Module] = nn.LeakyReLU
 ) -> nn.Sequential:
-    """``layers`` hidden layers of width ``hidden`` with activation ``act``, then a linear output."""
+    """``layers`` hidden layers of width ``hidden`` with activation ``act``,
+    then a linear output."""
     for name, v in (
         ("in_dim", in_dim),
         ("hidden", hidden),
@@ -62,6 +63,7 @@ class MLPDiscriminator(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         if tuple(x.shape[1:]) != self.in_shape:
             raise ValueError(
-                f"x must have shape (batch, {', '.join(map(str, self.in_shape))}), got {tuple(x.shape)}"
+                f"x must have shape (batch, {', '.join(map(str, self.in_shape))}), "
+                f"got {tuple(x.shape)}"
             )
         return self.net(x.flatten(1)).squeeze(1)

@@ -25,7 +25,8 @@ def plot_history(
     probabilities: bool = True,
     axes: Sequence[plt.Axes] | None = None,
 ) -> plt.Figure:
-    """Loss curves (left) and D(x), D(G(z)) (right) from a Trainer's history, smoothed over ``smooth`` steps."""
+    """Loss curves (left) and D(x), D(G(z)) (right) from a Trainer's history,
+    smoothed over ``smooth`` steps."""
     if axes is None:
         fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
     else:

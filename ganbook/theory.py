@@ -60,7 +60,8 @@ def _xlogy(x: Tensor, y: Tensor) -> Tensor:
 
 
 def value_monte_carlo(real_logits: Tensor, fake_logits: Tensor) -> tuple[float, float]:
-    """Monte-Carlo V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))] from D's logits, with its standard error.
+    """Monte-Carlo V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))] from D's logits,
+    with its standard error.
 
     ``log D = -softplus(-logit)`` and ``log(1 - D) = -softplus(logit)``: finite for any logit.
     """
@@ -87,14 +88,16 @@ def value_on_grid(grid: Tensor, p_data: Tensor, p_g: Tensor, d: Tensor) -> float
 
 
 def optimal_discriminator(p_data: Tensor, p_g: Tensor) -> Tensor:
-    """D*(x) = p_data(x) / (p_data(x) + p_g(x)) (Goodfellow 2014, Prop. 1); 1/2 where both vanish."""
+    """D*(x) = p_data(x) / (p_data(x) + p_g(x)) (Goodfellow 2014, Prop. 1);
+    1/2 where both vanish."""
     p_data, p_g = (
         torch.as_tensor(p_data, dtype=torch.float64),
         torch.as_tensor(p_g, dtype=torch.float64),
     )
     if p_data.shape != p_g.shape:
         raise ValueError(
-            f"p_data and p_g must have the same shape, got {tuple(p_data.shape)} and {tuple(p_g.shape)}"
+            f"p_data and p_g must have the same shape, "
+            f"got {tuple(p_data.shape)} and {tuple(p_g.shape)}"
         )
     if bool((p_data < 0).any() or (p_g < 0).any()):
         raise ValueError("p_data and p_g must be non-negative (densities)")
@@ -143,14 +146,16 @@ def kl_divergence(grid: Tensor, p: Tensor, q: Tensor) -> float:
 
 
 def js_divergence(grid: Tensor, p: Tensor, q: Tensor) -> float:
-    """Jensen-Shannon divergence in nats: KL(p||m)/2 + KL(q||m)/2 with m = (p+q)/2; at most log 2."""
+    """Jensen-Shannon divergence in nats: KL(p||m)/2 + KL(q||m)/2 with m = (p+q)/2;
+    at most log 2."""
     grid, p, q = _check_grid(grid, p=p, q=q)
     m = (p + q) / 2
     return 0.5 * kl_divergence(grid, p, m) + 0.5 * kl_divergence(grid, q, m)
 
 
 def virtual_training_criterion(grid: Tensor, p_data: Tensor, p_g: Tensor) -> float:
-    """C(G) = max_D V(D, G) = V(D*, G), integrated on ``grid`` (Goodfellow 2014, Thm. 1: = -log 4 + 2 JSD).
+    """C(G) = max_D V(D, G) = V(D*, G), integrated on ``grid``
+    (Goodfellow 2014, Thm. 1: = -log 4 + 2 JSD).
 
     Written as p_data log(p_data / (p_data + p_g)) + p_g log(p_g / (p_data + p_g)) so that
     1 - D* is never rounded to zero where p_g is tiny but positive.
@@ -162,7 +167,8 @@ def virtual_training_criterion(grid: Tensor, p_data: Tensor, p_g: Tensor) -> flo
 
 
 def wasserstein_1d(a: Tensor, b: Tensor) -> float:
-    """Earth mover's distance W1 between two equal-size 1-D samples: mean |sorted(a) - sorted(b)|."""
+    """Earth mover's distance W1 between two equal-size 1-D samples:
+    mean |sorted(a) - sorted(b)|."""
     a, b = _as_1d("a", a), _as_1d("b", b)
     if len(a) != len(b):
         raise ValueError(f"a and b must have the same number of samples, got {len(a)} and {len(b)}")
@@ -173,7 +179,8 @@ def wasserstein_1d(a: Tensor, b: Tensor) -> float:
 
 
 def generator_gradient(d_fake: Tensor, loss: str) -> Tensor:
-    """|d loss / d logit| for a fake scored ``d_fake`` = D(G(z)), by autograd through the library's loss.
+    """|d loss / d logit| for a fake scored ``d_fake`` = D(G(z)),
+    by autograd through the library's loss.
 
     The saturating loss log(1 - D) gives D (vanishing when D rejects the fake); the
     non-saturating -log D gives 1 - D (largest exactly then).
@@ -258,7 +265,8 @@ def compare_to_optimum(
     min_density: float = 0.05,
     tol: float = 0.1,
 ) -> dict[str, float]:
-    """How close a discriminator ``d`` is to D* on the grid points where p_data + p_g > ``min_density``.
+    """How close a discriminator ``d`` is to D* on the grid points
+    where p_data + p_g > ``min_density``.
 
     Returns the largest and the (p_data + p_g)/2-weighted mean absolute error, the share
     of points within ``tol``, and the same weighted error for the constant guess D = 1/2.
@@ -282,7 +290,8 @@ def compare_to_optimum(
 
 
 class ShiftedGaussian(nn.Module):
-    """G_theta(z) = theta + scale * z: a generator whose only parameter is where it puts its mass."""
+    """G_theta(z) = theta + scale * z:
+    a generator whose only parameter is where it puts its mass."""
 
     def __init__(self, theta: float, scale: float, latent_dim: int = 1) -> None:
         super().__init__()

@@ -128,7 +128,8 @@ class Trainer(Loop):
         self.latent_dim = latent_dim if latent_dim is not None else inferred
         if noise is None and self.latent_dim is None and not paired:
             raise ValueError(
-                "pass latent_dim=..., a noise=... function, or give the generator a latent_dim attribute"
+                "pass latent_dim=..., a noise=... function, "
+                "or give the generator a latent_dim attribute"
             )
         self._noise = noise
         self.uses_noise = noise is not None or self.latent_dim is not None
@@ -165,7 +166,8 @@ class Trainer(Loop):
         return Batch(parts[1], tuple(parts[2:]), parts[0])
 
     def make_fake(self, batch: Batch, G: nn.Module | None = None) -> tuple[Tensor, Tensor | None]:
-        """The generator's output for ``batch`` and the noise it used (None for a noise-free generator)."""
+        """The generator's output for ``batch`` and the noise it used
+        (None for a noise-free generator)."""
         G = self.G if G is None else G
         n = batch.real.shape[0]
         z = self.sample_noise(n) if self.uses_noise else None
@@ -211,7 +213,8 @@ class Trainer(Loop):
         }
 
     def g_objective(self, batch: Batch) -> tuple[Tensor, dict[str, float]]:
-        """``adv_weight`` times the adversarial loss plus each weighted term, each recorded by name."""
+        """``adv_weight`` times the adversarial loss plus each weighted term,
+        each recorded by name."""
         fake, z = self.make_fake(batch)
         fake_logits = self.critic(fake, batch)
         real_logits = (

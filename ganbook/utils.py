@@ -1,4 +1,5 @@
-"""Small helpers every domain needs: eval mode for a block, parameter counts, slerp, seeded sampling.
+"""Small helpers every domain needs: eval mode for a block, parameter counts,
+slerp, seeded sampling.
 
 They live here once so that image, text and music code (and the notebooks) share them
 instead of rewriting them.

@@ -28,7 +28,8 @@ def explore(
     static_settings: Sequence[dict[str, Any]],
     static_figure: Callable[[Sequence[dict[str, Any]]], Any] | None = None,
 ) -> None:
-    """Show ``static_figure(static_settings)`` (or one ``draw(**s)`` per setting), then a live widget.
+    """Show ``static_figure(static_settings)`` (or one ``draw(**s)`` per setting),
+    then a live widget.
 
     ``controls`` maps argument names to ipywidgets controls or ``interact`` abbreviations
     (a list for a dropdown, a ``(min, max, step)`` tuple for a slider).

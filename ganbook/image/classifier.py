@@ -72,7 +72,8 @@ class DigitClassifier(nn.Module):
 
 
 def random_shift(x: Tensor, max_shift: int = 1) -> Tensor:
-    """Shift each image by up to ``max_shift`` pixels (zero = background -1 padding): cheap augmentation."""
+    """Shift each image by up to ``max_shift`` pixels (zero = background -1 padding):
+    cheap augmentation."""
     n, _, h, w = x.shape
     padded = F.pad(x, (max_shift,) * 4, value=-1.0)
     dy = torch.randint(0, 2 * max_shift + 1, (n,)).tolist()
@@ -131,14 +132,16 @@ def accuracy(model: DigitClassifier, x: Tensor, labels: Tensor) -> float:
 def save_digit_classifier(
     model: DigitClassifier, name_or_path: str | os.PathLike = WEIGHTS_NAME, **extra: Any
 ) -> Path:
-    """Ship the classifier the way every shipped network is saved (:func:`ganbook.checkpoint.save_model`)."""
+    """Ship the classifier the way every shipped network is saved
+    (:func:`ganbook.checkpoint.save_model`)."""
     return save_model(name_or_path, model, {"n_classes": model.n_classes}, **extra)
 
 
 def load_digit_classifier(
     retrain_if_missing: bool = True,
 ) -> tuple[DigitClassifier, dict[str, Any]]:
-    """The shipped classifier (trained on the digits' training split by ``bench/image_pretrain.py``).
+    """The shipped classifier (trained on the digits' training split by
+    ``bench/image_pretrain.py``).
 
     Returns ``(model, info)`` in eval mode, as every domain's loader; if the weights are
     missing it is retrained (a few seconds) and ``info`` says so.

@@ -1,4 +1,5 @@
-"""Image data for the chapter: offline sets that ship with scikit-learn / scikit-image, and MNIST for Colab.
+"""Image data for the chapter: offline sets that ship with scikit-learn / scikit-image,
+and MNIST for Colab.
 
 Every loader returns float tensors of shape (N, C, H, W) scaled to [-1, 1] (the range of a
 ``tanh`` generator) and, where there are classes, int64 labels.
@@ -61,7 +62,8 @@ def load_digits(split: str = "train") -> tuple[Tensor, Tensor]:
 
 
 def load_faces(n: int = 100, size: int = 24) -> Tensor:
-    """The first ``n`` (at most 100) faces of scikit-image's ``lfw_subset``, centre-cropped to ``size``.
+    """The first ``n`` (at most 100) faces of scikit-image's ``lfw_subset``,
+    centre-cropped to ``size``.
 
     Returns (n, 1, size, size) in [-1, 1]. Only indices 0..99 of ``lfw_subset`` are faces.
     """
@@ -111,19 +113,35 @@ MNIST_SOURCES: dict[str, dict] = {
     "mnist": {
         "url": "https://ossci-datasets.s3.amazonaws.com/mnist/",
         "sha256": {
-            "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-            "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-            "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-            "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+            "train-images-idx3-ubyte.gz": (
+                "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"
+            ),
+            "train-labels-idx1-ubyte.gz": (
+                "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"
+            ),
+            "t10k-images-idx3-ubyte.gz": (
+                "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"
+            ),
+            "t10k-labels-idx1-ubyte.gz": (
+                "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"
+            ),
         },
     },
     "fashion-mnist": {
         "url": "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
         "sha256": {
-            "train-images-idx3-ubyte.gz": "08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc",
-            "train-labels-idx1-ubyte.gz": "b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc",
-            "t10k-images-idx3-ubyte.gz": "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229",
-            "t10k-labels-idx1-ubyte.gz": "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf",
+            "train-images-idx3-ubyte.gz": (
+                "08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc"
+            ),
+            "train-labels-idx1-ubyte.gz": (
+                "b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc"
+            ),
+            "t10k-images-idx3-ubyte.gz": (
+                "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229"
+            ),
+            "t10k-labels-idx1-ubyte.gz": (
+                "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf"
+            ),
         },
     },
 }
@@ -163,8 +181,9 @@ def load_mnist(
 ) -> tuple[Tensor, Tensor]:
     """MNIST or Fashion-MNIST as ``(images (N, 1, 28, 28) in [-1, 1], labels (N,))``.
 
-    Files are cached in ``cache_dir / name`` (default ``$GANBOOK_CACHE/<name>``, see :func:`ganbook.files.cache_dir`) and checked
-    against their published SHA-256. Needs internet the first time (fine on Colab).
+    Files are cached in ``cache_dir / name`` (default ``$GANBOOK_CACHE/<name>``,
+    see :func:`ganbook.files.cache_dir`) and checked against their published SHA-256. Needs internet
+    the first time (fine on Colab).
     """
     if name not in MNIST_SOURCES:
         raise ValueError(f"name must be one of {sorted(MNIST_SOURCES)}, got {name!r}")

@@ -5,7 +5,8 @@ The generator starts from a small ``start x start`` feature map and doubles it `
 
 * ``upsample="nearest"``: nearest-neighbour upsampling then a 3x3 convolution (the fix of
   Odena et al. 2016 for checkerboard artefacts), or
-* ``upsample="transpose"``: a stride-2 transposed convolution with a 4x4 kernel, as in the DCGAN paper.
+* ``upsample="transpose"``: a stride-2 transposed convolution with a 4x4 kernel,
+  as in the DCGAN paper.
 
 Transposed convolutions overlap unevenly when the kernel size is not divisible by the stride
 (see :func:`upsampling_footprint`, 3x3 kernels) and can paint checkerboards; with 4x4 kernels
@@ -24,7 +25,8 @@ from torch.nn.utils.parametrizations import spectral_norm as _sn
 
 
 def layout(resolution: int) -> tuple[int, int]:
-    """``(start, n_up)``: halve ``resolution`` while it is even and above 4 (8 -> (4, 1), 24 -> (3, 3))."""
+    """``(start, n_up)``: halve ``resolution`` while it is even and above 4
+    (8 -> (4, 1), 24 -> (3, 3))."""
     if not isinstance(resolution, int) or resolution < 4:
         raise ValueError(f"resolution must be an int >= 4, got {resolution!r}")
     start, n_up = resolution, 0
@@ -33,7 +35,8 @@ def layout(resolution: int) -> tuple[int, int]:
         n_up += 1
     if n_up == 0:
         raise ValueError(
-            f"resolution must be divisible by 2 at least once (8, 16, 24, 28, 32...), got {resolution}"
+            f"resolution must be divisible by 2 at least once (8, 16, 24, 28, 32...), "
+            f"got {resolution}"
         )
     return start, n_up
 
@@ -146,7 +149,8 @@ def mlp_gan(
     hidden: int = 256,
     layers: int = 2,
 ) -> tuple[nn.Module, nn.Module]:
-    """The baseline: the core's MLP generator (tanh output) and MLP discriminator on flattened pixels."""
+    """The baseline: the core's MLP generator (tanh output)
+    and MLP discriminator on flattened pixels."""
     from ..nets import MLPDiscriminator, MLPGenerator
 
     G = MLPGenerator(
@@ -157,7 +161,8 @@ def mlp_gan(
 
 
 def upsampling_footprint(upsample: str, size: int = 6, kernel: int = 3) -> Tensor:
-    """How much each output pixel receives when a constant map is upsampled x2 with all-ones weights.
+    """How much each output pixel receives when a constant map is upsampled x2
+    with all-ones weights.
 
     ``'transpose'`` (stride-2 transposed convolution) gives the uneven overlap that paints
     checkerboards when ``kernel`` is not divisible by the stride (Odena et al. 2016);

@@ -14,7 +14,8 @@ from torch import Tensor, nn
 
 
 def augment_color(x: Tensor) -> Tensor:
-    """Random brightness (+-0.5), saturation (x0..2, colour images only) and contrast (x0.5..1.5) per image."""
+    """Random brightness (+-0.5), saturation (x0..2, colour images only)
+    and contrast (x0.5..1.5) per image."""
     n = x.shape[0]
     x = x + (torch.rand(n, 1, 1, 1, device=x.device) - 0.5)
     if x.shape[1] > 1:
@@ -25,7 +26,8 @@ def augment_color(x: Tensor) -> Tensor:
 
 
 def augment_translation(x: Tensor, ratio: float = 0.125) -> Tensor:
-    """Shift each image by up to ``ratio`` of its size in each direction, filling with -1 (background)."""
+    """Shift each image by up to ``ratio`` of its size in each direction,
+    filling with -1 (background)."""
     n, _, h, w = x.shape
     sy, sx = max(1, int(h * ratio + 0.5)), max(1, int(w * ratio + 0.5))
     dy = torch.randint(-sy, sy + 1, (n, 1, 1), device=x.device)
@@ -58,7 +60,8 @@ AUGMENTATIONS = {
 
 
 def diff_augment(x: Tensor, policy: str = "color,translation,cutout") -> Tensor:
-    """Apply the comma-separated augmentations in ``policy`` (``''`` = none) to a batch of images."""
+    """Apply the comma-separated augmentations in ``policy`` (``''`` = none)
+    to a batch of images."""
     if x.dim() != 4:
         raise ValueError(f"x must be a batch of images (N, C, H, W), got shape {tuple(x.shape)}")
     for name in filter(None, (p.strip() for p in policy.split(","))):
@@ -71,7 +74,8 @@ def diff_augment(x: Tensor, policy: str = "color,translation,cutout") -> Tensor:
 
 
 class AugmentedDiscriminator(nn.Module):
-    """``D(diff_augment(x), *cond)``: wrap any discriminator so reals and fakes are augmented alike."""
+    """``D(diff_augment(x), *cond)``: wrap any discriminator
+    so reals and fakes are augmented alike."""
 
     def __init__(self, discriminator: nn.Module, policy: str = "color,translation,cutout") -> None:
         super().__init__()

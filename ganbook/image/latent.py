@@ -63,7 +63,8 @@ def attribute_direction(
     seed: int = 0,
     labels: Tensor | None = None,
 ) -> Tensor:
-    """Unit latent direction from the codes whose images score lowest on ``attribute`` to those scoring highest.
+    """Unit latent direction from the codes whose images score lowest on ``attribute``
+    to those scoring highest.
 
     ``attribute(images) -> (n,)`` scores each image (ink, width, a classifier's logit...);
     the direction is mean(z of the top ``share``) - mean(z of the bottom ``share``).

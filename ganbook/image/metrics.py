@@ -52,7 +52,8 @@ def _sqrtm_psd(m: Tensor) -> Tensor:
 
 
 def frechet_distance(a, b) -> float:
-    """||mu_a - mu_b||^2 + tr(S_a + S_b - 2 (S_a S_b)^(1/2)) between Gaussians fitted to features ``a`` and ``b``.
+    """||mu_a - mu_b||^2 + tr(S_a + S_b - 2 (S_a S_b)^(1/2))
+    between Gaussians fitted to features ``a`` and ``b``.
 
     The trace of the matrix square root is taken from the eigenvalues of the symmetric
     matrix S_a^(1/2) S_b S_a^(1/2), which has the same spectrum as S_a S_b and is stable.
@@ -80,7 +81,8 @@ def _mmd2_unbiased(x: Tensor, y: Tensor) -> Tensor:
 def kernel_distance(
     a, b, subsets: int = 50, subset_size: int | None = None, seed: int = 0
 ) -> tuple[float, float]:
-    """KID: mean and std over ``subsets`` random subsets of the unbiased MMD^2 with k(x, y) = (x.y/d + 1)^3.
+    """KID: mean and std over ``subsets`` random subsets of the unbiased MMD^2
+    with k(x, y) = (x.y/d + 1)^3.
 
     ``subset_size`` defaults to min(1000, len(a), len(b)); subsets are drawn without
     replacement with their own seeded generator (the global RNG is not touched).
@@ -136,7 +138,8 @@ def precision_recall(real, fake, k: int = 3) -> tuple[float, float]:
 
 
 def class_shares(predicted: Tensor, n_classes: int = 10) -> list[float]:
-    """Share of samples the classifier puts in each class (a uniform generator gives 1/n_classes each)."""
+    """Share of samples the classifier puts in each class
+    (a uniform generator gives 1/n_classes each)."""
     predicted = torch.as_tensor(predicted).long().flatten()
     if len(predicted) == 0 or predicted.min() < 0 or predicted.max() >= n_classes:
         raise ValueError(f"predicted must be a non-empty vector of class ids in 0..{n_classes - 1}")
@@ -144,21 +147,24 @@ def class_shares(predicted: Tensor, n_classes: int = 10) -> list[float]:
 
 
 def nearest_neighbours(queries: Tensor, reference: Tensor) -> tuple[Tensor, Tensor]:
-    """Euclidean distance to, and index of, each query's nearest reference item (images are flattened)."""
+    """Euclidean distance to, and index of, each query's nearest reference item
+    (images are flattened)."""
     q, r = (
         torch.as_tensor(queries).flatten(1).double(),
         torch.as_tensor(reference).flatten(1).double(),
     )
     if q.shape[1] != r.shape[1]:
         raise ValueError(
-            f"queries and reference must have the same size per item, got {q.shape[1]} and {r.shape[1]}"
+            f"queries and reference must have the same size per item, "
+            f"got {q.shape[1]} and {r.shape[1]}"
         )
     dist, idx = torch.cdist(q, r).min(dim=1)
     return dist.float(), idx
 
 
 def memorisation_ratio(samples: Tensor, train: Tensor, heldout: Tensor) -> float:
-    """median NN-distance(samples -> train) / median NN-distance(held-out reals -> train), in pixel space.
+    """median NN-distance(samples -> train) / median NN-distance(held-out reals -> train),
+    in pixel space.
 
     Held-out real images are *new* images by construction, so a generator making new images
     scores about 1; one that copies its training set scores near 0.
@@ -169,7 +175,8 @@ def memorisation_ratio(samples: Tensor, train: Tensor, heldout: Tensor) -> float
 
 
 def checkerboard_share(images: Tensor) -> float:
-    """Mean share of each image's variance in the pixel-level checkerboard pattern (+1, -1 alternating).
+    """Mean share of each image's variance in the pixel-level checkerboard pattern
+    (+1, -1 alternating).
 
     The artefact of uneven transposed-convolution overlap (Odena et al. 2016) lives at exactly
     this frequency; compare a generator's share with that of real images.
@@ -211,7 +218,8 @@ class Scores:
 
     @staticmethod
     def average(scores: list["Scores"]) -> "Scores":
-        """Field-by-field mean of several :class:`Scores` (e.g. of several sample draws of one generator)."""
+        """Field-by-field mean of several :class:`Scores`
+        (e.g. of several sample draws of one generator)."""
         if not scores:
             raise ValueError("need at least one Scores to average")
         shares = [fmean(col) for col in zip(*(s.class_shares for s in scores))]
@@ -226,7 +234,8 @@ class Scores:
 
     def __str__(self) -> str:
         return (
-            f"FD {self.fd:.3f}, KID {self.kid:.4f}, precision {self.precision:.2f}, recall {self.recall:.2f}, "
+            f"FD {self.fd:.3f}, KID {self.kid:.4f}, precision {self.precision:.2f}, "
+            f"recall {self.recall:.2f}, "
             f"smallest class {self.min_class_share:.1%}, memorisation {self.memorisation:.2f}"
         )
 
@@ -249,9 +258,9 @@ class DigitEvaluator:
         self.test_x, self.test_y = load_digits("test")
         self.k = k
         raw = self.classifier.embed(self.test_x)
-        # One fixed scale, the test features' RMS: KID's kernel (x.y/d + 1)^3 then sees x.y/d near 1,
-        # as with Inception features, instead of about 30 (which made KID values of order 10^4).
-        # Precision, recall and FD ratios do not depend on it.
+        # One fixed scale, the test features' RMS: KID's kernel (x.y/d + 1)^3 then sees x.y/d
+        # near 1, as with Inception features, instead of about 30 (which made KID values of
+        # order 10^4). Precision, recall and FD ratios do not depend on it.
         self.feature_scale = float(raw.pow(2).mean().sqrt())
         self.test_features = raw / self.feature_scale
         self.n_samples = len(self.train_x)
@@ -261,7 +270,8 @@ class DigitEvaluator:
         return self.classifier.embed(images) / self.feature_scale
 
     def score(self, samples: Tensor) -> Scores:
-        """FD, KID, precision, recall (against the test split), class shares and memorisation ratio."""
+        """FD, KID, precision, recall (against the test split),
+        class shares and memorisation ratio."""
         samples = torch.as_tensor(samples).detach().cpu().float()
         if samples.dim() != 4 or tuple(samples.shape[1:]) != (1, 8, 8):
             raise ValueError(f"samples must have shape (n, 1, 8, 8), got {tuple(samples.shape)}")
@@ -277,10 +287,11 @@ class DigitEvaluator:
         )
 
     def score_draws(self, G, draws: int = 5, labels: Tensor | None = None) -> list[Scores]:
-        """Scores of ``draws`` independent sets of :attr:`n_samples` samples from ``G`` (sample seeds 1..draws).
+        """Scores of ``draws`` independent sets of :attr:`n_samples` samples from ``G``
+        (sample seeds 1..draws).
 
-        One draw's FD moves by 10-30% with the seed alone; average the draws (:meth:`Scores.average`)
-        before comparing a generator with a target.
+        One draw's FD moves by 10-30% with the seed alone; average the draws
+        (:meth:`Scores.average`) before comparing a generator with a target.
         """
         if not isinstance(draws, int) or draws < 1:
             raise ValueError(f"draws must be a positive int, got {draws!r}")
@@ -290,7 +301,8 @@ class DigitEvaluator:
         ]
 
     def floor(self) -> Scores:
-        """Real-vs-real: the training images scored like a generator's samples (memorisation is 0 by definition)."""
+        """Real-vs-real: the training images scored like a generator's samples
+        (memorisation is 0 by definition)."""
         return self.score(self.train_x)
 
 
@@ -347,7 +359,8 @@ def confidence(classifier, images: Tensor) -> float:
 
 
 def scores_table(named: dict, extra: dict[str, dict[str, float]] | None = None) -> str:
-    """A fixed-width text table, one row per named :class:`Scores` (plus optional extra columns per row)."""
+    """A fixed-width text table, one row per named :class:`Scores`
+    (plus optional extra columns per row)."""
     extra = extra or {}
     cols = ["fd", "kid", "precision", "recall", "min_class_share", "memorisation"]
     extra_cols = sorted({k for row in extra.values() for k in row})

@@ -1,4 +1,5 @@
-"""Ready-made image GANs for the notebooks: build one, watch it train, ship and reload its generator."""
+"""Ready-made image GANs for the notebooks: build one, watch it train,
+ship and reload its generator."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .diffaugment import AugmentedDiscriminator
 from .selfcond import SelfConditionedGenerator, kmeans_labels
 
-# The sturdier training recipe (Trainer keyword arguments; build D with ``spectral_norm=True``): hinge loss
-# (Lim & Ye 2017) with spectral norm (Miyato et al. 2018), a discriminator learning rate twice the
-# generator's (TTUR, Heusel et al. 2017) and Adam betas (0, 0.9). Pair it with :class:`LinearDecay`.
+# The sturdier training recipe (Trainer keyword arguments; build D with ``spectral_norm=True``):
+# hinge loss (Lim & Ye 2017) with spectral norm (Miyato et al. 2018), a discriminator learning rate
+# twice the generator's (TTUR, Heusel et al. 2017) and Adam betas (0, 0.9). Pair it with
+# :class:`LinearDecay`.
 HINGE_SN = {"loss": "hinge", "lr_g": 2e-4, "lr_d": 4e-4, "betas": (0.0, 0.9)}
 
 
@@ -38,9 +40,11 @@ def image_gan(
     augment: str | None = None,
     d_width: int | None = None,
 ) -> tuple[DCGANGenerator, nn.Module]:
-    """A DCGAN pair with one set of knobs; ``augment='color,translation,cutout'`` wraps D in DiffAugment.
+    """A DCGAN pair with one set of knobs;
+    ``augment='color,translation,cutout'`` wraps D in DiffAugment.
 
-    ``d_width`` (default: ``width``) sizes the discriminator alone: only G is shipped, so D can be wider.
+    ``d_width`` (default: ``width``) sizes the discriminator alone: only G is shipped,
+    so D can be wider.
     """
     G = DCGANGenerator(latent_dim, resolution, channels, width, upsample, n_classes)
     D: nn.Module = DCGANDiscriminator(
@@ -54,7 +58,8 @@ def image_gan(
 def self_conditioned_gan(
     x: Tensor, clusters: int = 20, seed: int = 0, **image_gan_kwargs: Any
 ) -> tuple[SelfConditionedGenerator, nn.Module, Tensor]:
-    """``(G, D, cluster_ids)``: k-means on the pixels of ``x``, then a DCGAN pair conditioned on the cluster ids.
+    """``(G, D, cluster_ids)``: k-means on the pixels of ``x``,
+    then a DCGAN pair conditioned on the cluster ids.
 
     Train it with ``Trainer(G, D, TensorSampler(x, cluster_ids), ...)``; sample it like an
     unconditional generator (see :class:`~ganbook.image.selfcond.SelfConditionedGenerator`).
@@ -83,7 +88,8 @@ def train_image_gan(
     progress: bool = True,
     **trainer_kwargs: Any,
 ):
-    """Seed, build :func:`image_gan` for images ``x`` (and ``labels``), train it with the core Trainer, return the Trainer.
+    """Seed, build :func:`image_gan` for images ``x`` (and ``labels``),
+    train it with the core Trainer, return the Trainer.
 
     One call per row of a comparison, so every variant gets the same seed, data and budget.
     """
@@ -112,7 +118,8 @@ def train_image_gan(
 
 
 class LinearDecay:
-    """A Trainer callback: from step ``start`` on, scale both learning rates linearly down to 0 at step ``total``.
+    """A Trainer callback: from step ``start`` on, scale both learning rates linearly
+    down to 0 at step ``total``.
 
     Use as ``trainer.fit(total, callbacks=[(every, LinearDecay(start, total))])``. A lower learning
     rate late in training lets the generator settle instead of circling the equilibrium.
@@ -148,7 +155,8 @@ def sample(
 
 
 class TrainingMonitor:
-    """A Trainer callback: every call, score the EMA and raw generators and keep a grid from fixed latents.
+    """A Trainer callback: every call, score the EMA and raw generators
+    and keep a grid from fixed latents.
 
     Use as ``trainer.fit(steps, callbacks=[(every, monitor)])``; then :meth:`plot` and
     :attr:`snapshots` show how quality moved during training.
@@ -164,7 +172,8 @@ class TrainingMonitor:
         self.snapshots: list[tuple[int, Tensor]] = []
 
     def _labels(self, G: nn.Module, n: int) -> Tensor | None:
-        """Exact class (or cluster) proportions for conditional generators, as the floor has them."""
+        """Exact class (or cluster) proportions for conditional generators,
+        as the floor has them."""
         if isinstance(G, SelfConditionedGenerator):
             return G.stratified_labels(n)
         return torch.arange(n) % G.n_classes if getattr(G, "n_classes", None) else None
@@ -200,7 +209,8 @@ class TrainingMonitor:
         return [r[key] for r in self.records]
 
     def plot(self, floor=None) -> plt.Figure:
-        """FD (log scale) and recall over training, EMA and raw, with the real-vs-real floor dashed."""
+        """FD (log scale) and recall over training, EMA and raw,
+        with the real-vs-real floor dashed."""
         fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
         steps = self.column("step")
         for kind in ("raw", "ema"):
@@ -246,7 +256,8 @@ def generator_config(G: DCGANGenerator | SelfConditionedGenerator) -> dict[str, 
 def save_generator(
     G: DCGANGenerator | SelfConditionedGenerator, name_or_path: str | os.PathLike, **extra: Any
 ) -> Path:
-    """Ship a generator: ``ganbook/weights/NAME.pt`` (or a path), in the core checkpoint format, no optimizers."""
+    """Ship a generator: ``ganbook/weights/NAME.pt`` (or a path),
+    in the core checkpoint format, no optimizers."""
     return save_model(name_or_path, G, {**generator_config(G), **extra})
 
 

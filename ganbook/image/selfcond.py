@@ -1,4 +1,5 @@
-"""Self-conditioning (Liu et al. 2020): cluster the training images, train a conditional GAN on the clusters.
+"""Self-conditioning (Liu et al. 2020): cluster the training images,
+train a conditional GAN on the clusters.
 
 An unconditional generator maps one connected cloud of codes to images, so it must draw
 in-between images somewhere to reach ten separate digit clusters. Self-conditioning gives it a
@@ -24,7 +25,8 @@ from .metrics import Scores
 
 
 def kmeans_labels(x: Tensor, k: int, seed: int = 0) -> Tensor:
-    """Cluster id (0..k-1) of each image by k-means on its flattened pixels; no class labels involved."""
+    """Cluster id (0..k-1) of each image by k-means on its flattened pixels;
+    no class labels involved."""
     from sklearn.cluster import KMeans
 
     if not isinstance(k, int) or not 2 <= k <= len(x):
@@ -35,7 +37,8 @@ def kmeans_labels(x: Tensor, k: int, seed: int = 0) -> Tensor:
 
 
 def cluster_purity(clusters: Tensor, classes: Tensor) -> float:
-    """Share of images whose cluster's most common class is their own class (1 = clusters never mix classes)."""
+    """Share of images whose cluster's most common class is their own class
+    (1 = clusters never mix classes)."""
     clusters, classes = torch.as_tensor(clusters).long(), torch.as_tensor(classes).long()
     if clusters.shape != classes.shape or clusters.dim() != 1:
         raise ValueError(
@@ -47,7 +50,8 @@ def cluster_purity(clusters: Tensor, classes: Tensor) -> float:
 
 
 class SelfConditionedGenerator(nn.Module):
-    """A conditional :class:`DCGANGenerator` that draws its own cluster id from the last latent coordinate.
+    """A conditional :class:`DCGANGenerator` that draws its own cluster id
+    from the last latent coordinate.
 
     ``z`` has ``generator.latent_dim + 1`` coordinates. Given ``labels`` (training: the real
     batch's cluster ids), the last coordinate is ignored. Without them, the cluster is
@@ -80,7 +84,8 @@ class SelfConditionedGenerator(nn.Module):
         return torch.bucketize(u, edges)
 
     def stratified_labels(self, n: int) -> Tensor:
-        """``n`` cluster ids in the training proportions exactly (largest remainders), for evaluation.
+        """``n`` cluster ids in the training proportions exactly (largest remainders),
+        for evaluation.
 
         Drawing ids at random adds multinomial noise to how many samples each cluster gets, and FD
         against a real set with exact proportions counts that noise as error; this removes it.

@@ -54,7 +54,8 @@ class Chorales:
         return len(self.names)
 
     def split(self, part: str) -> list[int]:
-        """Indices of the ``'train'`` or ``'test'`` chorales (the split is by chorale, never by window)."""
+        """Indices of the ``'train'`` or ``'test'`` chorales
+        (the split is by chorale, never by window)."""
         if part not in ("train", "test"):
             raise ValueError(f"part must be 'train' or 'test', got {part!r}")
         return [i for i in range(len(self)) if bool(self.train[i]) == (part == "train")]
@@ -304,7 +305,8 @@ def load_chorales(
 
 @dataclass
 class Windows:
-    """Bar-aligned windows cut from chorales: ``pitch``/``onset`` ``(N, 4, T)``, ``mode`` and ``source`` ``(N,)``."""
+    """Bar-aligned windows cut from chorales:
+    ``pitch``/``onset`` ``(N, 4, T)``, ``mode`` and ``source`` ``(N,)``."""
 
     pitch: np.ndarray
     onset: np.ndarray

@@ -30,7 +30,8 @@ VOICE_RANGES = ((59, 81), (53, 76), (47, 71), (36, 64))
 
 
 def fold_into_range(pitch: int, low: int, high: int) -> int:
-    """Move ``pitch`` by octaves until it lies in ``[low, high]`` (a range of at least an octave)."""
+    """Move ``pitch`` by octaves until it lies in ``[low, high]``
+    (a range of at least an octave)."""
     if high - low < 11:
         raise ValueError(f"range [{low}, {high}] must span at least an octave")
     while pitch < low:
@@ -78,7 +79,8 @@ def encode(pitch: np.ndarray, onset: np.ndarray) -> Tensor:
 
 
 def decode(x: Tensor) -> tuple[np.ndarray, np.ndarray]:
-    """Float tensor ``(N, 4, T, CHANNELS)`` -> grids ``(pitch, onset)``: argmax pitch, onset bit > 0.5."""
+    """Float tensor ``(N, 4, T, CHANNELS)`` -> grids ``(pitch, onset)``:
+    argmax pitch, onset bit > 0.5."""
     x = torch.as_tensor(x).detach().cpu()
     if x.shape[-1] != CHANNELS:
         raise ValueError(f"x must end in {CHANNELS} channels, got shape {tuple(x.shape)}")
@@ -89,7 +91,8 @@ def decode(x: Tensor) -> tuple[np.ndarray, np.ndarray]:
 
 
 def notes(pitch: np.ndarray, onset: np.ndarray) -> list[list[tuple[int, int, int]]]:
-    """The notes of one grid ``(4, T)``: per voice a list of ``(start_step, length, midi_pitch)``."""
+    """The notes of one grid ``(4, T)``:
+    per voice a list of ``(start_step, length, midi_pitch)``."""
     check_grid(pitch, onset)
     onset = repair_onsets(pitch, onset)
     out = []

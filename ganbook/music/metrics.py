@@ -36,7 +36,8 @@ def _batch(pitch: np.ndarray, onset: np.ndarray) -> tuple[np.ndarray, np.ndarray
     check_grid(pitch, onset)
     if pitch.ndim != 3 or pitch.shape[-1] % STEPS_PER_BAR:
         raise ValueError(
-            f"pitch must have shape (N, 4, T) with T a multiple of {STEPS_PER_BAR}, got {pitch.shape}"
+            f"pitch must have shape (N, 4, T) with T a multiple of {STEPS_PER_BAR}, "
+            f"got {pitch.shape}"
         )
     return pitch, repair_onsets(pitch, onset)
 
@@ -78,7 +79,8 @@ def qualified_notes(pitch: np.ndarray, onset: np.ndarray, min_steps: int = 2) ->
 
 
 def scale_consistency(pitch: np.ndarray, onset: np.ndarray) -> float:
-    """Share of notes that belong to the best-fitting scale (major, harmonic or melodic minor, any key).
+    """Share of notes that belong to the best-fitting scale
+    (major, harmonic or melodic minor, any key).
 
     Source: C-RNN-GAN (Mogren, 2016), "the fraction of tones that were part of a standard
     scale, reported for the best matching such scale"; computed per window, then averaged.
@@ -378,7 +380,8 @@ def metrics_table(results: dict[str, dict[str, float]], digits: int = 3) -> str:
     return "\n".join(lines)
 
 
-# Krumhansl & Kessler (1982) key profiles, as tabulated in Krumhansl (1990), rotated to C major / A minor.
+# Krumhansl & Kessler (1982) key profiles, as tabulated in Krumhansl (1990),
+# rotated to C major / A minor.
 _MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 _MINOR_PROFILE = np.roll(
     np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17]), 9

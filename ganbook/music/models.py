@@ -42,7 +42,8 @@ def straight_through_gumbel(logits: Tensor, tau: float = 1.0, hard_argmax: bool 
 def straight_through_bernoulli(
     logits: Tensor, tau: float = 1.0, hard_argmax: bool = False
 ) -> Tensor:
-    """The two-class case of :func:`straight_through_gumbel` for one bit (the onset): 0/1 forward."""
+    """The two-class case of :func:`straight_through_gumbel` for one bit (the onset):
+    0/1 forward."""
     if hard_argmax:
         soft = torch.sigmoid(logits / tau)
         hard = (logits > 0).to(soft.dtype)
@@ -180,7 +181,8 @@ class ChoraleGenerator(nn.Module):
 
 
 def pitch_classes(x: Tensor) -> Tensor:
-    """``(B, 4, T, CHANNELS)`` -> ``(B, 4, T, 12)``: each voice's pitch folded to its pitch class."""
+    """``(B, 4, T, CHANNELS)`` -> ``(B, 4, T, 12)``:
+    each voice's pitch folded to its pitch class."""
     pitch = x[..., 1 : N_PITCH + 1]
     pad = (-LOWEST) % 12  # so that column 0 is a C
     pitch = F.pad(pitch, (pad, (-(N_PITCH + pad)) % 12))

@@ -49,7 +49,8 @@ def make_trainer(train: Windows, condition: str | None = None, **overrides) -> T
     unknown = set(overrides) - set(DEFAULTS) - set(TRAINER_OPTIONS) - {"gumbel"}
     if unknown:
         raise ValueError(
-            f"unknown option(s) {sorted(unknown)}; valid: {sorted(DEFAULTS)} and Trainer checkpoint options"
+            f"unknown option(s) {sorted(unknown)}; "
+            f"valid: {sorted(DEFAULTS)} and Trainer checkpoint options"
         )
     cfg = {**DEFAULTS, **overrides}
     G = ChoraleGenerator(
@@ -113,5 +114,6 @@ def sample_grids(
 
 
 def soprano_condition(data: Windows) -> torch.Tensor:
-    """The soprano lines of ``data`` encoded as the ``"soprano"`` generator's condition ``(N, T, C)``."""
+    """The soprano lines of ``data`` encoded as the ``"soprano"`` generator's
+    condition ``(N, T, C)``."""
     return encode(data.pitch, data.onset)[:, 0]

@@ -1,4 +1,5 @@
-"""Text GANs: data and tokenizer, the SeqGAN oracle benchmark, MLE, SeqGAN, Gumbel-softmax GAN, metrics.
+"""Text GANs: data and tokenizer, the SeqGAN oracle benchmark,
+MLE, SeqGAN, Gumbel-softmax GAN, metrics.
 
 ``article`` reconstructs the source article's (broken) text GAN so the book can show its failures.
 """

@@ -24,7 +24,8 @@ STAGES = {
 
 
 class ArticleGenerator(nn.Module):
-    """The article's generator: a language model whose ``forward`` takes token ids and an LSTM state."""
+    """The article's generator: a language model
+    whose ``forward`` takes token ids and an LSTM state."""
 
     def __init__(self, vocab_size: int, embedding_dim: int = 32, hidden_dim: int = 64) -> None:
         super().__init__()
@@ -46,7 +47,8 @@ class ArticleGenerator(nn.Module):
 
 
 class ArticleDiscriminator(nn.Module):
-    """The article's discriminator: ``nn.Embedding``, parallel convolutions, max-pooling, a sigmoid output."""
+    """The article's discriminator: ``nn.Embedding``, parallel convolutions,
+    max-pooling, a sigmoid output."""
 
     def __init__(
         self,
@@ -82,7 +84,8 @@ def g_loss_article(d_fake):
 def generate_logits(
     G: ArticleGenerator, batch_size: int, seq_len: int, start_token: int = 1
 ) -> Tensor:
-    """The generator run the way a language model runs: from a start token, feeding back its own argmax."""
+    """The generator run the way a language model runs: from a start token,
+    feeding back its own argmax."""
     hidden = G.init_hidden(batch_size)
     token = torch.full((batch_size, 1), start_token, dtype=torch.long)
     steps = []
@@ -125,7 +128,8 @@ def training_step(G, D, real, opt_g, opt_d, repair: int = 0, noise_dim: int = 10
 
 
 def generator_gradients(G: nn.Module, g_loss: Tensor) -> list[Tensor]:
-    """d g_loss / d G's parameters, insisting that every parameter is reached (as the update needs)."""
+    """d g_loss / d G's parameters, insisting that every parameter is reached
+    (as the update needs)."""
     return list(torch.autograd.grad(g_loss, list(G.parameters())))
 
 

@@ -74,7 +74,8 @@ class Corpus:
 
 
 CORPORA = {
-    # COCO image captions as prepared by Texygen (Zhu et al., 2018): ~10k lower-cased, tokenised sentences.
+    # COCO image captions as prepared by Texygen (Zhu et al., 2018):
+    # ~10k lower-cased, tokenised sentences.
     "coco": Corpus(
         "https://raw.githubusercontent.com/geek-ai/Texygen/master/data/image_coco.txt",
         "image_coco.txt",
@@ -111,7 +112,8 @@ def fetch_corpus(
 
 
 def parse_corpus(text: str, max_len: int = 20, min_len: int = 2) -> list[str]:
-    """One sentence per line: lower-cased, punctuation split off, whitespace-normalised, length-filtered (in words)."""
+    """One sentence per line: lower-cased, punctuation split off, whitespace-normalised,
+    length-filtered (in words)."""
     sentences = []
     for line in text.splitlines():
         words = re.findall(r"[a-z0-9']+|[.,!?;:]", line.lower())
@@ -126,6 +128,7 @@ def load_corpus(
     cache_dir: str | os.PathLike | None = None,
     download: bool = True,
 ) -> list[str]:
-    """The corpus's sentences (see :func:`parse_corpus`), fetched and verified by :func:`fetch_corpus`."""
+    """The corpus's sentences (see :func:`parse_corpus`),
+    fetched and verified by :func:`fetch_corpus`."""
     path = fetch_corpus(name, cache_dir, download)
     return parse_corpus(path.read_text(encoding="utf-8"), max_len=max_len)

@@ -29,7 +29,8 @@ class Highway(nn.Module):
 
 
 class CNNDiscriminator(nn.Module):
-    """Sequence (batch, length) of ids, or (batch, length, vocab) of probabilities -> one logit each."""
+    """Sequence (batch, length) of ids, or (batch, length, vocab) of probabilities
+    -> one logit each."""
 
     def __init__(
         self,
@@ -47,7 +48,8 @@ class CNNDiscriminator(nn.Module):
         filters = [filters] * len(widths) if isinstance(filters, int) else list(filters)
         if len(filters) != len(widths):
             raise ValueError(
-                f"filters must be an int or have one entry per width, got {filters!r} for widths {widths!r}"
+                f"filters must be an int or have one entry per width, "
+                f"got {filters!r} for widths {widths!r}"
             )
         self.vocab_size, self.widths = vocab_size, tuple(widths)
         self.embedding = nn.Parameter(torch.randn(vocab_size, emb_dim) * emb_dim**-0.5)

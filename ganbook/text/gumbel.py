@@ -19,7 +19,8 @@ from .lm import LSTMGenerator
 
 
 class GumbelGenerator(nn.Module):
-    """Wraps an :class:`LSTMGenerator`: relaxed one-hots (batch, length, vocab) in train mode, token ids in eval mode.
+    """Wraps an :class:`LSTMGenerator`: relaxed one-hots (batch, length, vocab) in train mode,
+    token ids in eval mode.
 
     Its noise is one uniform per (token position, vocabulary entry): ``G(u)`` is a function of it.
     """
@@ -39,7 +40,8 @@ class GumbelGenerator(nn.Module):
 
 
 def beta_schedule(step: int, total: int, beta_max: float = 100.0, kind: str = "exp") -> float:
-    """Inverse temperature at ``step`` of ``total``: from 1 to ``beta_max`` ('exp': beta_max ** (step/total), or 'linear')."""
+    """Inverse temperature at ``step`` of ``total``: from 1 to ``beta_max``
+    ('exp': beta_max ** (step/total), or 'linear')."""
     if total <= 0 or beta_max < 1:
         raise ValueError(f"need total > 0 and beta_max >= 1, got {total}, {beta_max}")
     frac = min(max(step / total, 0.0), 1.0)
@@ -53,7 +55,8 @@ def beta_schedule(step: int, total: int, beta_max: float = 100.0, kind: str = "e
 
 
 class GumbelGANTrainer(Trainer):
-    """The core Trainer with the inverse temperature annealed over ``anneal_steps`` (RSGAN loss by default, as RelGAN)."""
+    """The core Trainer with the inverse temperature annealed over ``anneal_steps``
+    (RSGAN loss by default, as RelGAN)."""
 
     def __init__(
         self,
@@ -77,7 +80,8 @@ class GumbelGANTrainer(Trainer):
         self.anneal_steps, self.beta_max, self.schedule = anneal_steps, beta_max, schedule
 
     def train_step(self) -> dict[str, float]:
-        """Set the inverse temperature for this step, then the core step (D updates, G update, EMA)."""
+        """Set the inverse temperature for this step,
+        then the core step (D updates, G update, EMA)."""
         self.G.beta = beta_schedule(self.step, self.anneal_steps, self.beta_max, self.schedule)
         record = super().train_step()
         record["beta"] = self.G.beta

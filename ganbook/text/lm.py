@@ -17,7 +17,8 @@ State = tuple[Tensor, Tensor]
 
 
 class LSTMGenerator(nn.Module):
-    """A one-layer LSTM over tokens ``0..vocab_size-1`` with its own start token, making length-``seq_len`` sequences.
+    """A one-layer LSTM over tokens ``0..vocab_size-1`` with its own start token,
+    making length-``seq_len`` sequences.
 
     ``G(u)`` with uniforms ``u`` of shape (batch, seq_len) returns token ids (batch, seq_len):
     token t is the inverse-CDF sample of the model's next-token distribution at ``u[:, t]``.
@@ -75,7 +76,8 @@ class LSTMGenerator(nn.Module):
         return self.head(out)
 
     def nll(self, ids: Tensor, temperature: float = 1.0) -> Tensor:
-        """Per-token negative log-likelihood of each sequence (batch,), in nats, of ``softmax(logits / T)``."""
+        """Per-token negative log-likelihood of each sequence (batch,), in nats,
+        of ``softmax(logits / T)``."""
         logits = self.logits(ids) / temperature
         return F.cross_entropy(logits.transpose(1, 2), ids, reduction="none").mean(1)
 
@@ -141,7 +143,8 @@ class LSTMGenerator(nn.Module):
         return torch.rand(n, self.seq_len, device=device)
 
     def forward(self, u: Tensor, temperature: float = 1.0) -> Tensor:
-        """Token ids (batch, seq_len) sampled from ``softmax(logits / temperature)`` with uniforms ``u``."""
+        """Token ids (batch, seq_len) sampled from ``softmax(logits / temperature)``
+        with uniforms ``u``."""
         if u.dim() != 2 or u.shape[1] != self.seq_len:
             raise ValueError(f"u must have shape (batch, {self.seq_len}), got {tuple(u.shape)}")
         if u.numel() and (u.min() < 0 or u.max() > 1):
@@ -167,7 +170,8 @@ class LSTMGenerator(nn.Module):
         return self(self.noise(n, self.head.weight.device), temperature)
 
     def sample_relaxed(self, u: Tensor, beta: float) -> tuple[Tensor, Tensor]:
-        """Gumbel-softmax sequences: (ids, relaxed one-hots (batch, seq_len, vocab)) from uniforms ``u`` (batch, seq_len, vocab).
+        """Gumbel-softmax sequences: (ids, relaxed one-hots (batch, seq_len, vocab))
+        from uniforms ``u`` (batch, seq_len, vocab).
 
         ``ids`` is argmax(logits + Gumbel noise), an exact sample (Gumbel-max trick), and is what
         the LSTM reads next; the relaxed output ``softmax(beta * (logits + g))`` is what the
@@ -175,7 +179,8 @@ class LSTMGenerator(nn.Module):
         """
         if u.dim() != 3 or u.shape[1:] != (self.seq_len, self.vocab_size):
             raise ValueError(
-                f"u must have shape (batch, {self.seq_len}, {self.vocab_size}), got {tuple(u.shape)}"
+                f"u must have shape (batch, {self.seq_len}, {self.vocab_size}), "
+                f"got {tuple(u.shape)}"
             )
         if beta <= 0:
             raise ValueError(f"beta (inverse temperature) must be positive, got {beta!r}")

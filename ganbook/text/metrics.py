@@ -59,7 +59,8 @@ def _check(sentences: Sequence[Sentence], name: str) -> list[tuple]:
 
 
 def bleu(hypotheses: Sequence[Sentence], references: Sequence[Sentence], n: int = 4) -> float:
-    """Mean sentence BLEU-n of ``hypotheses`` against all ``references`` (token lists, or strings for characters)."""
+    """Mean sentence BLEU-n of ``hypotheses`` against all ``references``
+    (token lists, or strings for characters)."""
     if not isinstance(n, int) or n <= 0:
         raise ValueError(f"n must be a positive int, got {n!r}")
     hyps, refs = _check(hypotheses, "hypotheses"), _check(references, "references")
@@ -76,11 +77,13 @@ def bleu(hypotheses: Sequence[Sentence], references: Sequence[Sentence], n: int 
 
 
 def self_bleu(samples: Sequence[Sentence], n: int = 4) -> float:
-    """Mean BLEU-n of each sample against all the other samples (Zhu et al., 2018): higher = less diverse."""
+    """Mean BLEU-n of each sample against all the other samples (Zhu et al., 2018):
+    higher = less diverse."""
     sents = _check(samples, "samples")
     if len(sents) < 2:
         raise ValueError("self_bleu needs at least two samples")
-    # For leave-one-out maxima keep, per n-gram, the top count, how many sentences reach it, and the runner-up.
+    # For leave-one-out maxima keep, per n-gram, the top count, how many sentences reach it,
+    # and the runner-up.
     top: dict[int, dict] = {}
     for k in range(1, n + 1):
         table: dict = {}
@@ -118,7 +121,8 @@ def novelty(samples: Iterable[Hashable], training: Iterable[Hashable]) -> float:
 
 
 def unigram_samples(texts: Sequence[str], n: int, seed: int = 0) -> list[str]:
-    """A no-context baseline: characters drawn by frequency, lengths drawn from the training lengths."""
+    """A no-context baseline: characters drawn by frequency,
+    lengths drawn from the training lengths."""
     if n <= 0:
         raise ValueError(f"n must be positive, got {n!r}")
     gen = torch.Generator().manual_seed(seed)
@@ -141,7 +145,8 @@ def temperature_curve(
     n_samples: int = 2000,
     seed: int = 0,
 ) -> list[dict[str, float]]:
-    """Quality (NLL_oracle) and coverage (NLL_gen) of ``model`` sampled at each temperature (Caccia et al., 2020).
+    """Quality (NLL_oracle) and coverage (NLL_gen) of ``model`` sampled at each temperature
+    (Caccia et al., 2020).
 
     Lowering the temperature trades diversity for quality; a GAN only beats MLE if it lands
     below this curve, not merely below the T = 1 point.
@@ -170,7 +175,8 @@ def temperature_curve(
 
 
 def place_on_curve(curve: Sequence[dict[str, float]], nll_oracle_value: float) -> dict[str, float]:
-    """The temperature at which the MLE curve reaches ``nll_oracle_value``, and the curve's NLL_gen there.
+    """The temperature at which the MLE curve reaches ``nll_oracle_value``,
+    and the curve's NLL_gen there.
 
     A GAN whose NLL_gen is above that value bought its quality with more diversity than a
     temperature change would have cost; below, it beat the curve. Linear interpolation

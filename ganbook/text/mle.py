@@ -95,7 +95,8 @@ def train_mle(
     clip: float = 5.0,
     progress: bool = True,
 ) -> list[float]:
-    """Train ``model`` by maximum likelihood for ``steps`` steps in one call; returns the batch losses.
+    """Train ``model`` by maximum likelihood for ``steps`` steps in one call;
+    returns the batch losses.
 
     A shortcut for ``MLETrainer(model, data, ...).fit(steps)``; use the trainer itself for
     callbacks, checkpoints or a run in several parts.

@@ -17,7 +17,8 @@ from .lm import LSTMGenerator
 def make_oracle(
     vocab_size: int = 100, seq_len: int = 20, emb_dim: int = 32, hidden_dim: int = 32, seed: int = 0
 ) -> LSTMGenerator:
-    """An LSTM language model with every parameter drawn from N(0, 1) under ``seed`` (frozen, eval mode)."""
+    """An LSTM language model with every parameter drawn from N(0, 1) under ``seed``
+    (frozen, eval mode)."""
     gen = torch.Generator().manual_seed(seed)
     oracle = LSTMGenerator(vocab_size, seq_len, emb_dim, hidden_dim)
     with torch.no_grad():
@@ -30,7 +31,8 @@ def make_oracle(
 
 @torch.no_grad()
 def oracle_samples(oracle: LSTMGenerator, n: int, seed: int, batch_size: int = 1000) -> Tensor:
-    """``n`` sequences from the oracle, reproducible from ``seed`` alone (torch's global RNG is untouched)."""
+    """``n`` sequences from the oracle, reproducible from ``seed`` alone
+    (torch's global RNG is untouched)."""
     if n <= 0:
         raise ValueError(f"n must be positive, got {n!r}")
     gen = torch.Generator().manual_seed(seed)
@@ -58,12 +60,14 @@ def mean_nll(
 
 
 def nll_oracle(oracle: LSTMGenerator, samples: Tensor) -> float:
-    """NLL_oracle: the oracle's per-token NLL of generated ``samples`` (lower = more oracle-like)."""
+    """NLL_oracle: the oracle's per-token NLL of generated ``samples``
+    (lower = more oracle-like)."""
     return mean_nll(oracle, samples)
 
 
 def nll_gen(generator: LSTMGenerator, heldout: Tensor, temperature: float = 1.0) -> float:
-    """NLL_gen: the generator's per-token NLL of held-out oracle samples (lower = covers the data better)."""
+    """NLL_gen: the generator's per-token NLL of held-out oracle samples
+    (lower = covers the data better)."""
     return mean_nll(generator, heldout, temperature)
 
 
@@ -96,7 +100,8 @@ class OracleBenchmark:
         temperature: float = 1.0,
         seed: int = 123,
     ) -> dict[str, float]:
-        """NLL_oracle of ``n_samples`` fresh samples and NLL_gen of the held-out set (same noise for every model)."""
+        """NLL_oracle of ``n_samples`` fresh samples and NLL_gen of the held-out set
+        (same noise for every model)."""
         gen = torch.Generator().manual_seed(seed)
         u = torch.rand(n_samples, self.seq_len, generator=gen).to(generator.head.weight.device)
         was_training = generator.training
@@ -110,5 +115,6 @@ class OracleBenchmark:
         }
 
     def oracle_entropy(self) -> float:
-        """The oracle's own NLL on held-out samples: the floor for NLL_gen (and a typical NLL_oracle of real data)."""
+        """The oracle's own NLL on held-out samples: the floor for NLL_gen
+        (and a typical NLL_oracle of real data)."""
         return nll_oracle(self.oracle, self.heldout)

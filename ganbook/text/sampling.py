@@ -23,7 +23,8 @@ def sample_inverse_cdf(probs: Tensor, u: Tensor) -> Tensor:
     """
     if probs.shape[:-1] != u.shape:
         raise ValueError(
-            f"u must have shape {tuple(probs.shape[:-1])} (probs without the last dim), got {tuple(u.shape)}"
+            f"u must have shape {tuple(probs.shape[:-1])} (probs without the last dim), "
+            f"got {tuple(u.shape)}"
         )
     cdf = probs.cumsum(-1)
     target = (u * cdf[..., -1]).unsqueeze(-1).contiguous()
@@ -44,7 +45,8 @@ def sample_multinomial(probs: Tensor) -> Tensor:
 
 
 def sample_gumbel_max(probs: Tensor) -> Tensor:
-    """Gumbel-max trick: argmax(log p + Gumbel noise) is an exact categorical sample (V uniforms per draw)."""
+    """Gumbel-max trick: argmax(log p + Gumbel noise) is an exact categorical sample
+    (V uniforms per draw)."""
     u = torch.rand_like(probs).clamp_(min=1e-20)
     return torch.argmax(probs.clamp_min(1e-30).log() - torch.log(-torch.log(u)), dim=-1)
 
@@ -59,7 +61,8 @@ SAMPLERS: dict[str, Callable[[Tensor], Tensor]] = {
 def time_samplers(
     batch: int = 64, vocab: int = 5000, repeats: int = 200, seed: int = 0
 ) -> dict[str, float]:
-    """Microseconds per call of each sampler on random (batch, vocab) distributions (best of 3 runs)."""
+    """Microseconds per call of each sampler on random (batch, vocab) distributions
+    (best of 3 runs)."""
     if batch <= 0 or vocab <= 0 or repeats <= 0:
         raise ValueError("batch, vocab and repeats must be positive")
     gen = torch.Generator().manual_seed(seed)

@@ -55,7 +55,8 @@ def mc_rewards(
     group = n_rollouts * n  # rows per prefix length
 
     def rows_by_prefix(t: Tensor) -> Tensor:
-        """(L, n, ...) per-prefix states -> ((L-1) * M * n, ...): prefix k = 1..L-1, then rollout, then sequence."""
+        """(L, n, ...) per-prefix states -> ((L-1) * M * n, ...):
+        prefix k = 1..L-1, then rollout, then sequence."""
         return t[1:].unsqueeze(1).expand(L - 1, n_rollouts, *t.shape[1:]).reshape(-1, *t.shape[2:])
 
     h, c, logits = rows_by_prefix(h), rows_by_prefix(c), rows_by_prefix(logits)
@@ -80,7 +81,8 @@ def mc_rewards(
 def mc_rewards_naive(
     policy: LSTMGenerator, D: nn.Module, ids: Tensor, n_rollouts: int, u: Tensor | None = None
 ) -> Tensor:
-    """The same rewards computed the slow way (a loop over rollouts and prefixes, as SeqGAN's code does).
+    """The same rewards computed the slow way
+    (a loop over rollouts and prefixes, as SeqGAN's code does).
 
     Kept as the reference the batched version is tested and benchmarked against.
     """
@@ -147,7 +149,8 @@ class SeqGANTrainer(Trainer):
         return mc_rewards(self.rollout, self.D, ids, self.n_rollouts)
 
     def g_objective(self, batch: Batch) -> tuple[Tensor, dict[str, float]]:
-        """REINFORCE: sample sequences, score each token by rollouts, raise log p of well-rewarded tokens."""
+        """REINFORCE: sample sequences, score each token by rollouts,
+        raise log p of well-rewarded tokens."""
         with torch.no_grad():
             ids = self.G(self.sample_noise(self.g_batch_size))
         rewards = self.rewards(ids)
@@ -163,13 +166,15 @@ class SeqGANTrainer(Trainer):
 
     @torch.no_grad()
     def update_rollout(self) -> None:
-        """rollout <- r * rollout + (1 - r) * generator: the delayed copy that finishes sequences."""
+        """rollout <- r * rollout + (1 - r) * generator:
+        the delayed copy that finishes sequences."""
         torch._foreach_lerp_(
             list(self.rollout.parameters()), list(self.G.parameters()), 1.0 - self.rollout_update
         )
 
     def pretrain_discriminator(self, steps: int) -> list[float]:
-        """``steps`` discriminator updates (the Trainer's ``d_step``) before adversarial training starts."""
+        """``steps`` discriminator updates (the Trainer's ``d_step``)
+        before adversarial training starts."""
         losses = []
         self.D.train()
         for _ in range(steps):

@@ -33,7 +33,8 @@ class Vocab:
 
     @classmethod
     def from_texts(cls, texts: Iterable[str], level: str = "char", min_count: int = 1) -> "Vocab":
-        """Build a vocabulary of every token seen at least ``min_count`` times, most frequent first."""
+        """Build a vocabulary of every token seen at least ``min_count`` times,
+        most frequent first."""
         counts = Counter(tok for text in texts for tok in cls._split(text, level))
         return cls([t for t, c in counts.most_common() if c >= min_count], level)
 
@@ -52,7 +53,8 @@ class Vocab:
         tokens = self.tokenize(text)
         if len(tokens) + 1 > max_len:
             raise ValueError(
-                f"text {text!r} has {len(tokens)} tokens; max_len={max_len} leaves room for {max_len - 1}"
+                f"text {text!r} has {len(tokens)} tokens; "
+                f"max_len={max_len} leaves room for {max_len - 1}"
             )
         try:
             ids = [self.stoi[t] for t in tokens]

@@ -1,4 +1,5 @@
-"""Toy data for the two-player game: 1-D and 2-D Gaussian mixtures, mode coverage, and toy GAN runs."""
+"""Toy data for the two-player game: 1-D and 2-D Gaussian mixtures,
+mode coverage, and toy GAN runs."""
 
 from .coverage import ModeCoverage, mode_coverage
 from .experiment import Snapshots, discriminator_map, grid_points, toy_gan

@@ -26,7 +26,8 @@ def toy_gan(
     ema_decay: float | None = 0.999,
     seed: int = 0,
 ) -> Trainer:
-    """A seeded MLP generator/discriminator pair on ``mixture``, ready to ``fit`` (on the CPU: toys are tiny)."""
+    """A seeded MLP generator/discriminator pair on ``mixture``, ready to ``fit``
+    (on the CPU: toys are tiny)."""
     seed_everything(seed)
     G = MLPGenerator(latent_dim, mixture.dim, hidden=hidden, layers=layers)
     D = MLPDiscriminator(mixture.dim, hidden=hidden, layers=layers)
@@ -45,7 +46,8 @@ def toy_gan(
 
 
 def grid_points(lim: float, n: int = 100, dim: int = 2) -> Tensor:
-    """A regular grid on [-lim, lim]^dim as points of shape (n**dim, dim) (row-major for ``reshape(n, n)``)."""
+    """A regular grid on [-lim, lim]^dim as points of shape (n**dim, dim)
+    (row-major for ``reshape(n, n)``)."""
     if not lim > 0 or n < 2 or dim not in (1, 2):
         raise ValueError(
             f"need lim > 0, n >= 2 and dim in (1, 2); got lim={lim!r}, n={n!r}, dim={dim!r}"
@@ -59,7 +61,8 @@ def grid_points(lim: float, n: int = 100, dim: int = 2) -> Tensor:
 
 @torch.no_grad()
 def discriminator_map(D: nn.Module, points: Tensor, probabilities: bool = True) -> Tensor:
-    """D's verdict at ``points``: sigmoid(logit) (or the raw critic score), in eval mode, without touching any RNG."""
+    """D's verdict at ``points``: sigmoid(logit) (or the raw critic score),
+    in eval mode, without touching any RNG."""
     with eval_mode(D):
         out = D(points)
     return torch.sigmoid(out) if probabilities else out

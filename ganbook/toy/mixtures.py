@@ -11,7 +11,8 @@ from torch import Tensor
 
 @dataclass
 class GaussianMixture:
-    """Equal-weight mixture of isotropic Gaussians with centres ``means`` (K, dim) and one ``std``."""
+    """Equal-weight mixture of isotropic Gaussians with centres ``means`` (K, dim)
+    and one ``std``."""
 
     means: Tensor
     std: float

@@ -13,7 +13,8 @@ from .mixtures import GaussianMixture
 def draw_1d(
     ax: plt.Axes, frame: dict, mixture: GaussianMixture, points: Tensor, bins: int = 60
 ) -> None:
-    """p_data (exact), a histogram of G's samples, and D(x) on a twin axis, as in Goodfellow (2014), Fig. 1."""
+    """p_data (exact), a histogram of G's samples, and D(x) on a twin axis,
+    as in Goodfellow (2014), Fig. 1."""
     x = points[:, 0].numpy()
     ax.plot(x, mixture.pdf(points).numpy(), color="black", lw=1.5, label="$p_{data}$")
     samples = frame["samples"][:, 0].clamp(float(x[0]), float(x[-1])).numpy()
@@ -45,7 +46,8 @@ def draw_2d(
     probabilities: bool = True,
     colorbar: bool = False,
 ) -> None:
-    """D's decision surface (colour), G's samples (green) and the true mode centres (black crosses)."""
+    """D's decision surface (colour), G's samples (green)
+    and the true mode centres (black crosses)."""
     n = int(round(len(points) ** 0.5))
     xx, yy = points[:, 0].reshape(n, n).numpy(), points[:, 1].reshape(n, n).numpy()
     levels = np.linspace(0, 1, 11) if probabilities else 11
