@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 # The torch CI tests with (our machines install it from a local CPU wheel). Override with
 # `make test TORCH_SPEC=torch` to take the newest build for your platform.
 TORCH_SPEC ?= torch==2.13.0
+# Extra pip arguments for that one install, e.g. --index-url and PyTorch's CPU-only wheel index.
+TORCH_PIP_ARGS ?=
 # The profile the book is built under (test, cpu or gpu); nbval always uses `test`.
 PROFILE ?= cpu
 # Tests and notebooks run two at a time (one torch thread each) on CI's 2 cores.
@@ -18,12 +20,12 @@ THREADS ?= 1
 
 # The stamp names the Python and torch it was built with: changing either (or the
 # requirements) rebuilds the environment from scratch, so nothing stale or dropped survives.
-STAMP := $(VENV)/.installed-$(shell echo '$(PYTHON) $(TORCH_SPEC)' | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell echo '$(PYTHON) $(TORCH_SPEC) $(TORCH_PIP_ARGS)' | cksum | cut -d' ' -f1)
 
 $(STAMP): requirements.txt pyproject.toml
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet "$(TORCH_SPEC)"
+	$(PY) -m pip install --quiet $(TORCH_PIP_ARGS) "$(TORCH_SPEC)"
 	$(PY) -m pip install --quiet -r requirements.txt -e .
 	touch $@
 

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from .files import atomic_write
+from .profiles import untrained_results
 
 FORMAT = "ganbook-checkpoint"
 VERSION = 1
@@ -121,15 +122,22 @@ def save_model(
 
 
 def load_model(
-    name_or_path: str | os.PathLike, build: Callable[[dict[str, Any]], nn.Module]
+    name_or_path: str | os.PathLike,
+    build: Callable[[dict[str, Any]], nn.Module],
+    instrument: bool = False,
 ) -> tuple[nn.Module, dict[str, Any]]:
     """Rebuild a network saved by :func:`save_model` (a shipped name or a ``.pt`` path):
     ``build(config)``, its weights, eval mode. Returns the model and the whole checkpoint (config
-    and extra entries)."""
+    and extra entries).
+
+    Under the check harness (:func:`ganbook.profiles.untrained_results`) a trained result comes
+    back freshly initialised; an ``instrument`` (a network that measures others) never does.
+    """
     if str(name_or_path).endswith(".pt"):
         state = load_checkpoint(name_or_path)
     else:
         state = load_pretrained(str(name_or_path))
     model = build(dict(state["config"]))
-    model.load_state_dict(state["models"]["G"])
+    if instrument or not untrained_results():
+        model.load_state_dict(state["models"]["G"])
     return model.eval(), state

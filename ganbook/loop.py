@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 from .checkpoint import get_rng_state, load_checkpoint, save_checkpoint, set_rng_state
 from .device import get_device
 from .files import remove_stale_temp_files
+from .profiles import starting_point
 
 Callback = tuple[int, Callable[[Any], None]]
 
@@ -52,8 +53,13 @@ def update(
 ) -> None:
     """One optimizer update: clear gradients, backpropagate ``loss``, clip their norm, step.
 
-    ``clip`` (a max gradient norm over ``parameters``) is off when None.
+    ``clip`` (a max gradient norm over ``parameters``) is off when None. Every update in
+    ganbook goes through here, so the check harness
+    (:func:`ganbook.profiles.starting_point`) can skip them all and keep every network
+    where it started.
     """
+    if starting_point():
+        return
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     if clip is not None:
@@ -129,8 +135,10 @@ class Loop:
         parameters: Iterable[Tensor] | None = None,
         clip: float | None = None,
     ) -> dict[str, float]:
-        """Check ``record`` is finite (before any weight changes),
-        then :func:`update`; returns ``record``."""
+        """Check ``record`` is finite (before any weight changes), then :func:`update`.
+
+        Returns ``record``.
+        """
         self.check_finite(record)
         update(optimizer, loss, parameters, clip)
         return record

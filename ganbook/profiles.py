@@ -59,6 +59,21 @@ def get_profile(name: str | None = None) -> Profile:
     return Profile(name.strip().lower() if isinstance(name, str) else name)
 
 
+def starting_point() -> bool:
+    """True while ``bench/check_harness.py`` runs the notebooks at their models' starting point.
+
+    ``GANBOOK_STARTING_POINT=1``: no optimizer step is taken and shipped trained models load
+    untrained; ``=pretrained``: no optimizer step, shipped weights as usual (the start of a
+    fine-tuning run). Every check cell about a model must then fail; the harness proves it.
+    """
+    return os.environ.get("GANBOOK_STARTING_POINT", "") in ("1", "pretrained")
+
+
+def untrained_results() -> bool:
+    """True under ``GANBOOK_STARTING_POINT=1``: shipped trained models load untrained."""
+    return os.environ.get("GANBOOK_STARTING_POINT", "") == "1"
+
+
 def describe(profile: Profile | None = None) -> str:
     """One line for the top of every notebook: which profile, device and torch this run used."""
     from .device import get_device
@@ -68,4 +83,5 @@ def describe(profile: Profile | None = None) -> str:
     return (
         f"ganbook profile: {profile.name} ({source}); device: {get_device()}; "
         f"torch {torch.__version__}; threads: {torch.get_num_threads()}"
+        + ("; STARTING POINT (no training, shipped models untrained)" if starting_point() else "")
     )

@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .loop import update
 from .losses import get_loss
 from .toy.experiment import discriminator_map
 from .train import Batch, Trainer
@@ -236,24 +237,21 @@ def minimax_sgd_step(
         raise ValueError(
             f"generator_loss must be 'saturating' or 'non-saturating', got {generator_loss!r}"
         )
+    # Plain SGD has no state, so fresh optimizers each call are the algorithm exactly.
+    ascend_d = torch.optim.SGD(D.parameters(), lr=lr, maximize=True)  # D wants V large
+    descend_g = torch.optim.SGD(G.parameters(), lr=lr)  # G wants V small
     for _ in range(k):
         x, z = sample_real(m), torch.randn(m, G.latent_dim)
         v = (
             -F.softplus(-D(x)).mean() - F.softplus(D(G(z).detach())).mean()
         )  # log D(x) + log(1 - D(G(z)))
-        grads = torch.autograd.grad(v, list(D.parameters()))
-        with torch.no_grad():
-            for p, g in zip(D.parameters(), grads):
-                p += lr * g  # ascend: D wants V large
+        update(ascend_d, v)
     z = torch.randn(m, G.latent_dim)
     if generator_loss == "saturating":
         objective = -F.softplus(D(G(z))).mean()  # log(1 - D(G(z))), to descend
     else:
         objective = F.softplus(-D(G(z))).mean()  # -log D(G(z)), to descend (= ascend log D(G(z)))
-    grads = torch.autograd.grad(objective, list(G.parameters()))
-    with torch.no_grad():
-        for p, g in zip(G.parameters(), grads):
-            p -= lr * g  # descend: G wants V small
+    update(descend_g, objective)
     return v.item(), objective.item()
 
 

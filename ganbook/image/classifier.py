@@ -147,7 +147,7 @@ def load_digit_classifier(
     missing it is retrained (a few seconds) and ``info`` says so.
     """
     if weights_path(WEIGHTS_NAME).exists() or not retrain_if_missing:
-        return load_model(WEIGHTS_NAME, lambda config: DigitClassifier(config["n_classes"]))
+        return load_model(WEIGHTS_NAME, lambda c: DigitClassifier(c["n_classes"]), instrument=True)
     from .data import load_digits
 
     return train_digit_classifier(*load_digits("train")), {"config": {"retrained": True}}

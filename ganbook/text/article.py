@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..loop import update
+
 STAGES = {
     0: "as written: the generator is called with noise",
     1: "noise passed together with an LSTM state",
@@ -111,14 +113,10 @@ def training_step(G, D, real, opt_g, opt_d, repair: int = 0, noise_dim: int = 10
         fake = generate_logits(G, batch_size, seq_len).argmax(-1)
     d_real, d_fake = D(real), D(fake.detach())
     d_loss = d_loss_article(d_real, d_fake)
-    opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
+    update(opt_d, d_loss)  # the article's zero_grad(), backward(), step()
     # --- generator ---
     g_loss = g_loss_article(D(fake))
-    opt_g.zero_grad()
-    g_loss.backward()
-    opt_g.step()
+    update(opt_g, g_loss)
     return {
         "d_loss": d_loss.item(),
         "g_loss": g_loss.item(),

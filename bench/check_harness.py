@@ -1,0 +1,105 @@
+"""Prove that the notebooks' check cells can fail: run them with every model at its starting point.
+
+Usage:
+    python bench/check_harness.py                  # every notebook under book/
+    python bench/check_harness.py book/text/*.ipynb
+
+Each notebook runs under the ``test`` profile with ``GANBOOK_STARTING_POINT=1``: every
+optimizer step is skipped (each network stays as it was built or loaded) and shipped
+*results* (trained generators, the trained language models) load as freshly initialised
+networks of the same shape; measuring instruments (the digit classifier) load as usual.
+A check cell (a code cell with an ``assert``) must then raise ``AssertionError``.
+
+A check about a model fine-tuned from shipped weights (a text GAN that starts from the
+shipped MLE model) is tagged ``check-finetune``: its notebook runs a second time with the
+shipped weights loaded and only the updates skipped, and the check must fail there too.
+A check that is not about a trained model (a property of the data, of the maths or of the
+code) is tagged ``check-without-model`` and is only reported. The script prints one row
+per check cell and exits 1 if any check about a model passed at its starting point.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+EXEMPT = "check-without-model"
+FINETUNE = "check-finetune"
+
+
+def tags(cell) -> list[str]:
+    return cell.metadata.get("tags", [])
+
+
+def is_check(cell) -> bool:
+    tags = cell.metadata.get("tags", [])
+    return cell.cell_type == "code" and "assert " in cell.source and "raises-exception" not in tags
+
+
+def run_notebook(job: tuple[str, str]) -> tuple[str, str, list[tuple[int, str, str]], float]:
+    """Execute one notebook at a starting point (``untrained`` or ``pretrained``).
+
+    Returns (path, mode, [(cell index, outcome, detail)], seconds).
+    """
+    path, mode = job
+    os.environ["GANBOOK_STARTING_POINT"] = "1" if mode == "untrained" else "pretrained"
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(Path(path).parent)}})
+    client.execute()
+    rows = []
+    for index, cell in enumerate(nb.cells):
+        if not is_check(cell) or (mode == "pretrained" and FINETUNE not in tags(cell)):
+            continue
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        detail = (errors[0]["evalue"] or "").split("\n")[0][:80] if errors else ""
+        if not errors:
+            rows.append((index, "exempt (passed)" if EXEMPT in tags(cell) else "PASSED", ""))
+        elif errors[0]["ename"] == "AssertionError":
+            rows.append((index, "caught", detail))
+        else:
+            rows.append((index, f"broke: {errors[0]['ename']}", detail))
+    return path, mode, rows, time.perf_counter() - start
+
+
+def finetune_notebooks(paths: list[str]) -> list[str]:
+    """The notebooks with a check about a fine-tuned model."""
+    return [p for p in paths
+            if any(FINETUNE in tags(c) for c in nbformat.read(p, as_version=4).cells)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", help="notebooks (default: all under book/)")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    paths = args.notebooks or sorted(str(p) for p in (ROOT / "book").rglob("*.ipynb")
+                                     if ".ipynb_checkpoints" not in p.parts)
+    os.environ.update(GANBOOK_PROFILE="test", OMP_NUM_THREADS="1", TQDM_DISABLE="1",
+                      GANBOOK_STATIC="1")
+    jobs = [(p, "untrained") for p in paths]
+    jobs += [(p, "pretrained") for p in finetune_notebooks(paths)]
+    failed = 0
+    with ProcessPoolExecutor(args.workers) as pool:
+        for path, mode, rows, seconds in pool.map(run_notebook, jobs):
+            name = os.path.relpath(path, ROOT)
+            print(f"{name}  [{mode}]  ({seconds:.0f} s)", flush=True)
+            for index, outcome, detail in rows:
+                print(f"    cell {index:3d}  {outcome:18s} {detail}", flush=True)
+                failed += outcome == "PASSED"
+            if not rows:
+                print("    no check cells")
+    print(f"{failed} check cell(s) about a model passed at the starting point")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""The check harness's mode: no optimizer steps, shipped results untrained, instruments kept."""
+import torch
+
+from ganbook.image.classifier import load_digit_classifier
+from ganbook.image.recipes import load_generator
+from ganbook.profiles import describe, starting_point
+from ganbook.text import LSTMGenerator, MLETrainer
+
+
+def same(a, b):
+    return all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+
+
+def test_starting_point_freezes_training_and_unloads_results(monkeypatch):
+    G, _ = load_generator("image_dcgan_digits")
+    clf, _ = load_digit_classifier(retrain_if_missing=False)
+    monkeypatch.setenv("GANBOOK_STARTING_POINT", "1")
+    assert starting_point() and "STARTING POINT" in describe()
+    model = LSTMGenerator(8, 4)
+    before = [p.clone() for p in model.parameters()]
+    hist = MLETrainer(model, torch.randint(0, 8, (20, 4)), device="cpu").fit(3, progress=False)
+    assert len(hist["loss"]) == 3
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    G0, _ = load_generator("image_dcgan_digits")
+    assert not same(G, G0)
+    clf0, _ = load_digit_classifier(retrain_if_missing=False)
+    assert same(clf, clf0)
+
+
+def test_pretrained_starting_point_keeps_shipped_weights(monkeypatch):
+    G, _ = load_generator("image_dcgan_digits")
+    monkeypatch.setenv("GANBOOK_STARTING_POINT", "pretrained")
+    assert starting_point()
+    G1, _ = load_generator("image_dcgan_digits")
+    assert same(G, G1)
