@@ -1,4 +1,5 @@
-"""The digit classifier: shapes, training works, the shipped weights are accurate on the held-out split."""
+"""The digit classifier: shapes, training works, the shipped weights are accurate on the
+held-out split."""
 
 import pytest
 import torch

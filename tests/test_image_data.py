@@ -1,4 +1,5 @@
-"""Image data: the fixed digits split, faces, crops, and the IDX parser on a fixture the test writes."""
+"""Image data: the fixed digits split, faces, crops, and the IDX parser on a fixture the test
+writes."""
 
 import gzip
 import struct

@@ -17,14 +17,18 @@ def sp(x):  # softplus by hand
 
 def test_bce_discriminator_by_hand():
     # -[log s(2) + log s(0)]/2 - [log(1-s(-1)) + log(1-s(1))]/2
-    s = lambda x: 1 / (1 + math.exp(-x))
+    def s(x):
+        return 1 / (1 + math.exp(-x))
+
     want = -(math.log(s(2)) + math.log(s(0))) / 2 - (math.log(1 - s(-1)) + math.log(1 - s(1))) / 2
     assert get_loss("non-saturating").d_loss(REAL, FAKE).item() == pytest.approx(want, rel=1e-6)
     assert get_loss("saturating").d_loss(REAL, FAKE).item() == pytest.approx(want, rel=1e-6)
 
 
 def test_generator_losses_by_hand():
-    s = lambda x: 1 / (1 + math.exp(-x))
+    def s(x):
+        return 1 / (1 + math.exp(-x))
+
     sat = (math.log(1 - s(-1)) + math.log(1 - s(1))) / 2  # minimise log(1 - D(G(z)))
     ns = -(math.log(s(-1)) + math.log(s(1))) / 2  # minimise -log D(G(z))
     assert get_loss("saturating").g_loss(FAKE, REAL).item() == pytest.approx(sat, rel=1e-6)
@@ -77,7 +81,10 @@ def test_saturating_gradient_vanishes_where_non_saturating_does_not():
 def test_gradient_penalty_of_a_linear_critic():
     # f(x) = w.x has gradient w everywhere, so the penalty is (|w| - 1)^2 exactly.
     w = torch.tensor([3.0, 4.0])
-    critic = lambda x: x @ w
+
+    def critic(x):
+        return x @ w
+
     gp = gradient_penalty(critic, torch.randn(16, 2), torch.randn(16, 2))
     assert gp.item() == pytest.approx((5.0 - 1.0) ** 2, rel=1e-5)
     with pytest.raises(ValueError, match="same shape"):

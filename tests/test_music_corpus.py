@@ -1,4 +1,5 @@
-"""The chorale corpus: parsing facts, the cache (build, reuse, stale rebuild, concurrent builders)."""
+"""The chorale corpus: parsing facts, the cache (build, reuse, stale rebuild, concurrent
+builders)."""
 
 import subprocess
 import sys
@@ -96,7 +97,8 @@ def test_bad_arguments():
 
 
 def test_full_corpus_facts():
-    """Also builds the shared cache once per test session (about a minute cold), for the notebooks."""
+    """Also builds the shared cache once per test session (about a minute cold), for the
+    notebooks."""
     chorales = corpus.load_chorales(progress=False)
     s = chorales.stats
     assert s["chorales"] == 371 and s["duplicate_names"] > 0

@@ -15,7 +15,8 @@ from ganbook.music.grid import (
 
 
 def tiny_grid():
-    """One bar: soprano C5 half note, then two repeated quarter-note D5s; other voices hold a chord."""
+    """One bar: soprano C5 half note, then two repeated quarter-note D5s; other voices hold a
+    chord."""
     pitch = np.zeros((4, 16), dtype=np.int16)
     onset = np.zeros((4, 16), dtype=bool)
     pitch[0, :8], pitch[0, 8:] = 72, 74

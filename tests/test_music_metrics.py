@@ -69,7 +69,8 @@ def test_voice_crossing():
 
 
 def test_parallel_fifths_octaves():
-    # bass and tenor a fifth apart, both step up: parallel fifths; soprano and alto in contrary motion
+    # bass and tenor a fifth apart, both step up: parallel fifths;
+    # soprano and alto in contrary motion
     p, o = block_chords([(72, 64, 55, 48), (71, 65, 57, 50)] * 4)
     value = M.parallel_fifths_octaves(p, o)
     assert value > 0

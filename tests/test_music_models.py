@@ -1,4 +1,5 @@
-"""The chorale GAN: shapes, valid one-hot grids, straight-through gradients, conditions, training."""
+"""The chorale GAN: shapes, valid one-hot grids, straight-through gradients, conditions,
+training."""
 
 import numpy as np
 import pytest
@@ -111,7 +112,10 @@ def test_trainer_runs_and_generator_ships(condition, tmp_path, monkeypatch):
     trainer = training.make_trainer(data, condition, hidden=16, batch_size=8)
     trainer.fit(2, progress=False)
     assert trainer.loss.name == "wgan-gp" and len(trainer.history["d_loss"]) == 2
-    where = lambda name: tmp_path / f"{name}.pt"
+
+    def where(name):
+        return tmp_path / f"{name}.pt"
+
     monkeypatch.setattr(ganbook.checkpoint, "weights_path", where)
     training.save_generator(trainer, "music_test")
     G, state = training.load_generator("music_test")

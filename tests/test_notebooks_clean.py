@@ -25,7 +25,8 @@ def test_notebook_has_no_outputs(path):
         if c.cell_type == "code" and (c.outputs or c.execution_count)
     ]
     assert not dirty, (
-        f"{path.name}: cells {dirty} have outputs or execution counts; strip them (see DEVELOPING.md)"
+        f"{path.name}: cells {dirty} have outputs or execution counts; "
+        "strip them (see DEVELOPING.md)"
     )
 
 

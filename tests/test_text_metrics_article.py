@@ -1,4 +1,5 @@
-"""BLEU against hand values and nltk, Self-BLEU, novelty, the temperature curve; the article's failures."""
+"""BLEU against hand values and nltk, Self-BLEU, novelty, the temperature curve; the article's
+failures."""
 
 import math
 import random

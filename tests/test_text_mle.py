@@ -1,4 +1,5 @@
-"""Maximum-likelihood training on the shared loop: it learns, takes callbacks, resumes bit for bit."""
+"""Maximum-likelihood training on the shared loop: it learns, takes callbacks, resumes bit for
+bit."""
 
 import pytest
 import torch

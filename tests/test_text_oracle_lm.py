@@ -1,4 +1,5 @@
-"""The oracle benchmark and the LSTM language model: NLL on known models, sampling, MLE, relaxation."""
+"""The oracle benchmark and the LSTM language model: NLL on known models, sampling, MLE,
+relaxation."""
 
 import math
 

@@ -1,4 +1,5 @@
-"""ganbook.toy: mixtures with exact densities, mode coverage, the toy GAN recipe and its snapshots."""
+"""ganbook.toy: mixtures with exact densities, mode coverage, the toy GAN recipe and its
+snapshots."""
 
 import math
 

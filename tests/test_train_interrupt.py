@@ -17,9 +17,9 @@ from ganbook.toy import mixture_1d
 torch.set_num_threads(1)
 seed_everything(0)
 data = mixture_1d((-2.0, 2.0), 0.3)
-tr = Trainer(MLPGenerator(4, 1, hidden=32), MLPDiscriminator(1, hidden=32), data.sample, loss="wgan-gp",
-             d_steps=2, device="cpu", checkpoint_path=sys.argv[1], checkpoint_every=int(sys.argv[2]),
-             checkpoint_seconds=float(sys.argv[4]))
+tr = Trainer(MLPGenerator(4, 1, hidden=32), MLPDiscriminator(1, hidden=32), data.sample,
+             loss="wgan-gp", d_steps=2, device="cpu", checkpoint_path=sys.argv[1],
+             checkpoint_every=int(sys.argv[2]), checkpoint_seconds=float(sys.argv[4]))
 tr.resume()
 print("started", tr.step, flush=True)
 try:
