@@ -16,7 +16,7 @@ NB_WORKERS ?= 2
 # thread is about as fast, and two threads on a busy 2-core machine can stall for minutes.
 THREADS ?= 1
 
-.PHONY: install book test unit notebooks lint book-test clean
+.PHONY: install book test unit notebooks lint book-test checks clean
 
 # The stamp names the Python and torch it was built with: changing either (or the
 # requirements) rebuilds the environment from scratch, so nothing stale or dropped survives.
@@ -44,11 +44,15 @@ unit: install
 notebooks: install
 	GANBOOK_PROFILE=test OMP_NUM_THREADS=1 $(PY) -m pytest --nbval-lax --nbval-cell-timeout=600 -n $(NB_WORKERS) --dist loadfile book
 
+# Every check cell must fail with each model at its starting point (no training).
+checks: install
+	$(PY) bench/check_harness.py --workers $(NB_WORKERS)
+
 # The book as CI builds it: every page under the `test` profile, warnings as errors.
 book-test: install
 	$(MAKE) book PROFILE=test
 
-test: lint unit notebooks book-test
+test: lint unit notebooks checks book-test
 
 clean:
 	rm -rf _build $(VENV)

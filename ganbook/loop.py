@@ -50,15 +50,17 @@ def update(
     loss: Tensor,
     parameters: Iterable[Tensor] | None = None,
     clip: float | None = None,
+    instrument: bool = False,
 ) -> None:
     """One optimizer update: clear gradients, backpropagate ``loss``, clip their norm, step.
 
     ``clip`` (a max gradient norm over ``parameters``) is off when None. Every update in
     ganbook goes through here, so the check harness
     (:func:`ganbook.profiles.starting_point`) can skip them all and keep every network
-    where it started.
+    where it started; ``instrument=True`` marks a network that measures others (a
+    two-sample classifier), which trains even then.
     """
-    if starting_point():
+    if starting_point() and not instrument:
         return
     optimizer.zero_grad(set_to_none=True)
     loss.backward()

@@ -119,7 +119,7 @@ def train_digit_classifier(
             for i in range(0, len(x), batch_size):
                 idx = order[i : i + batch_size]
                 loss = F.cross_entropy(model(add_noise(random_shift(x[idx]), noise)), labels[idx])
-                update(opt, loss)
+                update(opt, loss, instrument=True)
             sched.step()
     return model.eval()
 
