@@ -16,10 +16,21 @@ def get_device(prefer: str | None = None) -> torch.device:
 
     ``$GANBOOK_DEVICE`` overrides the automatic choice.
     """
+    source = "device" if prefer else "GANBOOK_DEVICE"
     prefer = prefer or os.environ.get("GANBOOK_DEVICE") or None
     if prefer is not None:
-        if prefer.split(":")[0] not in _VALID:
-            raise ValueError(f"device must be one of {_VALID}, got {prefer!r}")
+        kind, _, index = prefer.partition(":")
+        if kind not in _VALID or (index and not index.isdigit()):
+            raise ValueError(f"{source} must be one of {_VALID} (cuda:N too), got {prefer!r}")
+        if kind == "cuda" and int(index or 0) >= torch.cuda.device_count():
+            unset = ", or unset GANBOOK_DEVICE to choose" if source == "GANBOOK_DEVICE" else ""
+            raise ValueError(
+                f"{source}={prefer!r} but torch sees {torch.cuda.device_count()} CUDA GPU(s) here "
+                f"(torch {torch.__version__}); use 'cpu'{unset}"
+            )
+        mps = getattr(torch.backends, "mps", None)
+        if kind == "mps" and not (mps is not None and mps.is_available()):
+            raise ValueError(f"{source}='mps' but MPS is not available here; use 'cpu'")
         return torch.device(prefer)
     if torch.cuda.is_available():
         return torch.device("cuda")

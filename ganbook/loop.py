@@ -17,6 +17,7 @@ the weights, optimizers and RNG of one step boundary and a resumed run continues
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import signal
 import threading
@@ -37,12 +38,17 @@ from .profiles import starting_point
 Callback = tuple[int, Callable[[Any], None]]
 
 
-def check_positive(name: str, value: float, integer: bool = True) -> None:
-    """Raise ``ValueError`` naming ``name`` unless ``value`` is a positive int (or number)."""
-    ok = isinstance(value, int) if integer else isinstance(value, (int, float))
-    if isinstance(value, bool) or not ok or value <= 0:
-        kind = "a positive int" if integer else "a positive number"
-        raise ValueError(f"{name} must be {kind}, got {value!r}")
+def check_positive(name: str, value: Any, integer: bool = True) -> Any:
+    """Return ``value`` as an int (or, with ``integer=False``, a float) if it is positive.
+
+    Any integer type counts (``np.int64(64)`` too, ``True`` not); with ``integer=False`` any
+    real number that is finite. Otherwise raise ``ValueError`` naming ``name``.
+    """
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind) or not 0 < value < math.inf:
+        what = "a positive int" if integer else "a positive finite number"
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+    return int(value) if integer else float(value)
 
 
 def update(

@@ -95,8 +95,8 @@ class Trainer(Loop):
             checkpoint_every=checkpoint_every,
             checkpoint_seconds=checkpoint_seconds,
         )
-        check_positive("batch_size", batch_size)
-        check_positive("d_steps", d_steps)
+        batch_size = check_positive("batch_size", batch_size)
+        d_steps = check_positive("d_steps", d_steps)
         check_positive("lr_g", lr_g, integer=False)
         check_positive("lr_d", lr_d, integer=False)
         for name, clip in (("clip_g", clip_g), ("clip_d", clip_d)):
@@ -143,6 +143,7 @@ class Trainer(Loop):
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=lr_d, betas=betas)
         self.ema_decay = ema_decay
         self.G_ema = self._make_ema() if ema_decay is not None else None
+        self._checked = False  # True once a step ran: the networks fit the data
 
     # -- pieces a subclass may override ---------------------------------------------------
 
@@ -172,9 +173,10 @@ class Trainer(Loop):
         n = batch.real.shape[0]
         z = self.sample_noise(n) if self.uses_noise else None
         if batch.source is None:
-            return G(z, *batch.cond), z
-        inputs = (batch.source,) if z is None else (batch.source, z)
-        return G(*inputs, *batch.cond), z
+            inputs = (z,)
+        else:
+            inputs = (batch.source,) if z is None else (batch.source, z)
+        return self._call("generator", G, inputs, batch.cond, n), z
 
     def critic(self, x: Tensor, batch: Batch, features: bool = False) -> Tensor:
         """Discriminator logits for ``x``, with the batch's labels (and input, if ``d_sees_input``).
@@ -189,9 +191,9 @@ class Trainer(Loop):
                     f"feature matching needs a discriminator with a features(...) method; "
                     f"{type(self.D).__name__} has none"
                 )
-        if self.d_sees_input:
-            return D(x, batch.source, *batch.cond)
-        return D(x, *batch.cond)
+        inputs = (x, batch.source) if self.d_sees_input else (x,)
+        role = "features" if features else "discriminator"
+        return self._call(role, D, inputs, batch.cond, len(x))
 
     def d_objective(self, batch: Batch) -> tuple[Tensor, dict[str, float]]:
         """The discriminator's loss (plus its gradient penalty) on reals and fresh fakes."""
@@ -256,6 +258,7 @@ class Trainer(Loop):
             record = self.d_step(batch)
         record.update(self.g_step(batch))
         self._update_ema()
+        self._checked = True
         return record
 
     # -- generating -----------------------------------------------------------------------
@@ -277,7 +280,7 @@ class Trainer(Loop):
                     )
                 fake, _ = self.make_fake(Batch(cond[0], cond[1:], cond[0]), G)
             else:
-                fake = G(self.sample_noise(n), *cond)
+                fake = self._call("generator", G, (self.sample_noise(n),), cond, n)
         return fake.cpu()
 
     # -- checkpoints ----------------------------------------------------------------------
@@ -317,6 +320,67 @@ class Trainer(Loop):
 
     def _describe(self) -> str:
         return f" (loss {self.loss.name!r})"
+
+    def _call(
+        self, role: str, net: Callable[..., Tensor], inputs: tuple, cond: tuple, rows: int
+    ) -> Tensor:
+        """``net(*inputs, *cond)``, checked against the contract: the generator returns ``rows``
+        samples, the discriminator logits of shape ``(rows,)`` (or ``(rows, h, w)`` patches).
+
+        Until a step has run, a TypeError, RuntimeError or IndexError from inside the network
+        becomes a ValueError that says what the Trainer called, with which shapes.
+        """
+        try:
+            out = net(*inputs, *cond)
+        except (TypeError, RuntimeError, IndexError) as err:
+            if self._checked or isinstance(err, torch.cuda.OutOfMemoryError):
+                raise
+            raise ValueError(self._explain_failure(role, inputs, cond, err)) from err
+        got = tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__
+        if role == "generator" and (got == () or not isinstance(got, tuple) or got[0] != rows):
+            raise ValueError(
+                f"the generator must return one sample per noise row ({rows} rows), got {got}"
+            )
+        # Logits (batch,), or a patch discriminator's map (batch, h, w); never (batch, k).
+        if role == "discriminator" and (
+            not isinstance(got, tuple) or len(got) in (0, 2) or got[0] != rows
+        ):
+            raise ValueError(
+                f"the discriminator must return one logit per sample, shape ({rows},) "
+                f"(or a ({rows}, h, w) patch map), got {got}"
+            )
+        return out
+
+    def _explain_failure(self, role: str, inputs: tuple, cond: tuple, err: Exception) -> str:
+        if role == "generator":
+            names = ("z",) if not self.paired else ("input", "z") if self.uses_noise else ("input",)
+        else:
+            names = ("x", "input") if self.d_sees_input else ("x",)
+        call = {"generator": "G", "discriminator": "D", "features": "D.features"}[role]
+        shapes = [tuple(t.shape) for t in cond]
+        given = ", ".join(f"{n} {tuple(t.shape)}" for n, t in zip(names, inputs))
+        message = (
+            f"the Trainer called the {role} as {call}({', '.join(names)}, *cond) with {given} "
+            f"and cond {shapes}, and it raised {type(err).__name__}: {err}"
+        )
+        arity = isinstance(err, TypeError) and "positional argument" in str(err)
+        if arity and cond:
+            hint = (
+                f"sample_real returned {len(cond)} condition tensor(s) besides the data and the "
+                "Trainer passes them to both networks: an unconditional network takes none, "
+                "so return the data alone"
+            )
+        elif arity:
+            hint = "a conditional network needs its labels: sample_real must return (x, labels)"
+        elif isinstance(err, IndexError) and cond:
+            ranges = [f"[{int(t.min())}, {int(t.max())}]" for t in cond if t.numel()]
+            hint = f"labels must lie in [0, n_classes), got ranges {', '.join(ranges)}"
+        else:
+            hint = (
+                "check that sample_real's batches and the generator's output have the shape "
+                "the discriminator expects, and that the noise has the generator's latent_dim"
+            )
+        return f"{message}; {hint}"
 
     def _make_ema(self) -> nn.Module:
         ema = copy.deepcopy(self.G).eval()

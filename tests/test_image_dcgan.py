@@ -84,3 +84,26 @@ def test_upsampling_footprint_shows_the_checkerboard():
     assert inner_n.max() == inner_n.min()  # even away from the border
     with pytest.raises(ValueError, match="upsample"):
         upsampling_footprint("bicubic")
+
+
+def test_zero_sizes_and_out_of_range_labels_are_refused():
+    with pytest.raises(ValueError, match="latent_dim must be a positive int, got 0"):
+        DCGANGenerator(latent_dim=0)
+    with pytest.raises(ValueError, match="width must be a positive int, got 0"):
+        DCGANGenerator(width=0)
+    with pytest.raises(ValueError, match="width must be a positive int, got 0"):
+        DCGANDiscriminator(width=0)
+    with pytest.raises(ValueError, match="channels must be a positive int, got 0"):
+        DCGANDiscriminator(channels=0)
+    G, D = DCGANGenerator(8, 8, width=8, n_classes=10), DCGANDiscriminator(8, width=8, n_classes=10)
+    labels = torch.arange(11)  # 10 is one past the last of ten classes
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 10\).*got range \[0, 10\]"):
+        G(torch.randn(11, 8), labels)
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 10\)"):
+        D(torch.randn(11, 1, 8, 8), labels)
+    with pytest.raises(TypeError, match="labels must be an integer tensor"):
+        G(torch.randn(2, 8), torch.tensor([0.0, 1.0]))
+    x = torch.rand(64, 1, 8, 8) * 2 - 1
+    trainer = Trainer(G, D, lambda n: (x[:n], torch.arange(n) % 11), batch_size=16, device="cpu")
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 10\)"):
+        trainer.fit(1, progress=False)

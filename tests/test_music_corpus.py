@@ -112,3 +112,15 @@ def test_full_corpus_facts():
     assert np.abs(chorales.shift).max() <= 6
     w = corpus.windows(chorales, "test")
     assert w.pitch.shape[1:] == (4, 64) and set(w.source) <= set(test)
+
+
+def test_windows_longer_than_every_chorale_are_explained(small_cache):
+    _, chorales = small_cache
+    with pytest.raises(
+        ValueError,
+        match=r"bars=100: no window of that length in the 'train' "
+        r"split \(its longest chorale has \d+ bars",
+    ):
+        corpus.windows(chorales, "train", bars=100)
+    with pytest.raises(ValueError, match="bars must be a positive int, got 1.5"):
+        corpus.windows(chorales, bars=1.5)

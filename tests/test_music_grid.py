@@ -68,3 +68,21 @@ def test_bad_grids_raise():
         check_grid(p, bad)
     with pytest.raises(ValueError, match="channels"):
         decode(encode(pitch[None], onset[None])[..., :5])
+
+
+def test_bad_pitches_and_onsets_are_refused():
+    pitch, onset = tiny_grid()
+    low = pitch.copy()
+    low[1, 0] = -5  # used to become a rest
+    with pytest.raises(ValueError, match=r"pitch must be 0 \(rest\) or MIDI 36\.\.84, got -5"):
+        encode(low, onset)
+    fractional = pitch.astype(float)
+    fractional[1, 0] = 60.7  # used to become 60
+    with pytest.raises(ValueError, match="pitch must hold whole MIDI numbers, got 60.7"):
+        encode(fractional, onset)
+    whole = pitch.astype(float)  # floats that are whole numbers are fine
+    assert (encode(whole, onset) == encode(pitch, onset)).all()
+    with pytest.raises(TypeError, match="onset must be a boolean array.*got float64"):
+        check_grid(pitch, onset.astype(float))
+    with pytest.raises(ValueError, match="onset must hold only 0/1"):
+        check_grid(pitch, onset.astype(int) * 2)

@@ -57,3 +57,12 @@ def test_piano_rolls_draw(chorale):
     )
     assert len(fig.axes) == 4
     matplotlib.pyplot.close("all")
+
+
+@pytest.mark.parametrize("tempo", [-60, 0, float("inf")])
+def test_write_midi_refuses_a_tempo_that_is_not_positive(chorale, tmp_path, tempo):
+    pitch, onset = chorale
+    path = tmp_path / "out" / "x.mid"
+    with pytest.raises(ValueError, match="tempo must be a positive finite number"):
+        write_midi(pitch, onset, path, tempo=tempo)
+    assert not path.exists()

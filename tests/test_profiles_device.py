@@ -47,3 +47,18 @@ def test_device_and_seeding():
     set_threads(old)
     with pytest.raises(ValueError, match="threads"):
         set_threads(0)
+
+
+def test_device_override_without_that_device_is_explained(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+    monkeypatch.setenv("GANBOOK_DEVICE", "cuda")
+    with pytest.raises(ValueError, match=r"GANBOOK_DEVICE='cuda' but torch sees 0 CUDA GPU"):
+        get_device()
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setenv("GANBOOK_DEVICE", "cuda:1")
+    with pytest.raises(ValueError, match=r"GANBOOK_DEVICE='cuda:1' but torch sees 1 CUDA GPU"):
+        get_device()
+    with pytest.raises(ValueError, match="device must be one of"):
+        get_device("cuda:x")
+    monkeypatch.setenv("GANBOOK_DEVICE", "cpu")
+    assert get_device() == torch.device("cpu")

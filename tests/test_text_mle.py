@@ -61,7 +61,7 @@ def test_mle_resume_is_bit_exact(tmp_path):
 
 def test_mle_bad_input_is_named():
     m = LSTMGenerator(8, 6)
-    with pytest.raises(ValueError, match="lr must be a positive number"):
+    with pytest.raises(ValueError, match="lr must be a positive finite number"):
         MLETrainer(m, data(), lr=0)
     with pytest.raises(ValueError, match="batch_size must be a positive int"):
         MLETrainer(m, data(), batch_size=0)

@@ -95,3 +95,10 @@ def test_shipped_weights_load_and_score_as_recorded():
     names_vocab = names_info["vocab"]
     assert len(names_vocab) == names_model.vocab_size == 29
     assert all(s.isalpha() for s in names_vocab.decode_batch(names_model.sample(20)) if s)
+
+
+@pytest.mark.parametrize("t", [0, -1.0, float("nan"), float("inf")])
+def test_nll_refuses_a_temperature_that_is_not_positive_and_finite(t):
+    m, ids = uniform_model(), torch.randint(0, 7, (3, 5))
+    with pytest.raises(ValueError, match="temperature must be a positive finite number"):
+        m.nll(ids, temperature=t)

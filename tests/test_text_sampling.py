@@ -47,3 +47,9 @@ def test_low_temperature_approaches_argmax():
 def test_time_samplers_reports_each_sampler():
     t = time_samplers(batch=4, vocab=10, repeats=2)
     assert set(t) == set(SAMPLERS) and all(v > 0 for v in t.values())
+
+
+@pytest.mark.parametrize("t", [float("nan"), float("inf"), 0.0, -1.0])
+def test_sample_logits_refuses_a_temperature_that_is_not_positive_and_finite(t):
+    with pytest.raises(ValueError, match="temperature must be a positive finite number, got"):
+        sample_logits(torch.zeros(2, 3), torch.rand(2), t)

@@ -68,3 +68,13 @@ def test_corpus_without_a_registry_digest_is_pinned_on_first_use(tmp_path, monke
         data.fetch_corpus("tiny", cache_dir=tmp_path, download=False)
     with pytest.raises(ValueError, match="unknown corpus"):
         data.fetch_corpus("nope")
+
+
+def test_decode_refuses_ids_outside_the_vocabulary():
+    v = Vocab.from_texts(["anna", "bob"])  # 7 ids
+    with pytest.raises(ValueError, match=r"ids must lie in \[0, 7\) \(the vocabulary\), got -1"):
+        v.decode([3, -1])
+    with pytest.raises(ValueError, match=r"ids must lie in \[0, 7\).*got 999"):
+        v.decode([3, 999])
+    with pytest.raises(TypeError, match="ids must be integers, got 3.5"):
+        v.decode([3.5])

@@ -1,20 +1,22 @@
 """The shared training loop: it learns, records, stops loudly on NaN, and resumes exactly."""
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from ganbook import Trainer, load_checkpoint, seed_everything
 from ganbook.data import TensorSampler
+from ganbook.loop import check_positive
 from ganbook.nets import MLPDiscriminator, MLPGenerator
 from ganbook.toy import mixture_1d
 
 
-def make_trainer(tmp_path=None, loss="non-saturating", seed=0, **kw):
+def make_trainer(tmp_path=None, loss="non-saturating", seed=0, G=None, D=None, **kw):
     seed_everything(seed)
     data = mixture_1d((-2.0, 2.0), 0.3)
-    G = MLPGenerator(4, 1, hidden=32)
-    D = MLPDiscriminator(1, hidden=32)
+    G = MLPGenerator(4, 1, hidden=32) if G is None else G
+    D = MLPDiscriminator(1, hidden=32) if D is None else D
     ckpt = tmp_path / "run.pt" if tmp_path is not None else None
     kw = {"batch_size": 64, "lr_g": 1e-3, "lr_d": 1e-3, **kw}
     return Trainer(G, D, data.sample, loss=loss, device="cpu", checkpoint_path=ckpt, **kw)
@@ -148,7 +150,7 @@ def test_conditional_batches_reach_both_networks():
     [
         (dict(batch_size=0), "batch_size must be a positive int"),
         (dict(d_steps=1.5), "d_steps must be a positive int"),
-        (dict(lr_g=-1.0), "lr_g must be a positive number"),
+        (dict(lr_g=-1.0), "lr_g must be a positive finite number"),
         (dict(ema_decay=1.0), "ema_decay must be in"),
         (dict(loss="bogus"), "unknown loss 'bogus'"),
     ],
@@ -251,3 +253,105 @@ def test_resume_loads_rng_on_the_cpu(tmp_path, monkeypatch):
         lambda p, map_location: (seen.append(map_location), real(p, map_location))[1],
     )
     assert make_trainer(tmp_path).resume() and seen == ["cpu"]
+
+
+# -- bad input gets a clear error (issue 11, section 3) ------------------------------------
+
+
+class FirstTen(nn.Module):
+    """A generator that ignores the batch size: always 10 samples."""
+
+    latent_dim = 4
+
+    def __init__(self):
+        super().__init__()
+        self.out = nn.Linear(4, 1)
+
+    def forward(self, z):
+        return self.out(z[:10])
+
+
+class CondG(nn.Module):
+    """A conditional generator over ``n`` classes (an embedding look-up)."""
+
+    latent_dim = 4
+
+    def __init__(self, n=10):
+        super().__init__()
+        self.emb = nn.Embedding(n, 4)
+        self.out = nn.Linear(4, 1)
+
+    def forward(self, z, y):
+        return self.out(z + self.emb(y))
+
+
+def test_generator_ignoring_the_batch_size_is_refused():
+    tr = make_trainer(G=FirstTen())
+    with pytest.raises(ValueError, match=r"generator must return one sample per noise row \(64"):
+        tr.generate(64)
+    with pytest.raises(ValueError, match=r"one sample per noise row \(64 rows\), got \(10, 1\)"):
+        tr.fit(1, progress=False)
+
+
+def test_discriminator_must_return_one_logit_per_sample():
+    D = nn.Linear(1, 2)  # (batch, 2): used to be averaged silently
+    with pytest.raises(ValueError, match=r"one logit per sample, shape \(64,\).*got \(64, 2\)"):
+        make_trainer(D=D).fit(1, progress=False)
+    with pytest.raises(ValueError, match=r"got \(64, 1\)"):
+        make_trainer(D=nn.Linear(1, 1)).fit(1, progress=False)  # unsqueezed logits
+    patches = nn.Sequential(nn.Linear(1, 4), nn.Unflatten(1, (2, 2)))  # (batch, h, w) is fine
+    make_trainer(D=patches).fit(2, progress=False)
+
+
+def test_shapes_that_fail_deep_in_torch_are_explained():
+    D = nn.Sequential(nn.Linear(3, 1), nn.Flatten(0))  # expects 3 features, data has 1
+    with pytest.raises(
+        ValueError,
+        match=r"called the discriminator as D\(x, \*cond\) with x "
+        r"\(64, 1\).*mat1 and mat2 shapes cannot be multiplied",
+    ):
+        make_trainer(D=D).fit(1, progress=False)
+
+
+def test_conditional_sampler_with_unconditional_networks_is_explained():
+    x, y = torch.randn(100, 1), torch.randint(2, (100,))
+    tr = Trainer(MLPGenerator(4, 1), MLPDiscriminator(1), TensorSampler(x, y), device="cpu")
+    with pytest.raises(
+        ValueError,
+        match=r"G\(z, \*cond\) with z \(64, 4\) and cond \[\(64,\)\]"
+        r".*takes 2 positional arguments.*1 condition tensor",
+    ):
+        tr.fit(1, progress=False)
+    tr = Trainer(CondG(), MLPDiscriminator(1), lambda n: torch.randn(n, 1), device="cpu")
+    with pytest.raises(ValueError, match=r"needs its labels: sample_real must return \(x, labels"):
+        tr.fit(1, progress=False)
+
+
+def test_label_out_of_range_is_explained():
+    def labelled(n):  # labels 0..10 for a generator of ten classes
+        return torch.randn(n, 1), torch.arange(n) % 11
+
+    tr = Trainer(CondG(10), MLPDiscriminator(1), labelled, device="cpu")
+    with pytest.raises(
+        ValueError,
+        match=r"IndexError.*labels must lie in \[0, n_classes\), "
+        r"got ranges \[0, 10\]",
+    ):
+        tr.fit(1, progress=False)
+
+
+def test_numpy_integers_are_accepted_and_infinite_rates_refused(tmp_path):
+    tr = make_trainer(tmp_path, batch_size=np.int64(16), d_steps=np.int32(2))
+    tr.fit(np.int64(2), progress=False)
+    assert type(tr.batch_size) is int and type(tr.d_steps) is int
+    assert torch.load(tmp_path / "run.pt", weights_only=True)["config"]["batch_size"] == 16
+    for kw, match in (
+        (dict(lr_d=float("inf")), "lr_d must be a positive finite number, got inf"),
+        (dict(lr_g=float("nan")), "lr_g must be a positive finite number, got nan"),
+        (dict(clip_d=float("inf")), "clip_d must be a positive finite number"),
+        (dict(batch_size=True), "batch_size must be a positive int, got True"),
+        (dict(batch_size=np.float64(64)), "batch_size must be a positive int"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            make_trainer(**kw)
+    assert check_positive("lr", np.float32(0.5), integer=False) == 0.5

@@ -243,7 +243,7 @@ def test_gradient_clipping_per_network(monkeypatch):
     )
     toy_trainer(clip_d=0.5).fit(2, progress=False)
     assert clipped == [0.5, 0.5], "clip_d applies to the discriminator's updates only"
-    with pytest.raises(ValueError, match="clip_g must be a positive number"):
+    with pytest.raises(ValueError, match="clip_g must be a positive finite number"):
         toy_trainer(clip_g=0.0)
 
 

@@ -23,6 +23,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm as _sn
 
+from ..loop import check_positive
+
 
 def layout(resolution: int) -> tuple[int, int]:
     """``(start, n_up)``: halve ``resolution`` while it is even and above 4
@@ -39,6 +41,20 @@ def layout(resolution: int) -> tuple[int, int]:
             f"got {resolution}"
         )
     return start, n_up
+
+
+def check_labels(labels: Tensor | None, batch: int, n_classes: int, role: str) -> None:
+    """Raise unless ``labels`` are ``batch`` integer class ids in ``[0, n_classes)``
+    (``TypeError`` for float labels, ``ValueError`` otherwise)."""
+    if labels is None or labels.shape != (batch,):
+        raise ValueError(f"this {role} is conditional: pass labels of shape ({batch},)")
+    if labels.is_floating_point() or labels.is_complex() or labels.dtype == torch.bool:
+        raise TypeError(f"labels must be an integer tensor of class ids, got {labels.dtype}")
+    if batch and bool(((labels < 0) | (labels >= n_classes)).any()):
+        raise ValueError(
+            f"labels must lie in [0, {n_classes}) (n_classes={n_classes}), "
+            f"got range [{int(labels.min())}, {int(labels.max())}]"
+        )
 
 
 class DCGANGenerator(nn.Module):
@@ -58,6 +74,8 @@ class DCGANGenerator(nn.Module):
             raise ValueError(f"upsample must be 'nearest' or 'transpose', got {upsample!r}")
         if n_classes is not None and (not isinstance(n_classes, int) or n_classes < 2):
             raise ValueError(f"n_classes must be an int >= 2 or None, got {n_classes!r}")
+        for name, value in (("latent_dim", latent_dim), ("channels", channels), ("width", width)):
+            check_positive(name, value)
         self.latent_dim, self.resolution, self.channels = latent_dim, resolution, channels
         self.n_classes, self.upsample = n_classes, upsample
         self.start, n_up = layout(resolution)
@@ -87,10 +105,7 @@ class DCGANGenerator(nn.Module):
         if z.dim() != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (batch, {self.latent_dim}), got {tuple(z.shape)}")
         if self.embed is not None:
-            if labels is None or labels.shape != (z.shape[0],):
-                raise ValueError(
-                    f"this generator is conditional: pass labels of shape ({z.shape[0]},)"
-                )
+            check_labels(labels, z.shape[0], self.n_classes, "generator")
             z = torch.cat([z, self.embed(labels)], dim=1)
         return self.to_image(self.blocks(self.project(z)))
 
@@ -110,6 +125,8 @@ class DCGANDiscriminator(nn.Module):
         super().__init__()
         if n_classes is not None and (not isinstance(n_classes, int) or n_classes < 2):
             raise ValueError(f"n_classes must be an int >= 2 or None, got {n_classes!r}")
+        check_positive("channels", channels)
+        check_positive("width", width)
         self.resolution, self.channels, self.n_classes = resolution, channels, n_classes
         start, n_down = layout(resolution)
         norm = _sn if spectral_norm else (lambda m: m)
@@ -135,10 +152,7 @@ class DCGANDiscriminator(nn.Module):
         h = self.body(x)
         logit = self.head(h).squeeze(1)
         if self.embed is not None:
-            if labels is None or labels.shape != (x.shape[0],):
-                raise ValueError(
-                    f"this discriminator is conditional: pass labels of shape ({x.shape[0]},)"
-                )
+            check_labels(labels, x.shape[0], self.n_classes, "discriminator")
             logit = logit + (self.embed(labels) * h).sum(1)
         return logit
 

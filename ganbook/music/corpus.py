@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..files import atomic_write, cache_dir
+from ..loop import check_positive
 from .grid import STEPS_PER_BAR, STEPS_PER_QUARTER, VOICE_RANGES, check_grid, fold_into_range
 
 CACHE_VERSION = 2
@@ -327,8 +328,8 @@ def windows(chorales: Chorales, part: str = "train", bars: int = 4, hop_bars: in
     Windows never straddle two chorales, and the split is by chorale, so no test window shares
     a note with a training window (Bach's re-harmonisations of the same tune aside).
     """
-    if bars <= 0 or hop_bars <= 0:
-        raise ValueError(f"bars and hop_bars must be positive, got {bars!r} and {hop_bars!r}")
+    check_positive("bars", bars)
+    check_positive("hop_bars", hop_bars)
     size, hop = bars * STEPS_PER_BAR, hop_bars * STEPS_PER_BAR
     pitch, onset, mode, source = [], [], [], []
     for i in chorales.split(part):
@@ -343,6 +344,13 @@ def windows(chorales: Chorales, part: str = "train", bars: int = 4, hop_bars: in
             onset.append(ow)
             mode.append(chorales.mode[i])
             source.append(i)
+    if not pitch:
+        longest = max((chorales.pitch[i].shape[1] for i in chorales.split(part)), default=0)
+        raise ValueError(
+            f"bars={bars}: no window of that length in the {part!r} split (its longest "
+            f"chorale has {longest // STEPS_PER_BAR} bars, and a window must be 75% sounding); "
+            "ask for fewer bars"
+        )
     return Windows(
         np.stack(pitch),
         np.stack(onset),

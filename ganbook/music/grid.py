@@ -48,11 +48,25 @@ def check_grid(pitch: np.ndarray, onset: np.ndarray) -> None:
         raise ValueError(
             f"pitch and onset must both have shape (..., 4, T), got {pitch.shape} and {onset.shape}"
         )
+    if not (np.issubdtype(onset.dtype, np.bool_) or np.issubdtype(onset.dtype, np.integer)):
+        raise TypeError(
+            f"onset must be a boolean array (True where a note starts), got {onset.dtype}"
+        )
+    if onset.dtype != bool and np.any((onset != 0) & (onset != 1)):
+        raise ValueError("onset must hold only 0/1 (or False/True)")
+    if not (np.issubdtype(pitch.dtype, np.integer) or np.issubdtype(pitch.dtype, np.floating)):
+        raise TypeError(f"pitch must be an array of MIDI numbers, got {pitch.dtype}")
+    if np.issubdtype(pitch.dtype, np.floating) and np.any(pitch != np.round(pitch)):
+        bad = pitch[pitch != np.round(pitch)].flat[0]
+        raise ValueError(f"pitch must hold whole MIDI numbers, got {bad}")
+    bad = (pitch != 0) & ((pitch < LOWEST) | (pitch > HIGHEST))
+    if np.any(bad):
+        raise ValueError(
+            f"pitch must be 0 (rest) or MIDI {LOWEST}..{HIGHEST}, got {pitch[bad].flat[0]}"
+        )
     sounding = pitch > 0
-    if np.any(onset & ~sounding):
+    if np.any(onset.astype(bool) & ~sounding):
         raise ValueError("onset is set on a rest step")
-    if np.any(sounding & ((pitch < LOWEST) | (pitch > HIGHEST))):
-        raise ValueError(f"pitch must be 0 (rest) or MIDI {LOWEST}..{HIGHEST}")
 
 
 def repair_onsets(pitch: np.ndarray, onset: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..loop import check_positive
 from .grid import STEPS_PER_QUARTER, VOICES, check_grid, notes
 
 
@@ -18,6 +19,7 @@ def grid_to_score(pitch: np.ndarray, onset: np.ndarray, tempo: int = 80):
     check_grid(pitch, onset)
     if pitch.ndim != 2:
         raise ValueError(f"pitch must be one grid of shape (4, T), got {pitch.shape}")
+    check_positive("tempo", tempo, integer=False)  # quarter notes per minute
     score = stream.Score()
     for v, voice in enumerate(notes(pitch, onset)):
         part = stream.Part(id=VOICES[v].capitalize())
@@ -39,8 +41,9 @@ def write_midi(
 ) -> Path:
     """Write one grid ``(4, T)`` as a 4-track MIDI file and return its path."""
     path = Path(path)
+    score = grid_to_score(pitch, onset, tempo)  # checks the grid and tempo before any writing
     path.parent.mkdir(parents=True, exist_ok=True)
-    grid_to_score(pitch, onset, tempo).write("midi", fp=str(path))
+    score.write("midi", fp=str(path))
     return path
 
 

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .sampling import sample_logits
+from .sampling import check_temperature, sample_logits
 
 State = tuple[Tensor, Tensor]
 
@@ -78,7 +78,7 @@ class LSTMGenerator(nn.Module):
     def nll(self, ids: Tensor, temperature: float = 1.0) -> Tensor:
         """Per-token negative log-likelihood of each sequence (batch,), in nats,
         of ``softmax(logits / T)``."""
-        logits = self.logits(ids) / temperature
+        logits = self.logits(ids) / check_temperature(temperature)
         return F.cross_entropy(logits.transpose(1, 2), ids, reduction="none").mean(1)
 
     def log_probs(self, ids: Tensor) -> Tensor:

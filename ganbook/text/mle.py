@@ -45,7 +45,7 @@ class MLETrainer(Loop):
     ) -> None:
         if not isinstance(model, LSTMGenerator):
             raise ValueError(f"model must be an LSTMGenerator, got {type(model).__name__}")
-        check_positive("batch_size", batch_size)
+        batch_size = check_positive("batch_size", batch_size)
         check_positive("lr", lr, integer=False)
         if clip is not None:
             check_positive("clip", clip, integer=False)

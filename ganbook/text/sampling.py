@@ -14,6 +14,8 @@ from typing import Callable
 import torch
 from torch import Tensor
 
+from ..loop import check_positive
+
 
 def sample_inverse_cdf(probs: Tensor, u: Tensor) -> Tensor:
     """One token per row of ``probs`` (..., V) from uniforms ``u`` (...,) in [0, 1).
@@ -32,10 +34,14 @@ def sample_inverse_cdf(probs: Tensor, u: Tensor) -> Tensor:
     return idx.clamp_(max=probs.shape[-1] - 1)
 
 
+def check_temperature(temperature: float) -> float:
+    """Return ``temperature`` as a float; raise ``ValueError`` unless it is positive and finite."""
+    return check_positive("temperature", temperature, integer=False)
+
+
 def sample_logits(logits: Tensor, u: Tensor, temperature: float = 1.0) -> Tensor:
     """Inverse-CDF sample from ``softmax(logits / temperature)`` using uniforms ``u``."""
-    if temperature <= 0:
-        raise ValueError(f"temperature must be positive, got {temperature!r}")
+    check_temperature(temperature)
     return sample_inverse_cdf(torch.softmax(logits / temperature, dim=-1), u)
 
 

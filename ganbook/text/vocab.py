@@ -7,6 +7,7 @@ fixed-length sequences, so a text is encoded as its tokens, one ``<eos>``, then 
 
 from __future__ import annotations
 
+import numbers
 from collections import Counter
 from typing import Iterable, Sequence
 
@@ -71,8 +72,14 @@ class Vocab:
 
     def decode(self, ids: Sequence[int] | Tensor) -> str:
         """Text up to the first ``<eos>`` (or ``<pad>``), skipping ``<bos>``."""
+        ids = ids.tolist() if isinstance(ids, Tensor) else list(ids)
+        for i in ids:
+            if isinstance(i, bool) or not isinstance(i, numbers.Integral):
+                raise TypeError(f"ids must be integers, got {i!r} ({type(i).__name__})")
+            if not 0 <= i < len(self.itos):
+                raise ValueError(f"ids must lie in [0, {len(self.itos)}) (the vocabulary), got {i}")
         out = []
-        for i in ids.tolist() if isinstance(ids, Tensor) else ids:
+        for i in ids:
             if i in (self.eos_id, self.pad_id):
                 break
             if i != self.bos_id:
