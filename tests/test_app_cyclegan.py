@@ -155,6 +155,8 @@ def test_resume_is_exact_pools_included(tmp_path):
         assert torch.equal(x, y), name
     assert torch.equal(straight.pool_a.images, resumed.pool_a.images)
     assert straight.history["g_total"] == resumed.history["g_total"]
+    with pytest.raises(ValueError, match="image pools"):
+        resumed.load_state_dict({**first.state_dict(), "pools": None})
 
 
 def test_trainer_refuses_wrong_networks_and_fixed_settings():

@@ -404,8 +404,13 @@ class CycleGANTrainer(Trainer):
         return {**super().state_dict(), "pools": pools}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        super().load_state_dict(state)
-        for pool, saved in zip((self.pool_a, self.pool_b), state["pools"]):
+        pools = state.get("pools")
+        if not isinstance(pools, (list, tuple)) or len(pools) != 2:
+            raise ValueError(
+                "the checkpoint has no image pools: it was not written by a CycleGANTrainer"
+            )
+        super().load_state_dict(state)  # checks config (pool_size too) before changing anything
+        for pool, saved in zip((self.pool_a, self.pool_b), pools):
             pool.load_state_dict(saved, self.device)
 
 
