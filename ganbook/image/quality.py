@@ -84,7 +84,7 @@ def radial_power_spectrum(images: Tensor, bins: int | None = None) -> tuple[Tens
 
 
 def high_frequency_ratio(output: Tensor, truth: Tensor, cutoff: float = 0.25) -> float:
-    """High-frequency power (above ``cutoff`` cycles/pixel) of the outputs over the truth.s.
+    """High-frequency power (above ``cutoff`` cycles/pixel) of the outputs over the truth's.
 
     1 means all the detail was restored; bicubic upsampling gives far less.
     """
