@@ -14,6 +14,7 @@ from ganbook.image.cyclegan import (
     digit_domains,
     evaluate_translation,
     ink_share,
+    input_correlation,
     pix2pix,
     stroke_width,
     thicken,
@@ -191,8 +192,8 @@ def test_evaluate_translation_on_the_truth(domains):
 
     clf, _ = load_digit_classifier()
     d = domains
-    row = evaluate_translation(d.test_b, d.test_labels, clf, d.test_b, d.test_a)
-    assert row["L1 to truth"] == 0.0
+    row = evaluate_translation(d.test_b, d.test_labels, clf, d.test_b, d.test_a, d.test_a)
+    assert row["L1 to truth"] == 0.0 and row["correlation with input"] > 0.9
     assert row["kept after round trip"] > 0.95  # the thin test digits read as themselves
     assert 0.7 < row["digit kept"] < row["kept after round trip"]
     assert row["stroke width"] > 3.5 and not np.isnan(row["ink share"])
@@ -227,3 +228,14 @@ def test_digit_tracker_records_without_changing_the_run(domains):
         DigitTracker(clf, d.test_a[:2], d.test_labels[:2]).late_mean()
     with pytest.raises(ValueError, match="labels"):
         DigitTracker(clf, d.test_a[:2], d.test_labels[:3])
+
+
+def test_input_correlation_known_cases():
+    torch.manual_seed(0)
+    x = torch.rand(4, 1, 8, 8) * 2 - 1
+    assert input_correlation(x, x).tolist() == pytest.approx([1.0] * 4)
+    assert input_correlation(-x, x).tolist() == pytest.approx([-1.0] * 4)
+    assert input_correlation(2 * x + 0.5, x).tolist() == pytest.approx([1.0] * 4)
+    assert input_correlation(torch.zeros_like(x), x).tolist() == [0.0] * 4
+    with pytest.raises(ValueError, match="inputs must"):
+        input_correlation(x, x[:2])

@@ -49,6 +49,7 @@ __all__ = [
     "digit_domains",
     "evaluate_translation",
     "ink_share",
+    "input_correlation",
     "paired_sampler",
     "pix2pix",
     "show_rows",
@@ -447,6 +448,23 @@ def pix2pix(
 # -- measuring a translation ---------------------------------------------------------------
 
 
+def input_correlation(outputs: Tensor, inputs: Tensor) -> Tensor:
+    """Per image, the Pearson correlation of the output's pixels with its input's; (N,).
+
+    Near 1 for a translation that keeps the input's layout (a thickened digit), near 0 for an
+    output unrelated to it, -1 for an inverted one. A blank image counts as 0.
+    """
+    _check_images("outputs", outputs)
+    if inputs.shape != outputs.shape:
+        raise ValueError(
+            f"inputs must have the outputs' shape {tuple(outputs.shape)}, got {tuple(inputs.shape)}"
+        )
+    x = outputs.flatten(1) - outputs.flatten(1).mean(1, keepdim=True)
+    y = inputs.flatten(1) - inputs.flatten(1).mean(1, keepdim=True)
+    norms = x.norm(dim=1) * y.norm(dim=1)
+    return torch.where(norms > 0, (x * y).sum(1) / norms.clamp_min(1e-12), torch.zeros_like(norms))
+
+
 @torch.no_grad()
 def evaluate_translation(
     outputs: Tensor,
@@ -454,12 +472,15 @@ def evaluate_translation(
     classifier: nn.Module,
     truth: Tensor,
     round_trip: Tensor | None = None,
+    inputs: Tensor | None = None,
 ) -> dict[str, float]:
     """One row of the results table for A -> B ``outputs`` of test digits with ``labels``.
 
     ``digit kept``: the classifier (after area-pooling to 8x8) reads the input's digit;
-    ``width``: mean stroke width; ``L1 to truth``: mean distance to the true thick digits
-    ``truth``; with ``round_trip`` (the A -> B -> A images), ``kept after round trip``.
+    ``stroke width`` and ``ink share``: how thick; ``L1 to truth``: mean distance to the true
+    thick digits ``truth``; with ``round_trip`` (the A -> B -> A images),
+    ``kept after round trip``; with ``inputs``, ``correlation with input``
+    (:func:`input_correlation`).
     """
     _check_images("outputs", outputs)
     if truth.shape != outputs.shape or len(labels) != len(outputs):
@@ -475,7 +496,10 @@ def evaluate_translation(
         "stroke width": stroke_width(outputs).mean().item(),
         "ink share": ink_share(outputs).mean().item(),
         "L1 to truth": (outputs - truth).abs().mean().item(),
+        "correlation with input": float("nan"),
     }
+    if inputs is not None:
+        row["correlation with input"] = input_correlation(outputs, inputs).mean().item()
     if round_trip is not None:
         with eval_mode(classifier):
             back = classifier(to_classifier_size(round_trip)).argmax(1)
