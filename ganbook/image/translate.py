@@ -16,8 +16,15 @@ and a PatchGAN discriminator: ``"l1"`` (reconstruction only, ``adv_weight=0``), 
 discriminator judges (input, output) pairs) and ``"l1+cgan"`` (pix2pix: L1 weight 100 plus
 the conditional discriminator). :func:`translation_scores` measures outputs: the digit
 classifier's accuracy (the analogue of pix2pix's FCN score), sharpness (gradient energy),
-L1 error and, for colour, :func:`colourfulness` (Hasler and Suesstrunk 2003), since L1 alone
-averages the plausible colours of a grey level into a sepia.
+L1 error and, for colour, :func:`colourfulness` (Hasler and Suesstrunk 2003): where a grey
+level allows several colours, L1 alone pays for their average, a sepia wash.
+
+Any paired tensors work, e.g. as a paired upper bound for an unpaired method::
+
+    trainer = pix2pix_trainer("l1+cgan", inputs, targets, batch_size=64)  # (N, C, H, W) pairs
+    trainer.fit(500, progress=False)
+    outputs = trainer.generate(len(test_inputs), test_inputs)
+    translation_scores(outputs, test_targets, test_labels, classifier)
 """
 
 from __future__ import annotations
@@ -277,9 +284,10 @@ def show_translations(
     n: int = 8,
     title: str | None = None,
 ) -> plt.Figure:
-    """Columns side by side: the inputs, each method's outputs (``{name: images}``), the truth.
+    """One row each, top to bottom: the inputs, each method's outputs (``{name: images}``),
+    the truth; the first ``n`` images of each, so a column is one example across methods.
 
-    Shows the first ``n`` images of each; a grey input beside colour outputs is shown grey.
+    A grey input shown beside colour outputs is drawn grey.
     """
     _images("inputs", inputs)
     _images("truth", truth)
@@ -288,12 +296,14 @@ def show_translations(
         _images(f"outputs[{name!r}]", images)
     if not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive int, got {n!r}")
-    fig, axes = plt.subplots(1, len(columns), figsize=(1.3 * len(columns), 1.3 * n / 1.0 + 0.4))
-    for ax, (name, images) in zip(axes, columns.items()):
+    fig, axes = plt.subplots(len(columns), 1, figsize=(0.9 * n, 1.2 * len(columns) + 0.3),
+                             squeeze=False)
+    for ax, (name, images) in zip(axes[:, 0], columns.items()):
         images = images[:n].detach().cpu()
         if images.shape[1] == 1 and truth.shape[1] == 3:
             images = images.expand(-1, 3, -1, -1)
-        show_images(images, nrow=1, ax=ax, title=name)
+        show_images(images, nrow=n, ax=ax)
+        ax.set_title(name, fontsize=9)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
