@@ -116,7 +116,7 @@ def test_l1_arm_learns_a_pixelwise_map():
     x = torch.rand(64, 1, 8, 8) * 2 - 1
     trainer = pix2pix_trainer("l1", x, -x, width=8, depth=1, batch_size=16, lr_g=2e-3)
     before = translation_scores(trainer.generate(64, x, ema=False), -x)["L1"]
-    trainer.fit(60, progress=False)
+    trainer.fit(40, progress=False)
     after = translation_scores(trainer.generate(64, x, ema=False), -x)["L1"]
     assert after < 0.5 * before, (before, after)
 
