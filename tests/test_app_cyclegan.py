@@ -170,8 +170,11 @@ def test_trainer_refuses_wrong_networks_and_fixed_settings():
         CycleGANTrainer(G, PatchDiscriminator(1, 4), sample)
     with pytest.raises(ValueError, match="paired"):
         CycleGANTrainer(G, D, sample, paired=False)
-    with pytest.raises(ValueError, match="cycle_weight"):
-        CycleGANTrainer(G, D, sample, cycle_weight=-1)
+    for bad in (-1, None, "10"):
+        with pytest.raises(ValueError, match="cycle_weight"):
+            CycleGANTrainer(G, D, sample, cycle_weight=bad)
+    with pytest.raises(ValueError, match="identity_weight"):
+        CycleGANTrainer(G, D, sample, identity_weight=-0.5)
     trainer = CycleGANTrainer(G, D, sample, device="cpu")
     with pytest.raises(ValueError, match="direction"):
         trainer.translate(torch.zeros(1, 1, 8, 8), "ac")

@@ -323,9 +323,9 @@ class CycleGANTrainer(Trainer):
             if key in kwargs:
                 raise ValueError(f"{key}= is fixed by CycleGANTrainer; do not pass it")
         for name, value in (("cycle_weight", cycle_weight), ("identity_weight", identity_weight)):
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0
-            ):
+            if name == "identity_weight" and value is None:
+                continue  # the default: half the cycle weight
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ValueError(f"{name} must be a number >= 0, got {value!r}")
         super().__init__(generator, discriminator, sample_real, loss=loss, paired=True, **kwargs)
         self.cycle_weight = float(cycle_weight)
