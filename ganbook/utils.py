@@ -35,6 +35,24 @@ def count_parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
+def _fractions(a: Tensor, b: Tensor, t: Tensor | float) -> tuple[Tensor, bool]:
+    """Check the end points; return ``t`` shaped (k, 1[, 1]) and whether it was one number."""
+    if a.shape != b.shape or a.dim() not in (1, 2):
+        raise ValueError(
+            f"a and b must be vectors or (n, d) batches of the same shape, "
+            f"got {tuple(a.shape)} and {tuple(b.shape)}"
+        )
+    t = torch.as_tensor(t, dtype=a.dtype, device=a.device)
+    return t.reshape(-1, *([1] * a.dim())), t.dim() == 0
+
+
+def lerp(a: Tensor, b: Tensor, t: Tensor | float) -> Tensor:
+    """Linear interpolation ``(1 - t) a + t b``, with the shapes of :func:`slerp`."""
+    t, single = _fractions(a, b, t)
+    out = (1 - t) * a + t * b
+    return out[0] if single else out
+
+
 def slerp(a: Tensor, b: Tensor, t: Tensor | float) -> Tensor:
     """Spherical interpolation from ``a`` to ``b`` along the last dimension (White 2016).
 
@@ -43,14 +61,7 @@ def slerp(a: Tensor, b: Tensor, t: Tensor | float) -> Tensor:
     batches give ``(n, d)`` for a single ``t``, else ``(k, n, d)``. Pairs that are (nearly)
     parallel fall back to linear interpolation, where slerp's formula divides by zero.
     """
-    if a.shape != b.shape or a.dim() not in (1, 2):
-        raise ValueError(
-            f"a and b must be vectors or (n, d) batches of the same shape, "
-            f"got {tuple(a.shape)} and {tuple(b.shape)}"
-        )
-    t = torch.as_tensor(t, dtype=a.dtype, device=a.device)
-    single = t.dim() == 0
-    t = t.reshape(-1, *([1] * a.dim()))  # (k, 1) or (k, 1, 1)
+    t, single = _fractions(a, b, t)
     cos = (a * b).sum(-1, keepdim=True) / (
         a.norm(dim=-1, keepdim=True) * b.norm(dim=-1, keepdim=True)
     )

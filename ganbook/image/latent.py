@@ -13,26 +13,8 @@ from typing import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
-from ..utils import slerp
+from ..utils import lerp, slerp
 from .recipes import sample
-
-
-def lerp(a: Tensor, b: Tensor, t: Tensor | float) -> Tensor:
-    """Linear interpolation ``(1 - t) a + t b``, with the shapes of :func:`ganbook.utils.slerp`.
-
-    ``a`` and ``b`` are vectors ``(d,)`` or batches ``(n, d)``; a single ``t`` keeps their shape,
-    a 1-D tensor of ``k`` fractions adds a leading dimension of ``k``.
-    """
-    if a.shape != b.shape or a.dim() not in (1, 2):
-        raise ValueError(
-            f"a and b must be vectors or (n, d) batches of the same shape, "
-            f"got {tuple(a.shape)} and {tuple(b.shape)}"
-        )
-    t = torch.as_tensor(t, dtype=a.dtype, device=a.device)
-    single = t.dim() == 0
-    t = t.reshape(-1, *([1] * a.dim()))
-    out = (1 - t) * a + t * b
-    return out[0] if single else out
 
 
 def interpolate(
