@@ -1,4 +1,5 @@
 """Each music metric on a hand-made example whose value we can work out by hand."""
+import math
 
 import numpy as np
 import pytest
@@ -143,3 +144,8 @@ def test_rest_share():
     assert M.rest_share(p, o) == 0.0
     p[0, 3, :8], o[0, 3, :8] = 0, False  # the bass rests for a quarter of the window
     assert M.rest_share(p, o) == pytest.approx(8 / (4 * 32))
+
+
+def test_metrics_rows_turn_results_into_one_row_per_metric():
+    rows = M.metrics_rows({"a": {"x": 1.0, "y": 2.0}, "b": {"x": 3.0}})
+    assert rows["x"] == {"a": 1.0, "b": 3.0} and math.isnan(rows["y"]["b"])

@@ -364,8 +364,17 @@ def random_harmony(
     return rand_pitch, rand_onset
 
 
+def metrics_rows(results: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """``results`` turned for :func:`ganbook.tables.show_table`: one row per metric, one column
+    per model/baseline (the notebooks' result tables)."""
+    if not results:
+        raise ValueError("results must name at least one set of samples")
+    metrics = list(next(iter(results.values())))
+    return {m: {name: r.get(m, float("nan")) for name, r in results.items()} for m in metrics}
+
+
 def metrics_table(results: dict[str, dict[str, float]], digits: int = 3) -> str:
-    """A Markdown table: one row per metric, one column per model/baseline."""
+    """The same as plain Markdown text, for scripts that print (``bench/``)."""
     if not results:
         raise ValueError("results must name at least one set of samples")
     names = list(results)
