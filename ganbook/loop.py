@@ -51,6 +51,12 @@ def check_positive(name: str, value: Any, integer: bool = True) -> Any:
     return int(value) if integer else float(value)
 
 
+def check_positive_ints(**values: Any) -> None:
+    """:func:`check_positive` for each keyword: ``check_positive_ints(width=w, depth=d)``."""
+    for name, value in values.items():
+        check_positive(name, value)
+
+
 def update(
     optimizer: torch.optim.Optimizer,
     loss: Tensor,

@@ -6,20 +6,15 @@ import math
 
 from torch import Tensor, nn
 
+from .loop import check_positive_ints
+
 
 def mlp(
     in_dim: int, hidden: int, out_dim: int, layers: int = 2, act: type[nn.Module] = nn.LeakyReLU
 ) -> nn.Sequential:
     """``layers`` hidden layers of width ``hidden`` with activation ``act``,
     then a linear output."""
-    for name, v in (
-        ("in_dim", in_dim),
-        ("hidden", hidden),
-        ("out_dim", out_dim),
-        ("layers", layers),
-    ):
-        if not isinstance(v, int) or v <= 0:
-            raise ValueError(f"{name} must be a positive int, got {v!r}")
+    check_positive_ints(in_dim=in_dim, hidden=hidden, out_dim=out_dim, layers=layers)
     mods: list[nn.Module] = []
     width = in_dim
     for _ in range(layers):

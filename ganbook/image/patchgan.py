@@ -13,6 +13,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm as _sn
 
+from ..loop import check_positive_ints
+
 
 class PatchDiscriminator(nn.Module):
     """``D(x[, source]) -> (batch, h, w)`` patch logits for images in [-1, 1].
@@ -26,9 +28,7 @@ class PatchDiscriminator(nn.Module):
         self, in_channels: int = 1, width: int = 32, layers: int = 2, spectral_norm: bool = True
     ) -> None:
         super().__init__()
-        for name, value in (("in_channels", in_channels), ("width", width), ("layers", layers)):
-            if not isinstance(value, int) or value <= 0:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        check_positive_ints(in_channels=in_channels, width=width, layers=layers)
         wrap = _sn if spectral_norm else (lambda m: m)
         blocks, channels = [], in_channels
         for i in range(layers):

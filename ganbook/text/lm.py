@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..loop import check_positive_ints
 from .sampling import check_temperature, sample_logits
 
 State = tuple[Tensor, Tensor]
@@ -28,14 +29,9 @@ class LSTMGenerator(nn.Module):
         self, vocab_size: int, seq_len: int, emb_dim: int = 32, hidden_dim: int = 32
     ) -> None:
         super().__init__()
-        for name, v in (
-            ("vocab_size", vocab_size),
-            ("seq_len", seq_len),
-            ("emb_dim", emb_dim),
-            ("hidden_dim", hidden_dim),
-        ):
-            if not isinstance(v, int) or v <= 0:
-                raise ValueError(f"{name} must be a positive int, got {v!r}")
+        check_positive_ints(
+            vocab_size=vocab_size, seq_len=seq_len, emb_dim=emb_dim, hidden_dim=hidden_dim
+        )
         self.vocab_size, self.seq_len = vocab_size, seq_len
         self.emb_dim, self.hidden_dim = emb_dim, hidden_dim
         self.latent_dim = seq_len  # one uniform per token
