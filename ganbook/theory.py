@@ -33,6 +33,13 @@ def _as_1d(name: str, x: Tensor) -> Tensor:
     return x
 
 
+def normal_pdf(x: Tensor, mu: float, sigma: float) -> Tensor:
+    """The density of N(mu, sigma^2) at ``x``: p_g of a shifted Gaussian generator."""
+    if not sigma > 0:
+        raise ValueError(f"sigma must be positive, got {sigma!r}")
+    return torch.exp(-0.5 * ((x - mu) / sigma) ** 2) / (sigma * math.sqrt(2 * math.pi))
+
+
 def _check_grid(grid: Tensor, **densities: Tensor) -> tuple[Tensor, ...]:
     grid = _as_1d("grid", grid)
     if len(grid) < 2 or not bool((grid[1:] > grid[:-1]).all()):

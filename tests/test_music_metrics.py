@@ -149,3 +149,8 @@ def test_rest_share():
 def test_metrics_rows_turn_results_into_one_row_per_metric():
     rows = M.metrics_rows({"a": {"x": 1.0, "y": 2.0}, "b": {"x": 3.0}})
     assert rows["x"] == {"a": 1.0, "b": 3.0} and math.isnan(rows["y"]["b"])
+
+
+def test_not_closer_names_the_metrics_where_a_baseline_is_as_close():
+    real, gan, rand = {"a": 1.0, "b": 0.0}, {"a": 0.9, "b": 0.5}, {"a": 0.0, "b": 0.2}
+    assert M.not_closer(gan, rand, real, ["a", "b"]) == ["b"]

@@ -233,3 +233,12 @@ def test_shifted_gaussian_and_fit_discriminator_recover_d_star():
     assert (discriminator_on_grid(D, grid) - d_star).abs().max().item() < 0.1
     with pytest.raises(ValueError, match="scale"):
         ShiftedGaussian(0.0, 0.0)
+
+
+def test_normal_pdf_integrates_to_one_and_refuses_a_bad_sigma():
+    from ganbook.theory import normal_pdf
+
+    grid = torch.linspace(-10, 10, 4001, dtype=torch.float64)
+    assert torch.trapezoid(normal_pdf(grid, 0.5, 1.0), grid).item() == pytest.approx(1.0, abs=1e-6)
+    with pytest.raises(ValueError, match="sigma must be positive"):
+        normal_pdf(grid, 0.0, 0.0)

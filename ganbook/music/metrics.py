@@ -364,6 +364,19 @@ def random_harmony(
     return rand_pitch, rand_onset
 
 
+def not_closer(
+    candidate: dict[str, float],
+    baseline: dict[str, float],
+    reference: dict[str, float],
+    metrics: list[str],
+) -> list[str]:
+    """The ``metrics`` on which ``candidate`` is not strictly closer to ``reference`` than
+    ``baseline`` is (an empty list: it beats the baseline everywhere)."""
+    return [
+        m for m in metrics if not abs(candidate[m] - reference[m]) < abs(baseline[m] - reference[m])
+    ]
+
+
 def metrics_rows(results: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
     """``results`` turned for :func:`ganbook.tables.show_table`: one row per metric, one column
     per model/baseline (the notebooks' result tables)."""
