@@ -124,6 +124,20 @@ def train_digit_classifier(
     return model.eval()
 
 
+def to_classifier_size(images: Tensor) -> Tensor:
+    """Area-pool square (N, C, 8k, 8k) digit images down to the classifier's 8x8 input.
+
+    The applications chapters work on digits upsampled to 16 or 24 px; this is how their
+    outputs are read by the 8x8 classifier.
+    """
+    if images.dim() != 4 or images.shape[-1] % 8 or images.shape[-2] != images.shape[-1]:
+        raise ValueError(
+            "images must be (N, C, H, W), square, a multiple of 8 px (H divisible by 8), "
+            f"got {tuple(images.shape)}"
+        )
+    return F.avg_pool2d(images, images.shape[-1] // 8)
+
+
 def accuracy(model: DigitClassifier, x: Tensor, labels: Tensor) -> float:
     """Share of ``x`` the classifier labels correctly."""
     return float((model.predict(x) == labels).float().mean())

@@ -33,6 +33,7 @@ from torch import Tensor, nn
 from ..losses import Reconstruction
 from ..train import Batch, Trainer
 from ..utils import eval_mode
+from .classifier import to_classifier_size
 from .data import load_digits
 from .patchgan import PatchDiscriminator
 from .unet import UNet
@@ -94,14 +95,6 @@ def thicken(x: Tensor, radius: int = 1) -> Tensor:
         if dy * dy + dx * dx <= radius * radius
     ]
     return torch.stack(shifts).amax(0)
-
-
-def to_classifier_size(x: Tensor) -> Tensor:
-    """Area-pool (N, 1, 8k, 8k) images down to the digit classifier's 8x8."""
-    _check_images("x", x)
-    if x.shape[-1] % 8 or x.shape[-2] != x.shape[-1]:
-        raise ValueError(f"x must be square with a size divisible by 8, got {tuple(x.shape)}")
-    return F.avg_pool2d(x, x.shape[-1] // 8)
 
 
 class DigitDomains(NamedTuple):

@@ -34,6 +34,7 @@ from ..loop import update
 from ..losses import Reconstruction
 from ..train import Trainer
 from ..utils import eval_mode
+from .classifier import to_classifier_size
 from .patchgan import PatchDiscriminator
 from .quality import gradient_energy, two_sample_accuracy
 from .unet import UNet
@@ -376,9 +377,7 @@ def hole_psnr(output: Tensor, truth: Tensor, mask: Tensor) -> float:
 def digit_accuracy(classifier: nn.Module, images: Tensor, labels: Tensor) -> float:
     """The 8x8 digit classifier's accuracy on ``images`` (area-downsampled to 8x8 if larger)."""
     _check_images("images", images)
-    if images.shape[-1] % 8 or images.shape[-1] != images.shape[-2]:
-        raise ValueError(f"images must be square, a multiple of 8 px, got {tuple(images.shape)}")
-    small = downsample(images, images.shape[-1] // 8) if images.shape[-1] > 8 else images
+    small = to_classifier_size(images)
     with eval_mode(classifier), torch.no_grad():
         predicted = classifier(small.clamp(-1, 1)).argmax(1)
     return float((predicted == labels).float().mean())

@@ -41,6 +41,7 @@ from ..data import TensorSampler
 from ..losses import Reconstruction
 from ..plots import show_images
 from ..train import Trainer
+from .classifier import to_classifier_size
 from .data import image_crops, load_digits
 from .patchgan import PatchDiscriminator
 from .quality import gradient_energy
@@ -172,12 +173,9 @@ def digit_accuracy(images: Tensor, labels: Tensor, classifier: nn.Module) -> flo
     Images bigger than 8x8 are area-pooled down to 8x8 first (the classifier's input).
     """
     _images("images", images, channels=1)
-    h, w = images.shape[-2:]
-    if h % 8 or w % 8:
-        raise ValueError(f"images must be a multiple of 8 px on each side, got {h}x{w}")
     if len(labels) != len(images):
         raise ValueError(f"labels ({len(labels)}) and images ({len(images)}) must match")
-    small = F.avg_pool2d(images.detach().float().cpu(), (h // 8, w // 8))
+    small = to_classifier_size(images.detach().float().cpu())
     return float((classifier.predict(small) == labels.cpu()).float().mean())
 
 
