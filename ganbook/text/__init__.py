@@ -1,4 +1,4 @@
-"""Text GANs: data and tokenizer, the SeqGAN oracle benchmark,
+"""Text GANs: data and tokenizer, a caption encoder for conditioning, the SeqGAN oracle benchmark,
 MLE, SeqGAN, Gumbel-softmax GAN, metrics.
 
 ``article`` reconstructs the source article's (broken) text GAN so the book can show its failures.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from ..checkpoint import load_model, save_model
+from .caption import CaptionEncoder, caption_vocab, encode_captions
 from .discriminator import CNNDiscriminator
 from .gumbel import GumbelGANTrainer, GumbelGenerator, beta_schedule
 from .lm import LSTMGenerator
@@ -42,6 +43,7 @@ def load_lm(name: str) -> tuple[LSTMGenerator, dict]:
 
 __all__ = [
     "CNNDiscriminator",
+    "CaptionEncoder",
     "GumbelGANTrainer",
     "GumbelGenerator",
     "LSTMGenerator",
@@ -51,6 +53,8 @@ __all__ = [
     "Vocab",
     "beta_schedule",
     "bleu",
+    "caption_vocab",
+    "encode_captions",
     "load_lm",
     "make_oracle",
     "mc_rewards",

@@ -1,0 +1,89 @@
+"""A small sentence encoder for conditioning a GAN on a caption or description.
+
+Text-to-image and text-to-music chapters turn a short sentence ("a thick seven leaning
+right", "a slow chorale in a minor key") into one vector the generator and discriminator are
+conditioned on. Captions are lower-cased word tokens (punctuation split off, words never seen
+in training map to ``<unk>``); the encoder embeds them, runs a bidirectional GRU and averages
+its states over the real (non-padding) positions (packed, so padding changes nothing), so
+word order matters but the padded length does not.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from ..loop import check_positive_ints
+from .vocab import Vocab
+
+UNK = "<unk>"
+_TOKEN = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
+
+
+def caption_tokens(text: str) -> list[str]:
+    """Lower-cased words and single punctuation marks: ``"7, bold"`` -> ``['7', ',', 'bold']``."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    return _TOKEN.findall(text.lower())
+
+
+def caption_vocab(texts: Iterable[str]) -> Vocab:
+    """A word vocabulary of every token in ``texts``, plus ``<unk>`` for words never seen."""
+    tokens = [UNK] + [tok for text in texts for tok in caption_tokens(text)]
+    return Vocab(tokens, level="word")
+
+
+def encode_captions(vocab: Vocab, texts: Sequence[str], max_len: int | None = None) -> Tensor:
+    """A ``(len(texts), max_len)`` long tensor of token ids, ``<eos>``-terminated and padded.
+
+    Unknown words become ``<unk>`` (a held-out phrasing may use a word the encoder never
+    saw); ``max_len`` defaults to the longest caption plus one.
+    """
+    if isinstance(texts, str):
+        raise TypeError("texts must be a sequence of captions, not one str")
+    if UNK not in vocab.stoi:
+        raise ValueError("vocab has no '<unk>' token: build it with caption_vocab(texts)")
+    tokens = [
+        [t if t in vocab.stoi else UNK for t in caption_tokens(text)] for text in texts
+    ]
+    longest = max((len(t) for t in tokens), default=0) + 1
+    max_len = longest if max_len is None else max_len
+    if max_len < longest:
+        raise ValueError(f"max_len={max_len} is too short: the longest caption needs {longest}")
+    return vocab.encode_batch([" ".join(t) for t in tokens], max_len)
+
+
+class CaptionEncoder(nn.Module):
+    """Token ids ``(B, T)`` -> a sentence vector ``(B, out_dim)``: embedding, biGRU, mean."""
+
+    def __init__(self, vocab_size: int, out_dim: int = 32, embed_dim: int = 32, hidden: int = 64):
+        super().__init__()
+        check_positive_ints(
+            vocab_size=vocab_size, out_dim=out_dim, embed_dim=embed_dim, hidden=hidden
+        )
+        self.sizes = dict(vocab_size=vocab_size, out_dim=out_dim, embed_dim=embed_dim,
+                          hidden=hidden)
+        self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
+        self.rnn = nn.GRU(embed_dim, hidden, batch_first=True, bidirectional=True)
+        self.out = nn.Linear(2 * hidden, out_dim)
+
+    def config(self) -> dict:
+        """Constructor arguments, for saving with :func:`ganbook.checkpoint.save_model`."""
+        return dict(self.sizes)
+
+    def forward(self, ids: Tensor) -> Tensor:
+        if ids.dim() != 2 or ids.dtype != torch.long:
+            raise ValueError(f"ids must be a (batch, length) long tensor, got "
+                             f"{tuple(ids.shape)} {ids.dtype}")
+        lengths = (ids != 0).sum(1).clamp(min=1).cpu()
+        packed = nn.utils.rnn.pack_padded_sequence(
+            self.embed(ids), lengths, batch_first=True, enforce_sorted=False
+        )
+        states, _ = nn.utils.rnn.pad_packed_sequence(
+            self.rnn(packed)[0], batch_first=True, total_length=ids.shape[1]
+        )
+        mean = states.sum(1) / lengths.to(states.device, states.dtype).unsqueeze(1)
+        return self.out(mean)

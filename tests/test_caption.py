@@ -1,0 +1,58 @@
+"""The caption encoder shared by the text-to-image and text-to-music chapters."""
+
+import pytest
+import torch
+
+from ganbook.text.caption import (
+    UNK,
+    CaptionEncoder,
+    caption_tokens,
+    caption_vocab,
+    encode_captions,
+)
+
+
+def test_tokens_split_punctuation_and_lowercase():
+    assert caption_tokens("A thick 7, Leaning right.") == [
+        "a", "thick", "7", ",", "leaning", "right", "."
+    ]
+
+
+def test_unknown_words_map_to_unk_and_lengths_pad():
+    vocab = caption_vocab(["a thin seven", "a thick one"])
+    ids = encode_captions(vocab, ["a thin one", "a purple seven tilted"])
+    assert ids.shape == (2, 5)
+    assert vocab.decode(ids[1]) == f"a {UNK} seven {UNK}"
+    assert ids[0, 3].item() == vocab.eos_id and ids[0, 4].item() == vocab.pad_id
+
+
+def test_encode_rejects_bad_input():
+    vocab = caption_vocab(["a seven"])
+    with pytest.raises(TypeError, match="sequence of captions"):
+        encode_captions(vocab, "a seven")
+    with pytest.raises(ValueError, match="max_len=2"):
+        encode_captions(vocab, ["a seven"], max_len=2)
+    with pytest.raises(ValueError, match="<unk>"):
+        from ganbook.text import Vocab
+
+        encode_captions(Vocab(["a", "seven"], level="word"), ["a seven"])
+
+
+def test_encoder_ignores_padding_but_not_order():
+    torch.manual_seed(0)
+    vocab = caption_vocab(["a thick seven leaning right"])
+    enc = CaptionEncoder(len(vocab), out_dim=8).eval()
+    short = encode_captions(vocab, ["a thick seven"], max_len=4)
+    padded = encode_captions(vocab, ["a thick seven"], max_len=9)
+    swapped = encode_captions(vocab, ["seven thick a"], max_len=4)
+    with torch.no_grad():
+        assert enc(short).shape == (1, 8)
+        torch.testing.assert_close(enc(short), enc(padded))
+        assert not torch.allclose(enc(short), enc(swapped))
+
+
+def test_encoder_validates_sizes_and_ids():
+    with pytest.raises(ValueError, match="out_dim"):
+        CaptionEncoder(10, out_dim=0)
+    with pytest.raises(ValueError, match="long tensor"):
+        CaptionEncoder(10)(torch.zeros(2, 3))
