@@ -3,7 +3,7 @@
 from .checkpoint import load_checkpoint, load_pretrained, save_checkpoint
 from .device import get_device, seed_everything, set_threads
 from .losses import LOSSES, GANLoss, get_loss, gradient_penalty
-from .profiles import PROFILES, Profile, describe, get_profile
+from .profiles import PROFILES, Profile, describe, get_profile, show_profile
 from .train import Trainer
 
 __version__ = "0.1.0"
@@ -24,4 +24,5 @@ __all__ = [
     "save_checkpoint",
     "seed_everything",
     "set_threads",
+    "show_profile",
 ]

@@ -85,3 +85,31 @@ def describe(profile: Profile | None = None) -> str:
         f"torch {torch.__version__}; threads: {torch.get_num_threads()}"
         + ("; STARTING POINT (no training, shipped models untrained)" if starting_point() else "")
     )
+
+
+MEANING = {
+    "test": "CI sizes: seconds per notebook, so every number on it is small-scale and the "
+    "checks use their test thresholds",
+    "cpu": "laptop sizes: minutes per notebook on a 2-core CPU",
+    "gpu": "full sizes, as on a Colab GPU",
+}
+
+
+def show_profile(profile: Profile | None = None) -> None:
+    """Display the note at the top of every page: the profile that built it and what that means.
+
+    A visible admonition in HTML (the rendered book), the :func:`describe` line as plain text.
+    """
+    from html import escape
+
+    from IPython.display import display
+
+    profile = profile or get_profile()
+    line = describe(profile)
+    html = (
+        '<div class="admonition note"><p class="admonition-title">'
+        f"This page was built under the <code>{profile.name}</code> profile</p>"
+        f"<p>{escape(MEANING[profile.name])}. Rerun it with <code>{ENV_VAR}=cpu</code> or "
+        f"<code>gpu</code> for larger runs.</p><p><small>{escape(line)}</small></p></div>"
+    )
+    display({"text/html": html, "text/plain": line}, raw=True)

@@ -38,8 +38,8 @@ def test_notebook_states_its_profile_and_ends_with_exercises(path):
     assert COLAB_INSTALL in code, (
         f"{path.name} must start with the Colab install cell (DEVELOPING.md)"
     )
-    assert "describe(" in code, (
-        f"{path.name} must print which profile it ran under (ganbook.describe())"
+    assert "show_profile(" in code, (
+        f"{path.name} must show which profile built it (ganbook.show_profile())"
     )
     assert text.count("```{exercise}") >= 3, f"{path.name} must end with at least three exercises"
     assert text.count("```{solution}") >= 3, (

@@ -62,3 +62,16 @@ def test_device_override_without_that_device_is_explained(monkeypatch):
         get_device("cuda:x")
     monkeypatch.setenv("GANBOOK_DEVICE", "cpu")
     assert get_device() == torch.device("cpu")
+
+
+def test_show_profile_displays_a_visible_note_with_a_text_fallback(monkeypatch):
+    import IPython.display
+
+    from ganbook import show_profile
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw: shown.append(obj))
+    show_profile(get_profile("cpu"))
+    assert 'class="admonition note"' in shown[0]["text/html"]
+    assert "<code>cpu</code> profile" in shown[0]["text/html"]
+    assert shown[0]["text/plain"].startswith("ganbook profile: cpu")
