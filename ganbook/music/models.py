@@ -21,9 +21,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..loop import check_positive_ints
+from ..text.caption import CaptionEncoder
 from .grid import CHANNELS, LOWEST, N_PITCH, STEPS_PER_BAR, VOICE_RANGES
 
-CONDITIONS = (None, "mode", "soprano")
+CONDITIONS = (None, "mode", "soprano", "text")
 
 
 def straight_through_gumbel(logits: Tensor, tau: float = 1.0, hard_argmax: bool = False) -> Tensor:
@@ -83,8 +85,11 @@ class ChoraleGenerator(nn.Module):
     features into pitch and onset logits per eighth, masked to each voice's range. Each eighth
     then fills two sixteenth steps: only 1.7% of the chorales' onsets fall on an odd sixteenth,
     and writing at that rate would let every note fragment into sixteenths. ``condition``
-    is ``None``, ``"mode"`` (``cond``: ``(B,)`` 0 = major, 1 = minor) or ``"soprano"``
-    (``cond``: the soprano line ``(B, T, CHANNELS)``, which the output then contains unchanged).
+    is ``None``, ``"mode"`` (``cond``: ``(B,)`` 0 = major, 1 = minor), ``"soprano"``
+    (``cond``: the soprano line ``(B, T, CHANNELS)``, which the output then contains unchanged)
+    or ``"text"`` (``cond``: a description's token ids ``(B, L)``, read by a
+    :class:`~ganbook.text.caption.CaptionEncoder` of ``vocab_size`` words into ``text_dim``
+    numbers that join ``z``, as the mode embedding does).
     """
 
     def __init__(
@@ -95,12 +100,16 @@ class ChoraleGenerator(nn.Module):
         condition: str | None = None,
         tau: float = 1.0,
         gumbel: bool = False,
+        vocab_size: int | None = None,
+        text_dim: int = 16,
     ) -> None:
         super().__init__()
         if condition not in CONDITIONS:
             raise ValueError(f"condition must be one of {CONDITIONS}, got {condition!r}")
         if bars <= 0:
             raise ValueError(f"bars must be positive, got {bars!r}")
+        _check_text_args(condition, vocab_size, text_dim)
+        self.vocab_size, self.text_dim = vocab_size, text_dim
         self.latent_dim, self.hidden, self.bars, self.condition = (
             latent_dim,
             hidden,
@@ -112,6 +121,9 @@ class ChoraleGenerator(nn.Module):
         in_dim = latent_dim + (8 if condition == "mode" else 0)
         if condition == "mode":
             self.mode_embedding = nn.Embedding(2, 8)
+        if condition == "text":
+            in_dim += text_dim
+            self.text_encoder = CaptionEncoder(vocab_size, text_dim, embed_dim=32, hidden=32)
         self.to_bars = nn.Sequential(nn.Linear(in_dim, hidden * bars), nn.LeakyReLU(0.2))
         self.bars_to_beats = nn.Sequential(  # one bar -> four beats
             nn.ConvTranspose1d(hidden, hidden, 4, stride=4),
@@ -143,12 +155,15 @@ class ChoraleGenerator(nn.Module):
 
     def config(self) -> dict:
         """The arguments that rebuild this generator (what shipped weights store)."""
-        return {
+        out = {
             "latent_dim": self.latent_dim,
             "hidden": self.hidden,
             "bars": self.bars,
             "condition": self.condition or "none",
         }
+        if self.condition == "text":
+            out.update(vocab_size=self.vocab_size, text_dim=self.text_dim)
+        return out
 
     def forward(self, z: Tensor, cond: Tensor | None = None) -> Tensor:
         if z.dim() != 2 or z.shape[1] != self.latent_dim:
@@ -161,6 +176,8 @@ class ChoraleGenerator(nn.Module):
         h = z
         if self.condition == "mode":
             h = torch.cat([z, self.mode_embedding(cond.long())], dim=1)
+        elif self.condition == "text":
+            h = torch.cat([z, self.text_encoder(cond)], dim=1)
         h = self.to_bars(h).view(-1, self.hidden, self.bars)
         h = self.beats_to_eighths(self.bars_to_beats(h))  # (B, hidden, T / 2)
         if self.condition == "soprano":
@@ -223,10 +240,18 @@ class ChoraleCritic(nn.Module):
     No batch norm (it would break the gradient penalty's per-sample view).
     """
 
-    def __init__(self, hidden: int = 128, bars: int = 4, condition: str | None = None) -> None:
+    def __init__(
+        self,
+        hidden: int = 128,
+        bars: int = 4,
+        condition: str | None = None,
+        vocab_size: int | None = None,
+        text_dim: int = 16,
+    ) -> None:
         super().__init__()
         if condition not in CONDITIONS:
             raise ValueError(f"condition must be one of {CONDITIONS}, got {condition!r}")
+        _check_text_args(condition, vocab_size, text_dim)
         self.bars, self.condition = bars, condition
         act = nn.LeakyReLU(0.2)
         self.voice_embedding = nn.Parameter(torch.zeros(4, 8))
@@ -257,6 +282,9 @@ class ChoraleCritic(nn.Module):
         self.head = nn.Linear(hidden, 1)
         if condition == "mode":  # projection discriminator (Miyato & Koyama, 2018)
             self.mode_embedding = nn.Embedding(2, hidden)
+        if condition == "text":  # the same projection, on the critic's own reading of the text
+            self.text_encoder = CaptionEncoder(vocab_size, text_dim, embed_dim=32, hidden=32)
+            self.text_projection = nn.Linear(text_dim, hidden)
 
     def forward(self, x: Tensor, cond: Tensor | None = None) -> Tensor:
         if x.dim() != 4 or x.shape[1] != 4 or x.shape[-1] != CHANNELS:
@@ -276,7 +304,19 @@ class ChoraleCritic(nn.Module):
         score = self.head(h).squeeze(1)
         if self.condition == "mode":  # score + <embed(mode), features>
             score = score + (self.mode_embedding(cond.long()) * h).sum(1)
+        elif self.condition == "text":  # score + <W encode(text), features>
+            score = score + (self.text_projection(self.text_encoder(cond)) * h).sum(1)
         return score
+
+
+def _check_text_args(condition: str | None, vocab_size: int | None, text_dim: int) -> None:
+    """``vocab_size`` and ``text_dim`` are needed (positive ints) with, and only with, text."""
+    if condition == "text":
+        if vocab_size is None:
+            raise ValueError("condition='text' needs vocab_size (the caption vocabulary's size)")
+        check_positive_ints(vocab_size=vocab_size, text_dim=text_dim)
+    elif vocab_size is not None:
+        raise ValueError(f"vocab_size is only for condition='text', got condition={condition!r}")
 
 
 def minibatch_spread(h: Tensor) -> Tensor:

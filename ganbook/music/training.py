@@ -6,11 +6,14 @@ The notebooks and ``bench/music_train.py`` (which made the shipped weights) all 
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import torch
 
 from ..checkpoint import load_model, save_model
 from ..losses import ModeSeeking
+from ..text.vocab import Vocab
 from ..train import Trainer
 from ..utils import eval_mode
 from .corpus import Windows, make_sampler
@@ -38,14 +41,27 @@ def pitch_difference(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a[..., :-1] - b[..., :-1]).abs().sum(-1).mean() / 2
 
 
-def make_trainer(train: Windows, condition: str | None = None, **overrides) -> Trainer:
+def make_trainer(
+    train: Windows,
+    condition: str | None = None,
+    sample_real: Callable | None = None,
+    **overrides,
+) -> Trainer:
     """A Trainer (``loss="wgan-gp"``, Adam with betas (0.5, 0.9)) for a fresh generator and critic.
 
     ``overrides`` change any of :data:`DEFAULTS` or pass Trainer options (``loss``,
     ``checkpoint_path``...). With ``diversity_weight > 0`` the generator's objective also has
     a mode-seeking term (Mao et al. 2019) on :func:`pitch_difference`: two different codes
     that give the same chorale cost extra, which pushes against mode collapse.
+    ``condition="text"`` needs ``sample_real`` (windows and token ids, e.g.
+    :func:`ganbook.music.describe.text_sampler`) and ``vocab_size``; ``text_dim`` is optional.
     """
+    text = {k: overrides.pop(k) for k in ("vocab_size", "text_dim") if k in overrides}
+    if condition == "text" and (sample_real is None or "vocab_size" not in text):
+        raise ValueError("condition='text' needs sample_real (windows, token ids) and vocab_size")
+    if condition != "text" and text:
+        raise ValueError(f"vocab_size and text_dim are only for condition='text', "
+                         f"got condition={condition!r}")
     unknown = set(overrides) - set(DEFAULTS) - set(TRAINER_OPTIONS) - {"gumbel"}
     if unknown:
         raise ValueError(
@@ -54,9 +70,10 @@ def make_trainer(train: Windows, condition: str | None = None, **overrides) -> T
         )
     cfg = {**DEFAULTS, **overrides}
     G = ChoraleGenerator(
-        cfg["latent_dim"], cfg["hidden"], cfg["bars"], condition, gumbel=cfg.get("gumbel", False)
+        cfg["latent_dim"], cfg["hidden"], cfg["bars"], condition, gumbel=cfg.get("gumbel", False),
+        **text,
     )
-    D = ChoraleCritic(cfg["hidden"], cfg["bars"], condition)
+    D = ChoraleCritic(cfg["hidden"], cfg["bars"], condition, **text)
     extra = {k: cfg[k] for k in TRAINER_OPTIONS if k in cfg}
     extra.setdefault("loss", "wgan-gp")
     weight = float(cfg["diversity_weight"])
@@ -64,7 +81,7 @@ def make_trainer(train: Windows, condition: str | None = None, **overrides) -> T
     return Trainer(
         G,
         D,
-        make_sampler(train, condition),
+        sample_real if sample_real is not None else make_sampler(train, condition),
         batch_size=cfg["batch_size"],
         d_steps=cfg["d_steps"],
         lr_g=cfg["lr_g"],
@@ -75,10 +92,11 @@ def make_trainer(train: Windows, condition: str | None = None, **overrides) -> T
     )
 
 
-def save_generator(trainer: Trainer, name: str) -> None:
-    """Ship the EMA generator (no critic, no optimizers) as ``ganbook/weights/NAME.pt``."""
+def save_generator(trainer: Trainer, name: str, **extra) -> None:
+    """Ship the EMA generator (no critic, no optimizers) as ``ganbook/weights/NAME.pt``;
+    ``extra`` entries (a text generator's vocabulary) are stored beside it."""
     G = trainer.G_ema if trainer.G_ema is not None else trainer.G
-    save_model(name, G, G.config(), step=trainer.step, history=trainer.history)
+    save_model(name, G, G.config(), step=trainer.step, history=trainer.history, **extra)
 
 
 def load_generator(name: str) -> tuple[ChoraleGenerator, dict]:
@@ -86,9 +104,40 @@ def load_generator(name: str) -> tuple[ChoraleGenerator, dict]:
 
     def build(cfg: dict) -> ChoraleGenerator:
         condition = None if cfg["condition"] == "none" else cfg["condition"]
-        return ChoraleGenerator(cfg["latent_dim"], cfg["hidden"], cfg["bars"], condition)
+        text = {k: cfg[k] for k in ("vocab_size", "text_dim") if k in cfg}
+        return ChoraleGenerator(cfg["latent_dim"], cfg["hidden"], cfg["bars"], condition, **text)
 
     return load_model(name, build)
+
+
+def load_text_generator(name: str) -> tuple[ChoraleGenerator, Vocab, dict]:
+    """A shipped ``"text"`` generator, the caption vocabulary it reads, and its checkpoint."""
+    G, state = load_generator(name)
+    if G.condition != "text" or "vocab" not in state:
+        raise ValueError(f"{name!r} is not a text-conditioned generator saved with its vocab")
+    return G, Vocab(list(state["vocab"]), level="word"), state
+
+
+@torch.no_grad()
+def start_from(G: ChoraleGenerator, source: ChoraleGenerator) -> ChoraleGenerator:
+    """Copy a trained unconditional generator into a conditional one of the same size, in place.
+
+    Every shared weight is copied; the first layer's columns for the condition start at zero,
+    so ``G`` begins by writing exactly what ``source`` writes and learns to listen from there.
+    """
+    if source.condition is not None or (source.latent_dim, source.hidden, source.bars) != (
+        G.latent_dim, G.hidden, G.bars
+    ):
+        raise ValueError("source must be an unconditional generator of the same latent_dim, "
+                         "hidden and bars as G")
+    own = G.state_dict()
+    for key, value in source.state_dict().items():
+        if key == "to_bars.0.weight":
+            own[key][:, : source.latent_dim] = value
+            own[key][:, source.latent_dim :] = 0.0
+        else:
+            own[key].copy_(value)
+    return G
 
 
 @torch.no_grad()

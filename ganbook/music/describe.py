@@ -1,0 +1,185 @@
+"""Words for chorale windows: measured attributes, sentences that state them, and measures of
+whether a generated window does what its sentence asked.
+
+Each window gets three attributes, each measured from its notes (or, for the mode, from the
+corpus): its **mode** (the chorale's key analysis, major or minor, :mod:`.corpus`), its
+**pace** (notes started per voice per bar: slow, steady or busy) and its **register** (the
+soprano's mean pitch: low, middle or high). The two cut points of each measured attribute
+split the training windows into rough thirds. A description is one of several phrasings of
+the three words; the last :data:`HELD_OUT` phrasings are never used in training, so that we
+can ask whether the text encoder learnt the words or the sentences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from ..text.caption import caption_vocab, encode_captions
+from ..text.vocab import Vocab
+from .corpus import Windows
+from .grid import STEPS_PER_BAR
+
+MODES = ("major", "minor")
+PACES = ("slow", "steady", "busy")
+REGISTERS = ("low", "middle", "high")
+# Cut points, chosen once from the training windows' tertiles (4.13, 4.69 notes per voice and
+# bar; MIDI 68.9, 73.1 for the soprano's mean pitch) and rounded.
+PACE_CUTS = (4.25, 4.75)
+REGISTER_CUTS = (69.0, 73.0)
+
+PHRASINGS = (
+    "a {pace} chorale in a {mode} key with a {register} soprano",
+    "{mode} key , {pace} rhythm , {register} soprano",
+    "a {register} melody over {pace} harmony in {mode}",
+    "{pace} and {mode} , the soprano sits {register}",
+    # held out: never seen in training (new order, some words the encoder maps to <unk>)
+    "the soprano is {register} , the rhythm {pace} , the key {mode}",
+    "{register} tune , {mode} mode , {pace} pace",
+)
+HELD_OUT = 2
+TRAIN_PHRASINGS = PHRASINGS[:-HELD_OUT]
+TEST_PHRASINGS = PHRASINGS[-HELD_OUT:]
+
+
+def _bins(values: np.ndarray, cuts: tuple[float, float]) -> np.ndarray:
+    return np.digitize(values, cuts).astype(np.int64)
+
+
+def note_density(pitch: np.ndarray, onset: np.ndarray) -> np.ndarray:
+    """Per window ``(N, 4, T)``: notes started per voice per bar."""
+    onset = np.asarray(onset, dtype=bool)
+    if onset.ndim != 3 or onset.shape[-1] % STEPS_PER_BAR:
+        raise ValueError(f"onset must have shape (N, 4, T), T a multiple of {STEPS_PER_BAR}, "
+                         f"got {onset.shape}")
+    bars = onset.shape[-1] // STEPS_PER_BAR
+    return onset.sum((1, 2)) / (onset.shape[1] * bars)
+
+
+def soprano_register(pitch: np.ndarray) -> np.ndarray:
+    """Per window ``(N, 4, T)``: the soprano's mean sounding MIDI pitch (0 if it never sounds)."""
+    soprano = np.asarray(pitch)[:, 0].astype(float)
+    sounding = soprano > 0
+    return np.where(sounding.any(1), soprano.sum(1) / np.maximum(sounding.sum(1), 1), 0.0)
+
+
+@dataclass
+class Attributes:
+    """One request or measurement per window: ``mode``, ``pace``, ``register`` as indices into
+    :data:`MODES`, :data:`PACES`, :data:`REGISTERS` (arrays of shape ``(N,)``)."""
+
+    mode: np.ndarray
+    pace: np.ndarray
+    register: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.mode)
+
+    def subset(self, index) -> "Attributes":
+        return Attributes(self.mode[index], self.pace[index], self.register[index])
+
+
+def measure(pitch: np.ndarray, onset: np.ndarray, mode: np.ndarray) -> Attributes:
+    """The attributes of windows ``(N, 4, T)``; ``mode`` (0 major, 1 minor) comes from outside
+    (the corpus for real windows, :func:`music21_modes` for generated ones)."""
+    mode = np.asarray(mode, dtype=np.int64)
+    if len(mode) != len(pitch):
+        raise ValueError(f"mode must have one entry per window ({len(pitch)}), got {len(mode)}")
+    return Attributes(mode, _bins(note_density(pitch, onset), PACE_CUTS),
+                      _bins(soprano_register(pitch), REGISTER_CUTS))
+
+
+def window_attributes(data: Windows) -> Attributes:
+    """The attributes of real windows, with each chorale's own mode."""
+    return measure(data.pitch, data.onset, data.mode)
+
+
+def describe(attrs: Attributes, phrasing: int | Sequence[int] = 0) -> list[str]:
+    """One sentence per window: ``phrasing`` indexes :data:`PHRASINGS` (one for all, or one
+    per window)."""
+    index = np.broadcast_to(np.asarray(phrasing), (len(attrs),))
+    if np.any((index < 0) | (index >= len(PHRASINGS))):
+        raise ValueError(f"phrasing must lie in [0, {len(PHRASINGS)}), got {phrasing!r}")
+    return [
+        PHRASINGS[k].format(mode=MODES[m], pace=PACES[p], register=REGISTERS[r])
+        for k, m, p, r in zip(index, attrs.mode, attrs.pace, attrs.register)
+    ]
+
+
+def description_vocab() -> Vocab:
+    """The words of the training phrasings (with ``<unk>``): what the encoder is built for."""
+    return caption_vocab(
+        p.format(mode=m, pace=q, register=r)
+        for p in TRAIN_PHRASINGS for m in MODES for q in PACES for r in REGISTERS
+    )
+
+
+MAX_LEN = 16  # tokens, <eos> included: longer than every phrasing
+
+
+def encode_requests(vocab: Vocab, attrs: Attributes, phrasing: int | Sequence[int] = 0
+                    ) -> torch.Tensor:
+    """Token ids ``(N, MAX_LEN)`` of :func:`describe` for the ``"text"`` generator."""
+    return encode_captions(vocab, describe(attrs, phrasing), MAX_LEN)
+
+
+def text_sampler(data: Windows, vocab: Vocab):
+    """``sample_real(batch_size)`` for the Trainer: ``(encoded windows, token ids)``, each
+    window described in one of the training phrasings, drawn at random (torch's RNG)."""
+    from ..data import TensorSampler
+    from .grid import encode
+
+    attrs = window_attributes(data)
+    ids = torch.stack([encode_requests(vocab, attrs, k) for k in range(len(TRAIN_PHRASINGS))],
+                      dim=1)  # (N, phrasings, MAX_LEN)
+    indices = TensorSampler(torch.arange(len(data)))
+
+    def sample_real(batch_size: int):
+        idx = indices(batch_size)
+        choice = torch.randint(len(TRAIN_PHRASINGS), (batch_size,))
+        return encode(data.pitch[idx.numpy()], data.onset[idx.numpy()]), ids[idx, choice]
+
+    return sample_real
+
+
+# -- did the output do what was asked? ------------------------------------------------------
+
+
+def music21_modes(pitch: np.ndarray, onset: np.ndarray) -> np.ndarray:
+    """music21's key analysis (``analyze('key')``) of each window: 0 major, 1 minor.
+
+    About 60 ms a window on one CPU thread (it builds a score first): cap what you pass.
+    """
+    from .midi import grid_to_score
+
+    return np.asarray(
+        [int(grid_to_score(p, o).analyze("key").mode == "minor") for p, o in zip(pitch, onset)],
+        dtype=np.int64,
+    )
+
+
+def agreement(requested: Attributes, measured: Attributes) -> dict[str, float]:
+    """Share of windows whose measured mode, pace and register match the request, and all three.
+
+    Pace and register each have three classes of about a third of the real windows, so a
+    generator that ignores the request scores about 1/3 on each (1/2 on mode).
+    """
+    if len(requested) != len(measured):
+        raise ValueError(f"requested and measured must have the same length, got "
+                         f"{len(requested)} and {len(measured)}")
+    hits = {name: getattr(requested, name) == getattr(measured, name)
+            for name in ("mode", "pace", "register")}
+    out = {f"{name} as asked": float(h.mean()) for name, h in hits.items()}
+    out["all three"] = float((hits["mode"] & hits["pace"] & hits["register"]).mean())
+    return out
+
+
+def by_request(values: np.ndarray, requested: np.ndarray, labels: Sequence[str]
+               ) -> dict[str, float]:
+    """Mean of ``values`` over the windows that requested each level (nan where none did)."""
+    values, requested = np.asarray(values, dtype=float), np.asarray(requested)
+    return {label: float(values[requested == k].mean()) if (requested == k).any() else float("nan")
+            for k, label in enumerate(labels)}

@@ -1,0 +1,184 @@
+"""Text to music: descriptions from measured attributes, the "text" condition of the chorale
+GAN (without touching the other conditions), the conditional Markov chain baseline."""
+
+import numpy as np
+import pytest
+import torch
+
+from ganbook.music import describe as T
+from ganbook.music.corpus import Windows
+from ganbook.music.grid import CHANNELS, VOICE_RANGES, check_grid
+from ganbook.music.markov import ConditionalMarkovChain
+from ganbook.music.models import ChoraleCritic, ChoraleGenerator
+from ganbook.music.training import (
+    load_generator,
+    load_text_generator,
+    make_trainer,
+    sample_grids,
+    save_generator,
+    start_from,
+)
+
+
+def grids(n, soprano, step, seed=0):
+    """``n`` windows whose soprano sits around ``soprano`` and whose voices change every
+    ``step`` sixteenths (a lower voice a fixed interval below, for valid ranges)."""
+    rng = np.random.default_rng(seed)
+    pitch = np.zeros((n, 4, 64), dtype=np.int16)
+    onset = np.zeros((n, 4, 64), dtype=bool)
+    for v, (low, high) in enumerate(VOICE_RANGES):
+        centre = soprano if v == 0 else (low + high) // 2
+        notes = np.clip(centre + rng.integers(-2, 3, size=(n, 64 // step)), low, high)
+        pitch[:, v] = np.repeat(notes, step, axis=1)
+        onset[:, v, ::step] = True
+    return pitch, onset
+
+
+def windows_of(pitch, onset, mode):
+    return Windows(pitch, onset, np.full(len(pitch), mode), np.zeros(len(pitch), dtype=np.int64))
+
+
+def test_attributes_are_measured_from_the_notes():
+    pitch, onset = grids(3, soprano=76, step=2)  # eighths: 8 notes per voice and bar
+    assert np.allclose(T.note_density(pitch, onset), 8.0)
+    assert np.all(np.abs(T.soprano_register(pitch) - 76) <= 2)
+    a = T.measure(pitch, onset, [1, 1, 1])
+    assert a.pace.tolist() == [2] * 3 and a.register.tolist() == [2] * 3
+    slow = T.measure(*grids(2, soprano=64, step=8), [0, 0])  # half notes, low soprano
+    assert slow.pace.tolist() == [0, 0] and slow.register.tolist() == [0, 0]
+    with pytest.raises(ValueError, match="mode must have one entry"):
+        T.measure(pitch, onset, [0])
+    with pytest.raises(ValueError, match="onset must have shape"):
+        T.note_density(pitch[0], onset[0])
+
+
+def test_descriptions_and_held_out_phrasings():
+    a = T.Attributes(np.array([1]), np.array([0]), np.array([2]))
+    assert T.describe(a) == ["a slow chorale in a minor key with a high soprano"]
+    vocab = T.description_vocab()
+    for phrasing in range(len(T.PHRASINGS)):
+        words = T.describe(a, phrasing)[0].split()
+        assert {"minor", "slow", "high"} <= set(words)
+    held_out = {w for p in T.TEST_PHRASINGS for w in p.split()} - set(vocab.stoi)
+    assert held_out, "the held-out phrasings should use some words the encoder never saw"
+    assert {w.strip("{}") for w in held_out} - {"mode", "pace", "register"}
+    ids = T.encode_requests(vocab, a, len(T.PHRASINGS) - 1)
+    assert ids.shape == (1, T.MAX_LEN) and (ids == vocab.stoi["<unk>"]).any()
+    with pytest.raises(ValueError, match="phrasing must lie"):
+        T.describe(a, len(T.PHRASINGS))
+
+
+def test_agreement_and_by_request():
+    a = T.Attributes(np.array([0, 1]), np.array([0, 2]), np.array([1, 1]))
+    b = T.Attributes(np.array([0, 0]), np.array([0, 2]), np.array([1, 0]))
+    got = T.agreement(a, b)
+    assert got == {"mode as asked": 0.5, "pace as asked": 1.0, "register as asked": 0.5,
+                   "all three": 0.5}
+    means = T.by_request([1.0, 3.0], a.pace, T.PACES)
+    assert means["slow"] == 1.0 and means["busy"] == 3.0 and np.isnan(means["steady"])
+    with pytest.raises(ValueError, match="same length"):
+        T.agreement(a, b.subset(slice(0, 1)))
+
+
+def test_music21_hears_major_and_minor():
+    pitch = np.zeros((2, 4, 64), dtype=np.int16)
+    onset = np.zeros_like(pitch, dtype=bool)
+    scales = [(60, 62, 64, 65, 67, 69, 71, 72), (69, 71, 72, 74, 76, 77, 80, 81)]  # C, A harm.
+    held = [(55, 52, 48), (64, 57, 45)]  # G-E-C under the C scale, E-A-A under the A minor one
+    for k in range(2):
+        pitch[k, 0] = np.repeat(scales[k], 8)
+        onset[k, 0, ::8] = True
+        for v, midi in enumerate(held[k], start=1):
+            pitch[k, v], onset[k, v, 0] = midi, True
+    assert T.music21_modes(pitch, onset).tolist() == [0, 1]
+
+
+def test_text_sampler_pairs_windows_with_their_descriptions():
+    pitch, onset = grids(8, soprano=76, step=2)
+    data = windows_of(pitch, onset, 1)
+    vocab = T.description_vocab()
+    torch.manual_seed(0)
+    x, ids = T.text_sampler(data, vocab)(5)
+    assert x.shape == (5, 4, 64, CHANNELS) and ids.shape == (5, T.MAX_LEN)
+    for row in ids:
+        words = set(vocab.decode(row).split())
+        assert {"minor", "busy", "high"} <= words
+
+
+def test_text_condition_needs_a_vocabulary_and_leaves_the_others_alone():
+    with pytest.raises(ValueError, match="needs vocab_size"):
+        ChoraleGenerator(hidden=16, condition="text")
+    with pytest.raises(ValueError, match="only for condition='text'"):
+        ChoraleCritic(hidden=16, condition="mode", vocab_size=10)
+    with pytest.raises(ValueError, match="vocab_size"):
+        ChoraleGenerator(hidden=16, condition="text", vocab_size=0)
+    for condition in (None, "mode", "soprano"):  # same parameters as before the text condition
+        G = ChoraleGenerator(hidden=16, condition=condition)
+        assert not any("text" in k for k in G.state_dict())
+        assert set(G.config()) == {"latent_dim", "hidden", "bars", "condition"}
+    for name in ("music_chorale_gan", "music_chorale_mode", "music_chorale_soprano"):
+        G, _ = load_generator(name)  # strict load: the shipped weights still fit
+        assert G.condition in (None, "mode", "soprano")
+
+
+def test_text_generator_listens_and_starts_from_the_unconditional_one():
+    torch.manual_seed(0)
+    vocab = T.description_vocab()
+    a = T.Attributes(np.array([0, 1]), np.array([0, 2]), np.array([0, 2]))
+    ids = T.encode_requests(vocab, a)
+    G = ChoraleGenerator(hidden=16, condition="text", vocab_size=len(vocab)).eval()
+    D = ChoraleCritic(hidden=16, condition="text", vocab_size=len(vocab))
+    z = torch.randn(1, G.latent_dim).repeat(2, 1)
+    x = G(z, ids)
+    assert x.shape == (2, 4, 64, CHANNELS)
+    assert D(x, ids).shape == (2,)
+    assert not torch.equal(D(x[:1].repeat(2, 1, 1, 1), ids)[0],
+                           D(x[:1].repeat(2, 1, 1, 1), ids)[1])  # the critic reads the text
+    source = ChoraleGenerator(hidden=16).eval()
+    start_from(G, source)
+    assert torch.equal(G(z, ids), source(z))  # zero text columns: the source's output, any text
+    with pytest.raises(ValueError, match="unconditional generator"):
+        start_from(G, ChoraleGenerator(hidden=32).eval())
+
+
+def test_text_trainer_runs_ships_and_reloads(tmp_path):
+    torch.manual_seed(0)
+    pitch, onset = grids(16, soprano=70, step=4)
+    data = windows_of(pitch, onset, 0)
+    vocab = T.description_vocab()
+    with pytest.raises(ValueError, match="needs sample_real"):
+        make_trainer(data, "text", vocab_size=len(vocab))
+    trainer = make_trainer(data, "text", T.text_sampler(data, vocab), vocab_size=len(vocab),
+                           hidden=16, batch_size=4, d_steps=1)
+    trainer.fit(2, progress=False)
+    path = tmp_path / "t2m.pt"
+    save_generator(trainer, str(path), vocab=vocab.itos[3:])
+    G, vocab2, state = load_text_generator(str(path))
+    assert vocab2.itos == vocab.itos and state["step"] == 2
+    ids = T.encode_requests(vocab2, T.window_attributes(data))
+    p, o = sample_grids(G, len(data), ids)
+    check_grid(p, o)
+    with pytest.raises(ValueError, match="not a text-conditioned"):
+        load_text_generator("music_chorale_mode")
+
+
+def test_markov_chain_keeps_to_the_request():
+    low_slow = grids(6, soprano=64, step=8, seed=1)
+    high_busy = grids(6, soprano=78, step=2, seed=2)
+    pitch = np.concatenate([low_slow[0], high_busy[0]])
+    onset = np.concatenate([low_slow[1], high_busy[1]])
+    data = Windows(pitch, onset, np.repeat([0, 1], 6), np.zeros(12, dtype=np.int64))
+    attrs = T.window_attributes(data)
+    chain = ConditionalMarkovChain(data, attrs)
+    rng = np.random.default_rng(0)
+    asked = attrs.subset(np.array([0, 0, 6, 6]))
+    p, o = chain.sample(asked, rng)
+    check_grid(p, o)
+    got = T.measure(p, o, asked.mode)
+    assert got.pace.tolist() == asked.pace.tolist()
+    assert got.register.tolist() == asked.register.tolist()
+    never = T.Attributes(np.array([1]), np.array([1]), np.array([1]))  # no such training window
+    p, o = chain.sample(never, rng, steps=16)
+    assert p.shape == (1, 4, 16) and chain.backoffs == 15
+    with pytest.raises(ValueError, match="same, non-zero number"):
+        ConditionalMarkovChain(data, attrs.subset(slice(0, 3)))
