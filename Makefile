@@ -16,7 +16,7 @@ NB_WORKERS ?= 2
 # thread is about as fast, and two threads on a busy 2-core machine can stall for minutes.
 THREADS ?= 1
 
-.PHONY: install book test unit notebooks lint book-test checks clean
+.PHONY: install book test unit notebooks lint book-test checks clean chromium browser
 
 # The stamp names the Python and torch it was built with: changing either (or the
 # requirements) rebuilds the environment from scratch, so nothing stale or dropped survives.
@@ -52,7 +52,25 @@ checks: install
 book-test: install
 	$(MAKE) book PROFILE=test
 
-test: lint unit notebooks checks book-test
+# A headless browser for `make browser` (Debian's chromium and its driver; Selenium drives it
+# and downloads nothing). Installed with apt-get only when missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif command -v apt-get >/dev/null; then \
+	  echo "installing chromium and chromedriver (apt-get)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install \
+	    -y -qq chromium chromium-driver >/dev/null || { echo "could not install chromium" \
+	    "and chromium-driver with apt-get: install them (or Chrome and its chromedriver)" \
+	    "so that both are on PATH, then rerun" >&2; exit 1; }; \
+	else echo "chromium and chromedriver are missing and there is no apt-get: install" \
+	  "them (or Chrome and its chromedriver) so that both are on PATH" >&2; exit 1; fi
+
+# Every page of the book-test build read in headless Chromium; screenshots in _build/screenshots.
+browser: install chromium
+	$(PY) bench/browser_check.py --build _build/html --screenshots _build/screenshots
+
+test: chromium lint unit notebooks checks book-test browser
 
 clean:
 	rm -rf _build $(VENV)
