@@ -32,6 +32,7 @@ __all__ = [
     "extract_patches",
     "gpnn",
     "nearest_patch_distance",
+    "patch_scores",
     "patch_swd",
     "replace_patches",
     "sliced_wasserstein",
@@ -216,3 +217,13 @@ def gpnn(
         for t in range(iterations):
             x = replace_patches(x, blurred if t == 0 else real, real, size)
     return x.clamp(-1, 1)
+
+
+def patch_scores(samples: Tensor, image: Tensor, size: int = 7, seed: int = 0) -> dict[str, float]:
+    """The chapter's three measures of ``samples`` against ``image``: ``patch SWD``
+    (:func:`patch_swd`), ``diversity`` and ``nearest patch`` (:func:`nearest_patch_distance`)."""
+    return {
+        "patch SWD": patch_swd(samples, image, size, seed=seed),
+        "diversity": diversity(samples),
+        "nearest patch": nearest_patch_distance(samples, image, size, seed=seed),
+    }
