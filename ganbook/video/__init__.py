@@ -1,0 +1,5 @@
+"""Video: digits bouncing on a small canvas, and a MoCoGAN (Tulyakov et al. 2018) that makes them.
+
+:mod:`.data` renders the clips (known digit, known trajectory), :mod:`.mocogan` holds the
+model and its trainer, :mod:`.metrics` the measures of frame quality, identity and motion.
+"""

@@ -1,0 +1,151 @@
+"""Measures of a set of clips against real ones: frame quality, identity, motion.
+
+* **frame FD**: the Fréchet distance between the digit classifier's features of the digit
+  cropped (8x8) at each frame's centre of mass, generated against real;
+* **identity consistency**: the share of clips whose frames the classifier all reads as the
+  same digit;
+* **motion**: the centroid's speed per frame and its second difference (zero for a straight
+  path, large at a bounce or a jump), each compared with the real clips' distribution by the
+  1-D Wasserstein distance in pixels.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ..image.metrics import frechet_distance
+from ..utils import eval_mode
+from .data import DIGIT, frames_of
+
+
+def _check_video(name: str, video: Tensor) -> Tensor:
+    if not isinstance(video, Tensor) or video.dim() != 5 or video.shape[1] != 1:
+        shape = tuple(video.shape) if isinstance(video, Tensor) else type(video).__name__
+        raise ValueError(f"{name} must be clips (N, 1, T, H, W), got {shape}")
+    if video.shape[2] < 3 or min(video.shape[-2:]) < DIGIT:
+        raise ValueError(
+            f"{name} needs at least 3 frames of at least {DIGIT} px, got {tuple(video.shape)}"
+        )
+    return video
+
+
+def centroids(video: Tensor) -> Tensor:
+    """(N, 1, T, H, W) -> (N, T, 2): each frame's centre of mass (row, column) in pixels,
+    weighting pixels by how far they are above mid-grey (the background counts zero).
+
+    A frame with no such pixel gets the canvas centre.
+    """
+    _check_video("video", video)
+    ink = video[:, 0].clamp(min=0)  # (N, T, H, W)
+    h, w = ink.shape[-2:]
+    rows = torch.arange(h, dtype=ink.dtype).view(h, 1)
+    cols = torch.arange(w, dtype=ink.dtype).view(1, w)
+    mass = ink.sum((-2, -1))
+    empty = mass <= 1e-6
+    mass = mass.clamp(min=1e-6)
+    r = (ink * rows).sum((-2, -1)) / mass
+    c = (ink * cols).sum((-2, -1)) / mass
+    r = torch.where(empty, torch.full_like(r, (h - 1) / 2), r)
+    c = torch.where(empty, torch.full_like(c, (w - 1) / 2), c)
+    return torch.stack([r, c], -1)
+
+
+def speeds(video: Tensor) -> Tensor:
+    """(N, T - 1): how far the centroid moves from each frame to the next, in pixels."""
+    path = centroids(video)
+    return (path[:, 1:] - path[:, :-1]).norm(dim=-1)
+
+
+def second_differences(video: Tensor) -> Tensor:
+    """(N, T - 2): the length of ``c[t+1] - 2 c[t] + c[t-1]`` of the centroid path ``c``.
+
+    Zero while a digit moves in a straight line at constant speed; nonzero at a bounce, and
+    everywhere for frames drawn independently of each other.
+    """
+    path = centroids(video)
+    return (path[:, 2:] - 2 * path[:, 1:-1] + path[:, :-2]).norm(dim=-1)
+
+
+def crop_digits(video: Tensor) -> Tensor:
+    """(N, 1, T, H, W) -> (N * T, 1, 8, 8): the 8x8 window centred on each frame's centroid
+    (rounded, kept inside the canvas), what the 8x8 digit classifier reads."""
+    path = centroids(video).reshape(-1, 2)
+    frames = frames_of(video)
+    h, w = frames.shape[-2:]
+    # a digit's centroid sits near the middle of its 8x8 box: the window starts 3.5 px before
+    top = (path[:, 0] - (DIGIT - 1) / 2).round().long().clamp(0, h - DIGIT)
+    left = (path[:, 1] - (DIGIT - 1) / 2).round().long().clamp(0, w - DIGIT)
+    rows = top.view(-1, 1) + torch.arange(DIGIT).view(1, -1)  # (M, 8)
+    cols = left.view(-1, 1) + torch.arange(DIGIT).view(1, -1)
+    index = torch.arange(len(frames)).view(-1, 1, 1)
+    crops = frames[:, 0][index, rows.unsqueeze(2), cols.unsqueeze(1)]
+    return crops.unsqueeze(1)
+
+
+def wasserstein_1d(a: Tensor, b: Tensor, points: int = 512) -> float:
+    """The 1-D Wasserstein-1 distance between the samples ``a`` and ``b`` (any shapes,
+    flattened): the mean gap between their quantile functions on ``points`` levels."""
+    a, b = a.detach().flatten().double(), b.detach().flatten().double()
+    if len(a) == 0 or len(b) == 0:
+        raise ValueError("a and b must each hold at least one value")
+    levels = (torch.arange(points, dtype=torch.float64) + 0.5) / points
+    return float((torch.quantile(a, levels) - torch.quantile(b, levels)).abs().mean())
+
+
+@torch.no_grad()
+def predicted_digits(classifier: nn.Module, video: Tensor) -> Tensor:
+    """(N, T): the classifier's digit for each frame's centroid crop."""
+    _check_video("video", video)
+    with eval_mode(classifier):
+        logits = classifier(crop_digits(video))
+    return logits.argmax(1).view(video.shape[0], video.shape[2])
+
+
+def identity_consistency(classifier: nn.Module, video: Tensor) -> float:
+    """Share of clips whose frames are all read as the same digit."""
+    read = predicted_digits(classifier, video)
+    return float((read == read[:, :1]).all(1).float().mean())
+
+
+@torch.no_grad()
+def frame_fd(classifier: nn.Module, video: Tensor, real: Tensor) -> float:
+    """Fréchet distance of the classifier's features of the centroid crops, ``video``'s
+    frames against ``real``'s."""
+    _check_video("video", video)
+    _check_video("real", real)
+    with eval_mode(classifier):
+        fake_features = classifier.features(crop_digits(video))
+        real_features = classifier.features(crop_digits(real))
+    return frechet_distance(fake_features, real_features)
+
+
+def video_scores(classifier: nn.Module, video: Tensor, real: Tensor) -> dict[str, float]:
+    """One row of the chapter's table for ``video`` measured against the ``real`` clips."""
+    _check_video("video", video)
+    _check_video("real", real)
+    if video.shape[2:] != real.shape[2:]:
+        raise ValueError(
+            f"video {tuple(video.shape)} and real {tuple(real.shape)} must have the same "
+            "frames and size"
+        )
+    speed, real_speed = speeds(video), speeds(real)
+    accel, real_accel = second_differences(video), second_differences(real)
+    return {
+        "frame FD": frame_fd(classifier, video, real),
+        "identity consistency": identity_consistency(classifier, video),
+        "mean speed (px)": float(speed.mean()),
+        "speed W1 (px)": wasserstein_1d(speed, real_speed),
+        "straight share": float((accel < 0.5).float().mean()),
+        "2nd diff. W1 (px)": wasserstein_1d(accel, real_accel),
+    }
+
+
+def blur_frames(video: Tensor) -> Tensor:
+    """A 3x3 box blur of every frame: a reference that keeps motion and identity but not
+    sharpness (a check that frame FD notices blur)."""
+    frames = frames_of(_check_video("video", video))
+    blurred = F.avg_pool2d(F.pad(frames, (1, 1, 1, 1), value=-1.0), 3, stride=1)
+    n, c, t = video.shape[:3]
+    return blurred.view(n, t, c, *video.shape[-2:]).transpose(1, 2)

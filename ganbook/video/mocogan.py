@@ -1,0 +1,345 @@
+"""MoCoGAN (Tulyakov et al. 2018) at digit size: a clip is one content code and a path of
+motion codes, rendered frame by frame by one image generator.
+
+* :class:`VideoGenerator` splits its noise into a content code (one per clip), an initial
+  motion state and per-frame noise; a GRU turns the per-frame noise into motion codes, and a
+  shared :class:`FrameGenerator` draws each frame from ``[content, motion_t]``. With
+  ``independent=True`` it is the honest baseline instead: an image GAN whose every frame
+  gets its own fresh code, so nothing ties the frames together.
+* :class:`ImageDiscriminator` judges single frames, :class:`VideoDiscriminator` (3-D
+  convolutions) whole clips; :class:`MoCoDiscriminator` holds both, so one optimizer steps
+  them together. Without a video discriminator (``video=False``) it is the ablation.
+* :class:`MoCoGANTrainer` is the book's :class:`~ganbook.Trainer` with objective hooks
+  that sum the two discriminators' losses (and the generator's two adversarial terms).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from ..checkpoint import load_model, save_model
+from ..loop import check_positive, check_positive_ints
+from ..train import Batch, Callback, Trainer
+
+__all__ = [
+    "ARMS",
+    "FrameGenerator",
+    "ImageDiscriminator",
+    "MoCoDiscriminator",
+    "MoCoGANTrainer",
+    "VideoDiscriminator",
+    "RECIPE",
+    "VideoGenerator",
+    "arm_name",
+    "load_arm",
+    "mocogan",
+    "save_arm",
+    "train_arm",
+]
+
+#: The chapter's three arms: MoCoGAN, its ablation without the video discriminator, and the
+#: per-frame image GAN (independent noise per frame, image discriminator only).
+ARMS = {
+    "MoCoGAN": {"independent": False, "video": True},
+    "no video D": {"independent": False, "video": False},
+    "per-frame image GAN": {"independent": True, "video": False},
+}
+
+
+#: How the shipped arms were trained (``bench/app_video.py``): the book's stable recipe
+#: (hinge loss, spectrally normalised critics, TTUR learning rates, Adam betas (0, 0.9),
+#: both rates decayed linearly to 0 over the second half), clips of 8 frames of 24 px.
+RECIPE = {
+    "frames": 8, "size": 24, "batch_size": 16, "image_frames": 4, "loss": "hinge",
+    "lr_g": 2e-4, "lr_d": 4e-4, "betas": (0.0, 0.9), "ema_decay": 0.99, "steps": 2400,
+}
+
+
+class FrameGenerator(nn.Module):
+    """A DCGAN-style image generator: code (N, code_dim) -> frame (N, 1, size, size) in [-1, 1].
+
+    A linear layer to a (2 width, size/4, size/4) map, two stride-2 transposed convolutions.
+    """
+
+    def __init__(self, code_dim: int, size: int = 24, width: int = 32) -> None:
+        super().__init__()
+        check_positive_ints(code_dim=code_dim, size=size, width=width)
+        if size % 4:
+            raise ValueError(f"size must be a multiple of 4, got {size}")
+        self.side = size // 4
+        self.project = nn.Sequential(
+            nn.Linear(code_dim, 2 * width * self.side**2), nn.BatchNorm1d(2 * width * self.side**2),
+            nn.ReLU(),
+        )
+        self.body = nn.Sequential(
+            nn.ConvTranspose2d(2 * width, width, 4, 2, 1), nn.BatchNorm2d(width), nn.ReLU(),
+            nn.ConvTranspose2d(width, 1, 4, 2, 1), nn.Tanh(),
+        )
+
+    def forward(self, code: Tensor) -> Tensor:
+        h = self.project(code)
+        return self.body(h.view(len(code), -1, self.side, self.side))
+
+
+class VideoGenerator(nn.Module):
+    """``G(z) -> clips`` (N, 1, frames, size, size) from ``z`` (N, latent_dim).
+
+    ``z`` = [content (content_dim), initial motion state (motion_dim), per-frame noise
+    (frames x noise_dim)]. The content code is shared by every frame; a GRU cell maps the
+    per-frame noise to one motion code per frame. With ``independent=True``, ``z`` is
+    instead ``frames`` unrelated codes of ``content_dim + motion_dim`` (the per-frame baseline).
+    """
+
+    def __init__(
+        self,
+        frames: int = 12,
+        size: int = 24,
+        content_dim: int = 16,
+        motion_dim: int = 8,
+        noise_dim: int = 8,
+        width: int = 32,
+        independent: bool = False,
+    ) -> None:
+        super().__init__()
+        check_positive_ints(
+            frames=frames, content_dim=content_dim, motion_dim=motion_dim, noise_dim=noise_dim
+        )
+        self.config = {
+            "frames": frames, "size": size, "content_dim": content_dim, "motion_dim": motion_dim,
+            "noise_dim": noise_dim, "width": width, "independent": bool(independent),
+        }
+        self.frames, self.content_dim, self.motion_dim = frames, content_dim, motion_dim
+        self.noise_dim, self.independent = noise_dim, bool(independent)
+        code_dim = content_dim + motion_dim
+        if self.independent:
+            self.latent_dim = frames * code_dim
+        else:
+            self.latent_dim = content_dim + motion_dim + frames * noise_dim
+            self.motion = nn.GRUCell(noise_dim, motion_dim)
+        self.frame = FrameGenerator(code_dim, size, width)
+
+    def codes(self, z: Tensor) -> Tensor:
+        """(N, latent_dim) -> (N, frames, content_dim + motion_dim): every frame's code."""
+        if z.dim() != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"z must be (N, {self.latent_dim}), got {tuple(z.shape)}")
+        n, c, m = len(z), self.content_dim, self.motion_dim
+        if self.independent:
+            return z.view(n, self.frames, c + m)
+        content, h = z[:, :c], z[:, c : c + m]
+        noise = z[:, c + m :].view(n, self.frames, self.noise_dim)
+        motion = []
+        for t in range(self.frames):
+            h = self.motion(noise[:, t], h)
+            motion.append(h)
+        content = content.unsqueeze(1).expand(n, self.frames, c)
+        return torch.cat([content, torch.stack(motion, 1)], 2)
+
+    def forward(self, z: Tensor) -> Tensor:
+        codes = self.codes(z)
+        n = len(z)
+        frames = self.frame(codes.reshape(n * self.frames, -1))  # (N T, 1, H, W)
+        return frames.view(n, self.frames, *frames.shape[1:]).transpose(1, 2)
+
+
+def _sn(layer: nn.Module) -> nn.Module:
+    """Spectral normalisation (Miyato et al. 2018): the book's recipe for stable critics."""
+    return nn.utils.parametrizations.spectral_norm(layer)
+
+
+class ImageDiscriminator(nn.Module):
+    """Frames (N, 1, size, size) -> logits (N,): two stride-2 convolutions and a linear layer,
+    spectrally normalised."""
+
+    def __init__(self, size: int = 24, width: int = 32) -> None:
+        super().__init__()
+        check_positive_ints(size=size, width=width)
+        if size % 4:
+            raise ValueError(f"size must be a multiple of 4, got {size}")
+        self.net = nn.Sequential(
+            _sn(nn.Conv2d(1, width, 4, 2, 1)), nn.LeakyReLU(0.2),
+            _sn(nn.Conv2d(width, 2 * width, 4, 2, 1)), nn.LeakyReLU(0.2),
+            nn.Flatten(), _sn(nn.Linear(2 * width * (size // 4) ** 2, 1)),
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x).squeeze(1)
+
+
+class VideoDiscriminator(nn.Module):
+    """Clips (N, 1, T, size, size) -> logits (N,): two 3-D convolutions, each halving time and
+    space (kernel 4, stride 2), then a linear layer over what is left; spectrally normalised."""
+
+    def __init__(self, frames: int = 12, size: int = 24, width: int = 32) -> None:
+        super().__init__()
+        check_positive_ints(frames=frames, size=size, width=width)
+        if size % 4 or frames % 4:
+            raise ValueError(f"frames and size must be multiples of 4, got {frames}, {size}")
+        self.net = nn.Sequential(
+            _sn(nn.Conv3d(1, width, 4, 2, 1)), nn.LeakyReLU(0.2),
+            _sn(nn.Conv3d(width, 2 * width, 4, 2, 1)), nn.LeakyReLU(0.2),
+            nn.Flatten(), _sn(nn.Linear(2 * width * (frames // 4) * (size // 4) ** 2, 1)),
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x).squeeze(1)
+
+
+class MoCoDiscriminator(nn.Module):
+    """Both critics in one module (one optimizer steps both); ``forward`` is the video
+    critic, or the image critic on the first frame when there is no video critic."""
+
+    def __init__(self, frames: int = 12, size: int = 24, width: int = 32, video: bool = True):
+        super().__init__()
+        self.image = ImageDiscriminator(size, width)
+        self.video = VideoDiscriminator(frames, size, width) if video else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.video(x) if self.video is not None else self.image(x[:, :, 0])
+
+
+class MoCoGANTrainer(Trainer):
+    """The :class:`~ganbook.Trainer` with two critics: the image critic sees
+    ``image_frames`` random frames of every clip, the video critic (if any) whole clips.
+
+    The discriminator's loss is the sum of the two critics' losses and the generator's the
+    sum of its two adversarial terms, as in MoCoGAN; everything else (updates, EMA,
+    checkpoints, ``generate``) is the base Trainer's.
+    """
+
+    def __init__(
+        self,
+        generator: VideoGenerator,
+        discriminator: MoCoDiscriminator,
+        sample_real: Callable[[int], Tensor],
+        *,
+        image_frames: int = 2,
+        **kwargs: Any,
+    ) -> None:
+        if not isinstance(discriminator, MoCoDiscriminator):
+            raise ValueError(
+                f"discriminator must be a MoCoDiscriminator, got {type(discriminator).__name__}"
+            )
+        self.image_frames = check_positive("image_frames", image_frames)
+        super().__init__(generator, discriminator, sample_real, **kwargs)
+        if self.gp_weight > 0:
+            raise ValueError("MoCoGANTrainer has no gradient penalty: use a loss without one")
+
+    def _pick_frames(self, real: Tensor, fake: Tensor) -> tuple[Tensor, Tensor]:
+        """The same ``image_frames`` random frame indices of every real and fake clip."""
+        n, t = real.shape[0], real.shape[2]
+        k = min(self.image_frames, t)
+        which = torch.rand(n, t, device=real.device).argsort(1)[:, :k]  # (N, k)
+        rows = torch.arange(n, device=real.device).unsqueeze(1)
+
+        def pick(video: Tensor) -> Tensor:
+            return video.transpose(1, 2)[rows, which].flatten(0, 1)  # (N k, 1, H, W)
+
+        return pick(real), pick(fake)
+
+    def d_objective(self, batch: Batch) -> tuple[Tensor, dict[str, float]]:
+        with torch.no_grad():
+            fake, _ = self.make_fake(batch)
+        real_frames, fake_frames = self._pick_frames(batch.real, fake)
+        real_logits, fake_logits = self.D.image(real_frames), self.D.image(fake_frames)
+        d_image = self.loss.d_loss(real_logits, fake_logits)
+        loss, record = d_image, {"d_image": d_image.item()}
+        squash = torch.sigmoid if self.loss.probabilistic else (lambda x: x)
+        if self.D.video is not None:
+            real_logits, fake_logits = self.D.video(batch.real), self.D.video(fake)
+            d_video = self.loss.d_loss(real_logits, fake_logits)
+            loss = loss + d_video
+            record["d_video"] = d_video.item()
+        return loss, {
+            **record,
+            "d_loss": loss.item(),
+            "d_real": squash(real_logits.detach()).mean().item(),
+            "d_fake": squash(fake_logits.detach()).mean().item(),
+        }
+
+    def g_objective(self, batch: Batch) -> tuple[Tensor, dict[str, float]]:
+        fake, _ = self.make_fake(batch)
+        _, fake_frames = self._pick_frames(batch.real, fake)
+        g_image = self.loss.g_loss(self.D.image(fake_frames), None)
+        loss, record = g_image, {"g_image": g_image.item()}
+        if self.D.video is not None:
+            g_video = self.loss.g_loss(self.D.video(fake), None)
+            loss = loss + g_video
+            record["g_video"] = g_video.item()
+        return self.adv_weight * loss, {**record, "g_loss": loss.item()}
+
+    def config(self) -> dict[str, Any]:
+        return {
+            **super().config(),
+            "image_frames": self.image_frames,
+            "video_critic": self.D.video is not None,
+        }
+
+
+def mocogan(
+    sample_real: Callable[[int], Tensor],
+    independent: bool = False,
+    video: bool = True,
+    frames: int = 12,
+    size: int = 24,
+    width: int = 32,
+    d_width: int = 32,
+    **kwargs: Any,
+) -> MoCoGANTrainer:
+    """One arm of the chapter (see :data:`ARMS`): a :class:`VideoGenerator` and a
+    :class:`MoCoDiscriminator` of the given sizes in a :class:`MoCoGANTrainer`."""
+    if independent and video:
+        raise ValueError(
+            "independent=True is the per-frame image GAN: it has no video critic (video=False)"
+        )
+    G = VideoGenerator(frames, size, width=width, independent=independent)
+    D = MoCoDiscriminator(frames, size, d_width, video=video)
+    return MoCoGANTrainer(G, D, sample_real, **kwargs)
+
+
+def train_arm(
+    arm: str,
+    steps: int,
+    data: Callable[[int], Tensor] | None = None,
+    seed: int = 0,
+    callbacks: Sequence[Callback] = (),
+    progress: bool = False,
+) -> MoCoGANTrainer:
+    """Seed, build ``arm`` of :data:`ARMS` with :data:`RECIPE` and train it ``steps`` steps
+    on ``data`` (bouncing training digits by default), the learning rates decaying linearly
+    over the second half. Returns the trainer."""
+    from ..device import seed_everything
+    from ..image.recipes import LinearDecay
+    from .data import BouncingDigits
+
+    if arm not in ARMS:
+        raise ValueError(f"arm must be one of {list(ARMS)}, got {arm!r}")
+    steps = check_positive("steps", steps)
+    r = {k: v for k, v in RECIPE.items() if k != "steps"}
+    seed_everything(seed)
+    data = data or BouncingDigits("train", r["size"], r["frames"])
+    trainer = mocogan(data, **ARMS[arm], **r)
+    decay = [(1, LinearDecay(steps // 2, steps))] if steps > 1 else []
+    trainer.fit(steps, callbacks=[*decay, *callbacks], progress=progress)
+    return trainer
+
+
+def arm_name(arm: str) -> str:
+    """The shipped weights' name of an arm of :data:`ARMS`: ``app_video_<slug>``."""
+    if arm not in ARMS:
+        raise ValueError(f"arm must be one of {list(ARMS)}, got {arm!r}")
+    return "app_video_" + {"MoCoGAN": "mocogan", "no video D": "no_video_d",
+                           "per-frame image GAN": "per_frame"}[arm]
+
+
+def save_arm(arm: str, G: VideoGenerator, name_or_path: str | None = None, **extra: Any) -> None:
+    """Ship an arm's (EMA) generator with :func:`ganbook.checkpoint.save_model`."""
+    save_model(name_or_path or arm_name(arm), G, G.config, arm=arm, **extra)
+
+
+def load_arm(arm: str, name_or_path: str | None = None) -> tuple[VideoGenerator, dict]:
+    """The shipped generator of ``arm`` (written by ``bench/app_video.py``) and its checkpoint
+    dict; under the check harness's untrained mode it comes back freshly initialised."""
+    return load_model(name_or_path or arm_name(arm), lambda config: VideoGenerator(**config))
