@@ -11,6 +11,7 @@ from ganbook.image.patches import (
     extract_patches,
     gpnn,
     nearest_patch_distance,
+    patch_scores,
     patch_swd,
     replace_patches,
     sliced_wasserstein,
@@ -145,6 +146,8 @@ def test_patch_measures_on_copies_and_noise():
     noisy = copies + 0.3 * torch.randn(copies.shape, generator=torch.Generator().manual_seed(1))
     assert nearest_patch_distance(noisy, image) > 0.1 and diversity(noisy) > 0.2
     assert patch_swd(noisy, image) > patch_swd(copies, image)
+    assert patch_scores(copies, image)["copied share"] == 1.0
+    assert patch_scores(noisy, image)["copied share"] == 0.0
     with pytest.raises(ValueError, match="at least 2"):
         diversity(image)
     with pytest.raises(ValueError, match="no 7x7 patch"):

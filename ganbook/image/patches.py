@@ -8,7 +8,8 @@ SIFID (SinGAN's measure) needs an Inception network; here the statistics are the
   :func:`patch_swd` applies it to the patches of samples and of the image.
 * :func:`diversity`: the per-pixel standard deviation across samples, averaged.
 * :func:`nearest_patch_distance`: the RMS distance (per pixel value) from each sample patch to
-  its nearest image patch; 0 means every patch was copied.
+  its nearest image patch; 0 means every patch was copied. The ``copied share`` of
+  :func:`patch_scores` counts the patches within ``COPY_TOLERANCE`` of an image patch.
 
 Baselines: :func:`crop_shuffle` (the image cut into tiles, shuffled) and :func:`gpnn`, a
 patch nearest-neighbour generator in the spirit of GPNN (Granot et al. 2022): noise at the
@@ -26,12 +27,18 @@ from torch import Tensor
 from ..loop import check_positive, check_positive_ints
 from .singan import image_pyramid, resize
 
+#: RMS distance per value (images in [-1, 1]) under which a patch counts as copied:
+#: about one grey level in 100.
+COPY_TOLERANCE = 0.02
+
 __all__ = [
     "crop_shuffle",
     "diversity",
     "extract_patches",
     "gpnn",
+    "COPY_TOLERANCE",
     "nearest_patch_distance",
+    "nearest_patch_distances",
     "patch_scores",
     "patch_swd",
     "replace_patches",
@@ -125,17 +132,24 @@ def _nearest(queries: Tensor, keys: Tensor, chunk: int = 2048) -> tuple[Tensor, 
     return torch.cat(dists), torch.cat(index)
 
 
-def nearest_patch_distance(
+def nearest_patch_distances(
     samples: Tensor, image: Tensor, size: int = 7, most: int | None = 4096, seed: int = 0
-) -> float:
-    """Mean over (at most ``most``) sample patches of the RMS distance per value to the
-    nearest ``size x size`` patch of ``image``: 0 when every patch is a copy."""
+) -> Tensor:
+    """For (at most ``most``) sample patches, the RMS distance per value to the nearest
+    ``size x size`` patch of ``image``: 0 for a copied patch."""
     _check_images("samples", samples)
     _check_images("image", image)
     gen = torch.Generator().manual_seed(seed)
     queries = _subsample(extract_patches(samples, size), most, gen)
     d2, _ = _nearest(queries, extract_patches(image, size))
-    return float((d2 / queries.shape[1]).sqrt().mean())
+    return (d2 / queries.shape[1]).sqrt()
+
+
+def nearest_patch_distance(
+    samples: Tensor, image: Tensor, size: int = 7, most: int | None = 4096, seed: int = 0
+) -> float:
+    """The mean of :func:`nearest_patch_distances`: 0 when every patch is a copy."""
+    return float(nearest_patch_distances(samples, image, size, most, seed).mean())
 
 
 def crop_shuffle(image: Tensor, n: int, tiles: int = 4, seed: int = 0) -> Tensor:
@@ -220,10 +234,14 @@ def gpnn(
 
 
 def patch_scores(samples: Tensor, image: Tensor, size: int = 7, seed: int = 0) -> dict[str, float]:
-    """The chapter's three measures of ``samples`` against ``image``: ``patch SWD``
-    (:func:`patch_swd`), ``diversity`` and ``nearest patch`` (:func:`nearest_patch_distance`)."""
+    """The chapter's measures of ``samples`` against ``image``: ``patch SWD``
+    (:func:`patch_swd`), ``diversity``, ``nearest patch`` (the mean of
+    :func:`nearest_patch_distances`) and ``copied share`` (the share of them under
+    :data:`COPY_TOLERANCE`)."""
+    nearest = nearest_patch_distances(samples, image, size, seed=seed)
     return {
         "patch SWD": patch_swd(samples, image, size, seed=seed),
         "diversity": diversity(samples),
-        "nearest patch": nearest_patch_distance(samples, image, size, seed=seed),
+        "nearest patch": float(nearest.mean()),
+        "copied share": float((nearest < COPY_TOLERANCE).float().mean()),
     }
