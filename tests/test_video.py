@@ -4,7 +4,14 @@ import pytest
 import torch
 
 from ganbook.image.classifier import load_digit_classifier
-from ganbook.video.data import BouncingDigits, frames_of, render, trajectories
+from ganbook.video.data import (
+    BouncingDigits,
+    frames_of,
+    hold_first_frame,
+    render,
+    shuffle_frames,
+    trajectories,
+)
 from ganbook.video.metrics import (
     blur_frames,
     centroids,
@@ -31,13 +38,6 @@ def data():
     return BouncingDigits("test", size=24, frames=8)
 
 
-def shuffled(video: torch.Tensor, seed: int = 0) -> torch.Tensor:
-    """Frames dealt out to clips at random: the per-frame baseline's kind of clip."""
-    n, c, t, h, w = video.shape
-    order = torch.randperm(n * t, generator=torch.Generator().manual_seed(seed))
-    return frames_of(video)[order].view(n, t, c, h, w).transpose(1, 2)
-
-
 def test_trajectories_stay_inside_and_are_straight_between_bounces():
     gen = torch.Generator().manual_seed(0)
     pos, bounces = trajectories(200, 12, 16, max_speed=2, generator=gen)
@@ -50,6 +50,17 @@ def test_trajectories_stay_inside_and_are_straight_between_bounces():
     assert bounces.any() and (accel[bounces] > 0).float().mean() > 0.5
     with pytest.raises(ValueError, match="max_speed"):
         trajectories(2, 5, 1, max_speed=2)
+
+
+def test_reference_clips_keep_the_frames():
+    video = torch.arange(2 * 3 * 4.0).view(2, 1, 3, 2, 2).repeat_interleave(2, -1)
+    mixed = shuffle_frames(video, seed=1)
+    assert mixed.shape == video.shape
+    assert sorted(frames_of(mixed).sum((1, 2, 3)).tolist()) == sorted(
+        frames_of(video).sum((1, 2, 3)).tolist()
+    )
+    held = hold_first_frame(video)
+    assert torch.equal(held[:, :, 2], video[:, :, 0])
 
 
 def test_render_pastes_the_digit_at_each_position():
@@ -89,7 +100,7 @@ def test_crops_are_read_as_the_clip_digit(data):
     read = classifier.predict(crops).view(64, 8)
     assert (read == clips.labels[:, None]).float().mean() > 0.85
     assert identity_consistency(classifier, clips.video) > 0.8
-    assert identity_consistency(classifier, shuffled(clips.video)) < 0.2
+    assert identity_consistency(classifier, shuffle_frames(clips.video)) < 0.2
 
 
 def test_wasserstein_1d_is_the_shift_between_shifted_samples():
@@ -104,8 +115,8 @@ def test_scores_tell_real_from_shuffled_static_and_blurred(data):
     classifier, _ = load_digit_classifier()
     real, other = data.test_clips(128, seed=0).video, data.test_clips(128, seed=1).video
     ref = video_scores(classifier, other, real)
-    mixed = video_scores(classifier, shuffled(other), real)
-    static = video_scores(classifier, other[:, :, :1].expand_as(other).contiguous(), real)
+    mixed = video_scores(classifier, shuffle_frames(other), real)
+    static = video_scores(classifier, hold_first_frame(other), real)
     blurred = video_scores(classifier, blur_frames(other), real)
     assert mixed["identity consistency"] < ref["identity consistency"] - 0.5
     assert mixed["2nd diff. W1 (px)"] > 10 * ref["2nd diff. W1 (px)"] + 1

@@ -132,3 +132,19 @@ def frames_of(video: Tensor) -> Tensor:
         raise ValueError(f"video must be (N, C, T, H, W), got {tuple(video.shape)}")
     n, c, t, h, w = video.shape
     return video.transpose(1, 2).reshape(n * t, c, h, w)
+
+
+def shuffle_frames(video: Tensor, seed: int = 0) -> Tensor:
+    """The frames of ``video`` dealt out to its clips at random: every frame is real, but
+    nothing ties a clip's frames together (what a per-frame model makes at its best)."""
+    frames = frames_of(video)
+    n, c, t, h, w = video.shape
+    order = torch.randperm(n * t, generator=torch.Generator().manual_seed(seed))
+    return frames[order].view(n, t, c, h, w).transpose(1, 2).contiguous()
+
+
+def hold_first_frame(video: Tensor) -> Tensor:
+    """Each clip's first frame repeated: real content and frames, no motion at all."""
+    if video.dim() != 5:
+        raise ValueError(f"video must be (N, C, T, H, W), got {tuple(video.shape)}")
+    return video[:, :, :1].expand_as(video).contiguous()

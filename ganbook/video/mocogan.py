@@ -26,6 +26,7 @@ from ..train import Batch, Callback, Trainer
 
 __all__ = [
     "ARMS",
+    "MOCOGAN_PAPER",
     "FrameGenerator",
     "ImageDiscriminator",
     "MoCoDiscriminator",
@@ -48,6 +49,14 @@ ARMS = {
     "per-frame image GAN": {"independent": True, "video": False},
 }
 
+
+#: Published numbers, quoted for scale (Tulyakov et al. 2018): Inception scores of 16-frame
+#: UCF-101 clips (higher is better), and the average content distance of MoCoGAN with and
+#: without its image discriminator (lower is more consistent content).
+MOCOGAN_PAPER = {
+    "UCF-101 Inception score": {"VGAN": 8.18, "TGAN": 11.85, "MoCoGAN": 12.42},
+    "average content distance": {"MoCoGAN": 0.606, "MoCoGAN without image D": 1.115},
+}
 
 #: How the shipped arms were trained (``bench/app_video.py``): the book's stable recipe
 #: (hinge loss, spectrally normalised critics, TTUR learning rates, Adam betas (0, 0.9),
