@@ -16,7 +16,7 @@ NB_WORKERS ?= 2
 # thread is about as fast, and two threads on a busy 2-core machine can stall for minutes.
 THREADS ?= 1
 
-.PHONY: install book test unit notebooks lint book-test checks clean chromium browser
+.PHONY: install book test unit notebooks lint book-test checks clean chromium browser student
 
 # The stamp names the Python and torch it was built with: changing either (or the
 # requirements) rebuilds the environment from scratch, so nothing stale or dropped survives.
@@ -71,6 +71,11 @@ browser: install chromium
 	$(PY) bench/browser_check.py --build _build/html --screenshots _build/screenshots
 
 test: chromium lint unit notebooks checks book-test browser
+
+# The instructor's kit: every notebook without its solutions (_build/notebooks/student, for an
+# LMS or a JupyterHub) and with them (_build/notebooks/instructor).
+student: install
+	$(PY) -m ganbook.student --out _build/notebooks
 
 clean:
 	rm -rf _build $(VENV)
