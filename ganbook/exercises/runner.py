@@ -52,8 +52,8 @@ def describe(x: Any, limit: int = 60) -> str:
         more = ", ..." if flat.size > 6 else ""
         text = f"[{shown}{more}]" if flat.size > 1 else shown
         return f"{kind} of shape {shape}: {text}" if len(shape) else f"{kind}({text})"
-    if isinstance(x, float):
-        return f"{x:.6g}"
+    if isinstance(x, (float, np.floating)):
+        return f"{float(x):.6g}"
     if isinstance(x, dict):
         return "{" + ", ".join(f"{k}: {describe(v, limit)}" for k, v in x.items()) + "}"
     text = repr(x)
@@ -93,7 +93,7 @@ def compare(got: Any, expected: Any, atol: float, rtol: float) -> str | None:
         else:
             return f"the shape is {have.shape}, expected {want.shape}"
     if want.dtype == bool or np.issubdtype(want.dtype, np.integer):
-        wrong = np.argwhere(want != have.astype(want.dtype))
+        wrong = np.argwhere(want != have)
         if len(wrong) == 0:
             return None
         at = tuple(int(i) for i in wrong[0])
