@@ -22,7 +22,7 @@ import os
 import signal
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -30,6 +30,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from . import distributed
 from .checkpoint import get_rng_state, load_checkpoint, save_checkpoint, set_rng_state
 from .device import get_device
 from .files import remove_stale_temp_files
@@ -72,10 +73,25 @@ def update(
     where it started; ``instrument=True`` marks a network that measures others (a
     two-sample classifier), which trains even then.
     """
+    _update(optimizer, loss, parameters, clip, instrument)
+
+
+def _update(
+    optimizer: torch.optim.Optimizer,
+    loss: Tensor,
+    parameters: Iterable[Tensor] | None,
+    clip: float | None,
+    instrument: bool = False,
+    after_backward: Callable[[], None] | None = None,
+) -> None:
+    """:func:`update`, with ``after_backward()`` run between backward and clipping
+    (where a distributed :class:`Loop` averages the gradients over its ranks)."""
     if starting_point() and not instrument:
         return
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
+    if after_backward is not None:
+        after_backward()
     if clip is not None:
         nn.utils.clip_grad_norm_(list(parameters or ()), clip)
     optimizer.step()
@@ -113,6 +129,9 @@ class Loop:
                 "checkpoint_every needs checkpoint_path=... (where to write the checkpoints)"
             )
         self.device = torch.device(device) if device is not None else get_device()
+        # Under torchrun (WORLD_SIZE > 1): the process group, and cuda:LOCAL_RANK on GPUs.
+        self.device, self.world = distributed.setup(self.device)
+        self._joined = False  # distributed: ranks made equal and given their own RNG streams
         self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
         self.checkpoint_every = checkpoint_every
         self.checkpoint_seconds = checkpoint_seconds
@@ -151,10 +170,26 @@ class Loop:
     ) -> dict[str, float]:
         """Check ``record`` is finite (before any weight changes), then :func:`update`.
 
-        Returns ``record``.
+        Returns ``record``. In a distributed run the gradients of ``optimizer``'s parameters
+        are averaged over the ranks before clipping, and the NaN guard stops every rank when
+        any one sees a non-finite number (see :mod:`ganbook.distributed`).
         """
-        self.check_finite(record)
-        update(optimizer, loss, parameters, clip)
+        if self.world is None or starting_point():
+            self.check_finite(record)
+            update(optimizer, loss, parameters, clip)
+            return record
+        finite = all(math.isfinite(v) for v in record.values())
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+
+        def average() -> None:
+            if not self.world.average_gradients(params, ok=finite):
+                self.check_finite(record)  # names the number on the rank that saw it
+                raise FloatingPointError(
+                    f"a recorded number became NaN or inf on another rank at step "
+                    f"{self.step + 1}{self._describe()}"
+                )
+
+        _update(optimizer, loss, parameters, clip, after_backward=average)
         return record
 
     def check_finite(self, record: dict[str, float]) -> None:
@@ -181,6 +216,10 @@ class Loop:
         ``callbacks`` is a list of ``(every, fn)``; ``fn(loop)`` runs after every ``every``-th
         step. Ctrl-C finishes the step in progress, saves a checkpoint (if a path was given)
         and raises ``KeyboardInterrupt``.
+
+        Under torchrun every rank calls ``fit`` with the same arguments; each trains on its
+        own batches, and they keep equal networks and one averaged history
+        (:mod:`ganbook.distributed`).
         """
         check_positive("steps", steps)
         for every, fn in callbacks:
@@ -189,10 +228,13 @@ class Loop:
                 raise ValueError(
                     f"each callback must be (every, function), got a {type(fn).__name__}"
                 )
+        world = self.world
+        if world is not None:
+            self._join()
         bar = tqdm(
             total=steps,
             initial=self.step,
-            disable=not progress or None,
+            disable=not progress or (world is not None and not world.is_main) or None,
             desc=self.description,
             dynamic_ncols=True,
         )
@@ -204,6 +246,8 @@ class Loop:
                 while self.step < steps:
                     at_boundary = False
                     record = self.train_step()
+                    if world is not None:  # one record, one decision to save or stop
+                        record, (timed, interrupted) = self._sync_step(record, last_save)
                     self.step += 1
                     self._elapsed = time.perf_counter() - start
                     self._record(record)
@@ -216,35 +260,75 @@ class Loop:
                         )
                     for every, fn in callbacks:
                         if self.step % every == 0:
-                            fn(self)
+                            with self._quiet():
+                                fn(self)
                     every = self.checkpoint_every and self.step % self.checkpoint_every == 0
-                    timed = (
-                        self.checkpoint_path is not None
-                        and self.checkpoint_seconds is not None
-                        and time.perf_counter() - last_save >= self.checkpoint_seconds
-                    )
+                    if world is None:
+                        timed = (
+                            self.checkpoint_path is not None
+                            and self.checkpoint_seconds is not None
+                            and time.perf_counter() - last_save >= self.checkpoint_seconds
+                        )
                     if every or timed:
                         self.save()
                         last_save = time.perf_counter()
-                    if self._interrupts:
+                    if self._interrupts if world is None else interrupted:
                         raise KeyboardInterrupt
         except KeyboardInterrupt:
             if self.checkpoint_path is not None and at_boundary:
                 self.save()
-                print(
-                    f"interrupted at step {self.step}; checkpoint saved to {self.checkpoint_path}"
-                )
+                with self._quiet():
+                    print(
+                        f"interrupted at step {self.step}; "
+                        f"checkpoint saved to {self.checkpoint_path}"
+                    )
             elif self.checkpoint_path is not None:
-                print(
-                    f"interrupted inside step {self.step + 1}; "
-                    f"kept the last checkpoint in {self.checkpoint_path}"
-                )
+                with self._quiet():
+                    print(
+                        f"interrupted inside step {self.step + 1}; "
+                        f"kept the last checkpoint in {self.checkpoint_path}"
+                    )
             raise
         finally:
             bar.close()
         if self.checkpoint_path is not None:
             self.save()
         return self.history
+
+    # -- several processes (see ganbook.distributed) ---------------------------------------
+
+    def replicated_modules(self) -> list[nn.Module]:
+        """The modules every rank of a distributed run must hold equal: :meth:`networks`
+        (a subclass adds copies it keeps, such as an EMA generator)."""
+        return list(self.networks().values())
+
+    def _join(self) -> None:
+        """Once per distributed run: rank 0's weights everywhere, and each rank its own RNG
+        stream (unless a checkpoint just restored every rank's)."""
+        if self._joined:
+            return
+        self.world.broadcast_modules(self.replicated_modules())
+        self.world.seed_streams()
+        self._joined = True
+
+    def _sync_step(self, record: dict[str, float], last_save: float):
+        """Rank 0's buffers everywhere; the record averaged; save or stop if any rank says so."""
+        timed = (
+            self.checkpoint_path is not None
+            and self.checkpoint_seconds is not None
+            and time.perf_counter() - last_save >= self.checkpoint_seconds
+        )
+        self.world.broadcast_modules(self.replicated_modules(), buffers_only=True)
+        return self.world.mean_record(record, (timed, bool(self._interrupts)))
+
+    @contextmanager
+    def _quiet(self) -> Iterator[None]:
+        """Silence printing on ranks other than 0 (callbacks run on every rank)."""
+        if self.world is None or self.world.is_main:
+            yield
+            return
+        with open(os.devnull, "w") as sink, redirect_stdout(sink):
+            yield
 
     @contextmanager
     def _deferred_interrupts(self) -> Iterator[None]:
@@ -323,6 +407,13 @@ class Loop:
         for key, optimizer in self.optimizers().items():
             optimizer.load_state_dict(state["optimizers"][key])
         set_rng_state(state["rng"])
+        if self.world is not None:
+            ranks = state.get("rng_ranks")
+            # The same number of ranks continues every rank's own stream exactly; otherwise
+            # fit derives fresh streams from rank 0's state.
+            self._joined = ranks is not None and len(ranks) == self.world.size
+            if self._joined:
+                set_rng_state(ranks[self.world.rank])
         self.step = int(state["step"])
         self._elapsed = float(state.get("elapsed", 0.0))
         self.history = {k: list(v) for k, v in state["history"].items()}
@@ -335,6 +426,19 @@ class Loop:
                 "no checkpoint path: pass one, or give the trainer checkpoint_path=..."
             )
         state = self.state_dict()
+        if self.world is not None:  # every rank calls save; rank 0 writes
+            state["rng_ranks"] = self.world.gather_rng()
+            state["world_size"] = self.world.size
+            if not self.world.is_main:
+                self.world.barrier()
+                return Path(path)
+            try:
+                return self._write(path, state)
+            finally:
+                self.world.barrier()
+        return self._write(path, state)
+
+    def _write(self, path: str | os.PathLike, state: dict[str, Any]) -> Path:
         remove_stale_temp_files(path)
         if threading.current_thread() is not threading.main_thread():
             return save_checkpoint(path, state)

@@ -294,6 +294,10 @@ class Trainer(Loop):
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"G": self.opt_g, "D": self.opt_d}
 
+    def replicated_modules(self) -> list[nn.Module]:
+        ema = [self.G_ema] if self.G_ema is not None else []
+        return super().replicated_modules() + ema
+
     def config(self) -> dict[str, Any]:
         return {
             "loss": self.loss.name,
