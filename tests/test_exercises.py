@@ -186,6 +186,8 @@ def test_runner_names_the_input_the_shape_and_a_missing_return():
     assert "returned None" in text
     _, text = quiet(lambda fn: run_checks(fn, lambda x: x.sum(), cases), lambda x: x.sum() + 1)
     assert "off by 1" in text
+    _, text = quiet(lambda fn: run_checks(fn, lambda x: x.sum(), cases), lambda x: "six")
+    assert "expected a number or an array, got a str" in text
 
 
 def test_runner_passes_copies_so_a_student_cannot_spoil_the_reference():
