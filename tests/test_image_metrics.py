@@ -217,3 +217,11 @@ def test_score_draws_and_average():
         ev.score_draws(G, draws=0)
     with pytest.raises(ValueError, match="at least one"):
         Scores.average([])
+
+
+def test_frechet_distance_of_one_feature_is_the_1d_gaussian_formula():
+    a = torch.tensor([[0.0], [1.0], [2.0], [3.0]])
+    b = a * 2 + 1
+    va, vb = a.var().item(), b.var().item()
+    expected = (a.mean() - b.mean()).item() ** 2 + va + vb - 2 * (va * vb) ** 0.5
+    assert abs(frechet_distance(a, b) - expected) < 1e-4

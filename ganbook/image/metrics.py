@@ -61,7 +61,8 @@ def frechet_distance(a, b) -> float:
     a, b = _as_features("a", a), _as_features("b", b)
     _same_dim(a, b)
     mu_a, mu_b = a.mean(0), b.mean(0)
-    cov_a, cov_b = torch.cov(a.T), torch.cov(b.T)
+    # atleast_2d: for one feature torch.cov returns a 0-d variance, which eigh cannot take
+    cov_a, cov_b = torch.atleast_2d(torch.cov(a.T)), torch.atleast_2d(torch.cov(b.T))
     root_a = _sqrtm_psd(cov_a)
     cross = torch.linalg.eigvalsh(root_a @ cov_b @ root_a).clamp(min=0).sqrt().sum()
     return float(((mu_a - mu_b) ** 2).sum() + cov_a.trace() + cov_b.trace() - 2 * cross)
