@@ -94,6 +94,48 @@ def student_copy(nb: nbformat.NotebookNode, where: str = "notebook") -> tuple[
     return out, removed
 
 
+_EXERCISE = re.compile(
+    r"^ {0,3}(`{3,}|:{3,})\s*\{exercise\}\s*(?P<title>.*)$", re.MULTILINE
+)
+
+
+def exercise_kind(title: str, options: dict[str, str], body: str) -> str:
+    """``open-ended`` (the exercise says ``:class: open-ended``), ``coding`` (its title says
+    "(coding)" or it shows code to write) or ``conceptual``."""
+    if "open-ended" in options.get("class", "").split():
+        return "open-ended"
+    if "(coding)" in title or "```python" in body or "check_" in body:
+        return "coding"
+    return "conceptual"
+
+
+def list_exercises(path: str | Path) -> list[dict[str, str]]:
+    """Every exercise of a notebook in order: its ``label``, ``title`` and ``kind``
+    (see :func:`exercise_kind`), for the instructor guide's tables."""
+    nb = nbformat.read(path, as_version=4)
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        lines = cell.source.split("\n")
+        for i, line in enumerate(lines):
+            match = _EXERCISE.match(line)
+            if not match:
+                continue
+            end = _closing(lines, i, match.group(1), str(path))
+            options = {}
+            for option in lines[i + 1 : end]:
+                if not option.startswith(":"):
+                    break
+                key, _, value = option[1:].partition(":")
+                options[key.strip()] = value.strip()
+            title = match.group("title").strip()
+            body = "\n".join(lines[i + 1 : end])
+            found.append({"label": options.get("label", ""), "title": title,
+                          "kind": exercise_kind(title, options, body)})
+    return found
+
+
 def notebooks(book: Path) -> list[Path]:
     """Every notebook under ``book`` (not Jupyter's checkpoints), in a stable order."""
     return sorted(p for p in book.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)

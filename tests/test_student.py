@@ -108,3 +108,21 @@ def test_main_reports_counts_and_an_empty_book_is_an_error(tmp_path, capsys):
     assert (tmp_path / "out" / "student" / "part" / "one.ipynb").exists()
     with pytest.raises(ValueError, match="found none"):
         write_kits(tmp_path / "out" / "nothing", tmp_path / "x")
+
+
+def test_list_exercises_reads_label_title_and_kind(tmp_path):
+    import nbformat
+
+    from ganbook.student import list_exercises
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(
+        "## Exercises\n\n```{exercise} Why?\n:label: ex-a-1\nThink.\n```\n"
+        "````{exercise} Write it (coding)\n:label: ex-a-2\n```python\ncheck_x(f)\n```\n````\n"
+        "```{exercise} Explore\n:label: ex-a-3\n:class: open-ended\nTry things.\n```"
+    )]
+    path = tmp_path / "n.ipynb"
+    nbformat.write(nb, path)
+    assert [(e["label"], e["kind"]) for e in list_exercises(path)] == [
+        ("ex-a-1", "conceptual"), ("ex-a-2", "coding"), ("ex-a-3", "open-ended")
+    ]
