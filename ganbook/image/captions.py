@@ -1,0 +1,278 @@
+"""Captions for the 8x8 digits, built from each digit's label and two attributes measured from
+its pixels, for the text-to-image chapter.
+
+**Attributes.** Both are read analytically from the pixels (ink ``w = (x + 1) / 2``), so the
+same functions describe a training image and score a generated one:
+
+* :func:`ink` - the mean ink per pixel; :func:`slant` - the shear ``-mu11 / mu02`` of the
+  second-order central image moments (how far the ink's column moves per row; positive =
+  leaning right, as the rows count downwards).
+* :class:`AttributeBins` turns them into classes *relative to how that digit is usually
+  written* (a 7 leans right and a 6 left in this data set): thickness ``thin`` / ``thick``
+  splits each digit's training images at its median ink, slant ``left`` / ``upright`` /
+  ``right`` at its tertiles. The thresholds come from the training split only.
+
+**Captions.** :func:`caption` writes a (digit, thickness, slant) triple in one of the
+:data:`TEMPLATES` with random synonyms: "a thick seven leaning right", "7, bold, tilted right".
+The last :data:`HELD_OUT_TEMPLATES` templates are never used in training (they reorder the
+parts and add filler words the encoder has never seen), and :data:`HELD_OUT_COMBOS` (one
+thickness-slant pair per digit) have no training image at all: :class:`CaptionedDigits` is
+the training set that results, :func:`requests` the test requests and :func:`scores` the
+measures, all analytic.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Sequence
+
+import torch
+from torch import Tensor
+
+from ..loop import check_positive
+from ..text.caption import caption_vocab, encode_captions
+from .classifier import DigitClassifier
+from .data import load_digits
+
+__all__ = [
+    "DIGIT_WORDS",
+    "MAX_LEN",
+    "CaptionedDigits",
+    "HELD_OUT_COMBOS",
+    "HELD_OUT_TEMPLATES",
+    "SLANTS",
+    "TEMPLATES",
+    "THICKNESSES",
+    "AttributeBins",
+    "caption",
+    "captions_for",
+    "combo_index",
+    "held_out_mask",
+    "ink",
+    "requests",
+    "scores",
+    "slant",
+]
+
+DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+THICKNESSES = ("thin", "thick")
+SLANTS = ("left", "upright", "right")
+N_COMBOS = len(DIGIT_WORDS) * len(THICKNESSES) * len(SLANTS)  # 60
+MAX_LEN = 16  # tokens per caption, <eos> included: the longest phrasing needs 12
+
+THICK_WORDS = {"thin": ("thin", "light", "fine"), "thick": ("thick", "bold", "heavy")}
+SLANT_WORDS = {
+    "left": ("leaning left", "tilted left", "slanting left"),
+    "upright": ("upright", "standing straight", "not tilted"),
+    "right": ("leaning right", "tilted right", "slanting right"),
+}
+
+#: Phrasings; ``{d}`` is the digit as a word, ``{n}`` as a numeral. The first ones are the
+#: training phrasings, the last ``HELD_OUT_TEMPLATES`` are only ever used for testing.
+TEMPLATES = (
+    "a {t} {d} {s}",
+    "{n}, {t}, {s}",
+    "the digit {d}, {s} and {t}",
+    "{t} {n} {s}",
+    "a {d} written {t}, {s}",
+    "{s} {t} {d}",
+    # held out: new orders, and filler words ("please", "draw", "that", "is", "looks") never
+    # seen in training, which the encoder reads as <unk>
+    "please draw a {d} that is {s} and {t}",
+    "{s}, {t}: the number {n}",
+    "{d} looks {t} and {s}",
+)
+HELD_OUT_TEMPLATES = 3
+
+#: (digit, thickness, slant) triples with no training image: one per digit, each of the six
+#: thickness-slant pairs at least once.
+HELD_OUT_COMBOS = tuple(
+    (d, THICKNESSES[(d // 3) % 2], SLANTS[d % 3]) for d in range(len(DIGIT_WORDS))
+)
+
+
+def _ink_weights(images: Tensor) -> Tensor:
+    if images.dim() != 4 or images.shape[1] != 1:
+        raise ValueError(f"images must be (N, 1, H, W) in [-1, 1], got {tuple(images.shape)}")
+    return ((images[:, 0].float() + 1) / 2).clamp(0, 1)
+
+
+def ink(images: Tensor) -> Tensor:
+    """Mean ink per pixel of each image, ``(N,)`` in [0, 1]: 0 blank, 1 all black."""
+    return _ink_weights(images).mean((1, 2))
+
+
+def slant(images: Tensor) -> Tensor:
+    """Shear of each image's ink, ``-mu11 / mu02`` of its central moments, ``(N,)``.
+
+    The ink's mean column moves by ``-slant`` per row downwards, so a digit whose top is to
+    the right of its bottom has a positive slant. A blank image gets 0.
+    """
+    w = _ink_weights(images)
+    h, wd = w.shape[-2:]
+    rows = torch.arange(h, dtype=w.dtype).view(h, 1)
+    cols = torch.arange(wd, dtype=w.dtype).view(1, wd)
+    mass = w.sum((1, 2)).clamp(min=1e-6)
+    r = rows - ((w * rows).sum((1, 2)) / mass).view(-1, 1, 1)
+    c = cols - ((w * cols).sum((1, 2)) / mass).view(-1, 1, 1)
+    mu11 = (w * r * c).sum((1, 2)) / mass
+    mu02 = (w * r * r).sum((1, 2)) / mass
+    return -mu11 / mu02.clamp(min=1e-6)
+
+
+def _check_labels(labels: Tensor, n: int) -> None:
+    if labels.shape != (n,) or labels.is_floating_point():
+        raise ValueError(f"labels must be ({n},) integer digit classes, got {tuple(labels.shape)}")
+    if n and (labels.min() < 0 or labels.max() >= len(DIGIT_WORDS)):
+        raise ValueError(f"labels must lie in [0, 10), got [{labels.min()}, {labels.max()}]")
+
+
+@dataclass(frozen=True)
+class AttributeBins:
+    """Per-digit thresholds: ``ink_median[d]`` and ``slant_cuts[d] = (low, high)`` tertiles."""
+
+    ink_median: tuple[float, ...]
+    slant_cuts: tuple[tuple[float, float], ...]
+
+    @classmethod
+    def fit(cls, images: Tensor, labels: Tensor) -> "AttributeBins":
+        """Thresholds from (training) images: each digit's median ink and slant tertiles."""
+        _check_labels(labels, len(images))
+        a, s = ink(images), slant(images)
+        medians, cuts = [], []
+        for d in range(len(DIGIT_WORDS)):
+            mine = labels == d
+            if mine.sum() < 3:
+                raise ValueError(f"need at least 3 images of digit {d} to fit bins, got "
+                                 f"{int(mine.sum())}")
+            medians.append(float(a[mine].median()))
+            low, high = s[mine].quantile(torch.tensor([1 / 3, 2 / 3])).tolist()
+            cuts.append((low, high))
+        return cls(tuple(medians), tuple(cuts))
+
+    def classes(self, images: Tensor, digits: Tensor) -> tuple[Tensor, Tensor]:
+        """Thickness class (0 thin, 1 thick) and slant class (0 left, 1 upright, 2 right) of
+        each image, judged against the thresholds of the digit in ``digits``."""
+        _check_labels(digits, len(images))
+        med = torch.tensor(self.ink_median)[digits]
+        cuts = torch.tensor(self.slant_cuts)[digits]
+        s = slant(images)
+        thickness = (ink(images) > med).long()
+        slant_class = (s > cuts[:, 0]).long() + (s > cuts[:, 1]).long()
+        return thickness, slant_class
+
+
+def combo_index(digits: Tensor, thickness: Tensor, slant_class: Tensor) -> Tensor:
+    """One id in ``[0, 60)`` per (digit, thickness, slant) triple."""
+    return (digits * len(THICKNESSES) + thickness) * len(SLANTS) + slant_class
+
+
+def held_out_mask(digits: Tensor, thickness: Tensor, slant_class: Tensor) -> Tensor:
+    """True where the triple is one of :data:`HELD_OUT_COMBOS`."""
+    ids = combo_index(digits, thickness, slant_class)
+    held = torch.tensor([
+        combo_index(torch.tensor(d), torch.tensor(THICKNESSES.index(t)),
+                    torch.tensor(SLANTS.index(s))) for d, t, s in HELD_OUT_COMBOS
+    ])
+    return torch.isin(ids, held)
+
+
+def caption(digit: int, thickness: int, slant_class: int, template: int,
+            rng: random.Random) -> str:
+    """One caption of a triple (class ids) in ``TEMPLATES[template]``, synonyms from ``rng``."""
+    if not 0 <= template < len(TEMPLATES):
+        raise ValueError(f"template must be in [0, {len(TEMPLATES)}), got {template!r}")
+    t = rng.choice(THICK_WORDS[THICKNESSES[thickness]])
+    s = rng.choice(SLANT_WORDS[SLANTS[slant_class]])
+    return TEMPLATES[template].format(d=DIGIT_WORDS[digit], n=digit, t=t, s=s)
+
+
+def captions_for(
+    digits: Tensor, thickness: Tensor, slant_class: Tensor, held_out: bool = False,
+    seed: int = 0,
+) -> list[str]:
+    """One caption per triple, each in a random training phrasing (or, with
+    ``held_out=True``, a random held-out phrasing); seeded, so the same call gives the same
+    captions."""
+    n = len(digits)
+    if len(thickness) != n or len(slant_class) != n:
+        raise ValueError(f"digits, thickness and slant_class must have one length, got "
+                         f"{n}, {len(thickness)}, {len(slant_class)}")
+    rng = random.Random(seed)
+    first = len(TEMPLATES) - HELD_OUT_TEMPLATES
+    pool: Sequence[int] = range(first, len(TEMPLATES)) if held_out else range(first)
+    return [
+        caption(int(d), int(t), int(s), rng.choice(pool), rng)
+        for d, t, s in zip(digits.tolist(), thickness.tolist(), slant_class.tolist())
+    ]
+
+
+def requests(n: int, held_out_combos: bool = False, seed: int = 0
+             ) -> tuple[Tensor, list[str]]:
+    """``n`` test requests in the held-out phrasings: triples ``(n, 3)`` (digit, thickness,
+    slant) drawn uniformly from the 50 training combinations, or (``held_out_combos=True``)
+    from the 10 held-out ones, and their captions."""
+    check_positive("n", n)
+    grid = torch.cartesian_prod(torch.arange(len(DIGIT_WORDS)), torch.arange(len(THICKNESSES)),
+                                torch.arange(len(SLANTS)))
+    held = held_out_mask(grid[:, 0], grid[:, 1], grid[:, 2])
+    pool = grid[held] if held_out_combos else grid[~held]
+    gen = torch.Generator().manual_seed(seed)
+    triples = pool[torch.randint(len(pool), (n,), generator=gen)]
+    return triples, captions_for(*triples.T, held_out=True, seed=seed)
+
+
+def scores(images: Tensor, triples: Tensor, classifier: DigitClassifier,
+           bins: AttributeBins) -> dict[str, float]:
+    """How often ``images`` show what was asked: the classifier's digit, each measured
+    attribute (judged against the requested digit's thresholds) and all three at once."""
+    if len(images) != len(triples) or triples.shape[1:] != (3,):
+        raise ValueError(f"images ({len(images)}) and triples ({tuple(triples.shape)}) must "
+                         "match, with (digit, thickness, slant) per row")
+    digit_ok = classifier.predict(images) == triples[:, 0]
+    thickness, slant_class = bins.classes(images, triples[:, 0])
+    thick_ok, slant_ok = thickness == triples[:, 1], slant_class == triples[:, 2]
+    return {
+        "digit": float(digit_ok.float().mean()),
+        "thickness": float(thick_ok.float().mean()),
+        "slant": float(slant_ok.float().mean()),
+        "all three": float((digit_ok & thick_ok & slant_ok).float().mean()),
+    }
+
+
+class CaptionedDigits:
+    """The digits' training split with captions, minus every image of a held-out combination.
+
+    ``bins`` are fitted on the whole training split; ``captions[k][i]`` is image ``i``'s
+    ``k``-th caption (training phrasings, seeds ``seed + k``); ``vocab`` holds their words.
+    """
+
+    def __init__(self, captions_per_image: int = 4, seed: int = 0) -> None:
+        check_positive("captions_per_image", captions_per_image)
+        x, y = load_digits("train")
+        self.bins = AttributeBins.fit(x, y)
+        thickness, slant_class = self.bins.classes(x, y)
+        keep = ~held_out_mask(y, thickness, slant_class)
+        self.dropped = int((~keep).sum())
+        self.images, self.digits = x[keep], y[keep]
+        self.thickness, self.slant = thickness[keep], slant_class[keep]
+        self.captions = [
+            captions_for(self.digits, self.thickness, self.slant, seed=seed + k)
+            for k in range(captions_per_image)
+        ]
+        self.vocab = caption_vocab([c for cs in self.captions for c in cs])
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def ids(self, texts: Sequence[str]) -> Tensor:
+        """Token ids ``(len(texts), MAX_LEN)``; unseen words become ``<unk>``."""
+        return encode_captions(self.vocab, texts, MAX_LEN)
+
+    def caption_targets(self) -> tuple[Tensor, Tensor]:
+        """Every training caption's ids and its ``(digit, thickness, slant)`` targets."""
+        k = len(self.captions)
+        ids = self.ids([c for cs in self.captions for c in cs])
+        targets = torch.stack([self.digits, self.thickness, self.slant], 1).repeat(k, 1)
+        return ids, targets

@@ -1,0 +1,152 @@
+"""Text-to-image chapter: measured attributes, captions, held-out splits, the matching-aware
+discriminator's objective and the measures."""
+
+import random
+
+import pytest
+import torch
+
+from ganbook.image.captions import (
+    HELD_OUT_COMBOS,
+    HELD_OUT_TEMPLATES,
+    TEMPLATES,
+    AttributeBins,
+    CaptionedDigits,
+    caption,
+    captions_for,
+    held_out_mask,
+    ink,
+    requests,
+    scores,
+    slant,
+)
+from ganbook.image.text2image import (
+    CaptionModel,
+    CaptionVectors,
+    MatchingAwareTrainer,
+    TextToImage,
+    generate,
+    retrieve,
+    text2image_trainer,
+)
+from ganbook.text.caption import caption_tokens
+
+
+def stroke(shear: float, width: int = 1) -> torch.Tensor:
+    """An 8x8 vertical bar whose column moves by ``shear`` per row upwards."""
+    img = -torch.ones(1, 1, 8, 8)
+    for r in range(8):
+        c = round(3.5 + shear * (3.5 - r))
+        img[0, 0, r, max(c, 0) : min(c + width, 8)] = 1.0
+    return img
+
+
+def test_ink_and_slant_are_measured_from_pixels():
+    assert ink(-torch.ones(2, 1, 8, 8)).tolist() == [0.0, 0.0]
+    assert ink(torch.ones(1, 1, 8, 8)).item() == 1.0
+    assert ink(stroke(0, 2)) > ink(stroke(0, 1))
+    assert slant(stroke(0.0)).item() == pytest.approx(0.0, abs=1e-6)
+    right, left = slant(stroke(0.5)).item(), slant(stroke(-0.5)).item()
+    assert right > 0.3 and left < -0.3 and right == pytest.approx(-left, abs=1e-5)
+    assert slant(-torch.ones(1, 1, 8, 8)).item() == 0.0  # blank: no crash
+    with pytest.raises(ValueError, match="images must be"):
+        ink(torch.zeros(8, 8))
+
+
+def test_bins_split_each_digit_evenly():
+    torch.manual_seed(0)
+    x = torch.cat([stroke(s, w) for s in (-0.4, -0.1, 0.0, 0.1, 0.4, 0.5) for w in (1, 2)])
+    labels = torch.zeros(len(x), dtype=torch.long)
+    x, labels = x.repeat(10, 1, 1, 1), torch.arange(10).repeat_interleave(len(x))
+    bins = AttributeBins.fit(x, labels)
+    thickness, slant_class = bins.classes(x, labels)
+    assert thickness.float().mean() == 0.5
+    assert torch.bincount(slant_class, minlength=3).tolist() == [40, 40, 40]
+    assert slant_class[labels == 0].tolist()[:2] == [0, 0]  # the leftmost strokes
+    with pytest.raises(ValueError, match="labels"):
+        bins.classes(x, labels.float())
+
+
+def test_captions_and_held_out_splits():
+    rng = random.Random(0)
+    text = caption(7, 1, 2, 0, rng)
+    assert text.startswith("a ") and "seven" in text and "right" in text
+    assert caption(7, 0, 0, 1, rng).startswith("7, ")
+    d = torch.arange(10)
+    train = captions_for(d, d % 2, d % 3, seed=1)
+    test = captions_for(d, d % 2, d % 3, held_out=True, seed=1)
+    assert train == captions_for(d, d % 2, d % 3, seed=1)  # seeded
+    first = len(TEMPLATES) - HELD_OUT_TEMPLATES
+    seen = {t for c in train for t in caption_tokens(c)}
+    assert any(t not in seen for c in test for t in caption_tokens(c))  # unseen fillers
+    heads = {tpl.split("{")[0] for tpl in TEMPLATES[first:]}
+    assert all(any(c.startswith(h) for h in heads) for c in test if not c[0].isdigit())
+    held = [(dd, "thin thick".split().index(t), "left upright right".split().index(s))
+            for dd, t, s in HELD_OUT_COMBOS]
+    tr = torch.tensor(held)
+    assert held_out_mask(*tr.T).all() and len({h[1:] for h in held}) == 6
+    triples, caps = requests(50, held_out_combos=True, seed=0)
+    assert held_out_mask(*triples.T).all() and len(caps) == 50
+    triples, _ = requests(50, seed=0)
+    assert not held_out_mask(*triples.T).any()
+
+
+def test_data_drops_held_out_combos_and_round_trips_the_vocab():
+    data = CaptionedDigits(captions_per_image=2)
+    assert data.dropped > 0 and not held_out_mask(data.digits, data.thickness, data.slant).any()
+    ids, targets = data.caption_targets()
+    assert ids.shape == (2 * len(data), 16) and targets.shape == (2 * len(data), 3)
+    model = TextToImage(data.vocab.itos[3:])
+    assert model.vocab.itos == data.vocab.itos
+    assert torch.equal(model.ids(data.captions[0][:5]), data.ids(data.captions[0][:5]))
+
+
+def test_matching_aware_discriminator_sees_wrong_captions():
+    torch.manual_seed(0)
+    data = CaptionedDigits(captions_per_image=1)
+    sampler = CaptionVectors(data, CaptionModel(len(data.vocab)))
+    trainer = text2image_trainer(sampler, width=8, batch_size=16)
+    assert isinstance(trainer, MatchingAwareTrainer)
+    batch = trainer.real_batch()
+    wrong = trainer.mismatched(batch)
+    assert torch.equal(wrong.real, batch.real)
+    assert torch.equal(wrong.cond[0], batch.cond[0].roll(1, 0))
+    calls = []
+    critic = trainer.critic
+
+    def spy(x, b, features=False):
+        calls.append((x is batch.real, torch.equal(b.cond[0], batch.cond[0])))
+        return critic(x, b, features)
+
+    trainer.critic = spy
+    loss, record = trainer.d_objective(batch)
+    assert calls == [(True, True), (True, False), (False, True)]  # right, wrong, fake
+    assert {"d_wrong", "d_real", "d_fake"} <= set(record) and loss.ndim == 0
+    history = trainer.fit(3, progress=False)
+    assert len(history["g_int"]) == 3 and all(v == v for v in history["d_loss"])
+    with pytest.raises(ValueError, match="int_weight"):
+        text2image_trainer(sampler, int_weight=-1)
+
+
+def test_scores_retrieval_and_generate():
+    from ganbook.image.classifier import load_digit_classifier
+    from ganbook.image.data import load_digits
+
+    x, y = load_digits("test")
+    bins = AttributeBins.fit(*load_digits("train"))
+    thickness, slant_class = bins.classes(x, y)
+    triples = torch.stack([y, thickness, slant_class], 1)
+    clf, _ = load_digit_classifier()
+    real = scores(x, triples, clf, bins)
+    assert real["thickness"] == 1.0 and real["slant"] == 1.0 and real["digit"] > 0.9
+    wrong = scores(x.flip(0), triples, clf, bins)
+    assert wrong["digit"] < 0.3 and wrong["all three"] < real["all three"]
+    keys = torch.eye(4)
+    assert torch.equal(retrieve(torch.tensor([[0.0, 2, 0, 0]]), keys, torch.arange(4)),
+                       torch.tensor([1]))
+    model = TextToImage(["<unk>", "a"])
+    e = torch.zeros(3, 32)
+    out = generate(model.G, e, seed=3)
+    assert out.shape == (3, 1, 8, 8) and torch.equal(out, generate(model.G, e, seed=3))
+    with pytest.raises(ValueError, match="triples"):
+        scores(x[:3], triples[:2], clf, bins)
