@@ -136,6 +136,15 @@ def list_exercises(path: str | Path) -> list[dict[str, str]]:
     return found
 
 
+def toc_notebooks(root: Path = ROOT) -> list[str]:
+    """The book's notebooks in reading order (from ``_toc.yml``), relative to ``root``."""
+    import yaml
+
+    toc = yaml.safe_load((Path(root) / "_toc.yml").read_text())
+    files = [toc["root"]] + [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
+    return [f + ".ipynb" for f in files if (Path(root) / (f + ".ipynb")).exists()]
+
+
 def notebooks(book: Path) -> list[Path]:
     """Every notebook under ``book`` (not Jupyter's checkpoints), in a stable order."""
     return sorted(p for p in book.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)

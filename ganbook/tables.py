@@ -40,10 +40,11 @@ def html_table(rows: Mapping[str, Mapping[str, Any]], digits: int = 3, caption: 
 
 
 def show_table(rows: Mapping[str, Mapping[str, Any]], digits: int = 3, caption: str | None = None,
-               index_name: str = ""):
-    """Display :func:`html_table` in a notebook (returns the ``IPython.display.HTML`` object)."""
+               index_name: str = "") -> None:
+    """Display :func:`html_table` in a notebook.
+
+    Returns nothing, so a call that ends a cell shows the table once, not twice.
+    """
     from IPython.display import HTML, display
 
-    table = HTML(html_table(rows, digits, caption, index_name))
-    display(table)
-    return table
+    display(HTML(html_table(rows, digits, caption, index_name)))

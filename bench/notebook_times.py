@@ -1,0 +1,77 @@
+"""Time every notebook of the book under one profile; the instructor guide quotes the figures.
+
+Usage:
+    python bench/notebook_times.py --profile test            # every chapter in _toc.yml
+    python bench/notebook_times.py --profile cpu book/image/01_dcgan_digits.ipynb
+
+Each notebook runs in a fresh kernel with one torch thread (as the book build runs them),
+one at a time unless ``--workers`` says otherwise (parallel runs share the CPU: their times
+are upper bounds). Seconds per notebook are merged into ``bench/results/notebook_times.json``
+under the profile's name, with the date, the machine's core count and the commit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from ganbook.student import toc_notebooks
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "notebook_times.json"
+
+
+def run(path: str) -> tuple[str, float, str]:
+    """Execute one notebook; return (path, seconds, '' or the error's first line)."""
+    nb = nbformat.read(ROOT / path, as_version=4)
+    start = time.perf_counter()
+    try:
+        NotebookClient(nb, timeout=900, kernel_name="python3",
+                       resources={"metadata": {"path": str((ROOT / path).parent)}}).execute()
+        error = ""
+    except Exception as err:  # report and go on: one broken notebook should not hide the rest
+        error = str(err).strip().splitlines()[-1][:100] if str(err).strip() else repr(err)
+    return path, time.perf_counter() - start, error
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", help="default: every notebook in _toc.yml")
+    parser.add_argument("--profile", required=True, choices=("test", "cpu", "gpu"))
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    os.environ.update(GANBOOK_PROFILE=args.profile, OMP_NUM_THREADS="1", TQDM_DISABLE="1",
+                      GANBOOK_STATIC="1")
+    paths = [os.path.relpath(Path(p).resolve(), ROOT) for p in args.notebooks] or toc_notebooks()
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    entry = results.setdefault(args.profile, {"seconds": {}})
+    failed = 0
+    with ProcessPoolExecutor(args.workers) as pool:
+        for path, seconds, error in pool.map(run, paths):
+            print(f"{seconds:7.1f} s  {path}  {error}", flush=True)
+            if error:
+                failed += 1
+            else:
+                entry["seconds"][path] = round(seconds, 1)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip()
+    entry.update(date=datetime.date.today().isoformat(), cores=os.cpu_count(),
+                 workers=args.workers, commit=commit)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {os.path.relpath(RESULTS, ROOT)} ({failed} failed)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
