@@ -72,17 +72,16 @@ def setup(device: torch.device) -> tuple[torch.device, World | None]:
     """
     if not dist.is_available():
         return device, None
-    if not dist.is_initialized():
-        if _env_world_size() == 1:
-            return device, None
-        backend = "nccl" if device.type == "cuda" else "gloo"
-        dist.init_process_group(backend)
-    if dist.get_world_size() == 1:
+    if not dist.is_initialized() and _env_world_size() == 1:
         return device, None
-    if device.type == "cuda":
-        local = int(os.environ.get("LOCAL_RANK", dist.get_rank() % torch.cuda.device_count()))
+    if device.type == "cuda":  # before the process group, so NCCL binds the right GPU
+        local = int(os.environ.get("LOCAL_RANK", 0)) % torch.cuda.device_count()
         torch.cuda.set_device(local)
         device = torch.device("cuda", local)
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    if dist.get_world_size() == 1:
+        return device, None
     return device, World(dist.get_rank(), dist.get_world_size(), device)
 
 

@@ -19,6 +19,7 @@ from torch import nn
 
 from ganbook import Trainer, seed_everything
 from ganbook.data import TensorSampler
+from ganbook.image.recipes import LinearDecay
 
 B = 4  # per-rank batch
 LATENT, DIM = 3, 5
@@ -154,16 +155,31 @@ def worker(rank: int, size: int, port: int, job: str, folder: str) -> None:
     folder = Path(folder)
     try:
         result = {"equivalence": run_equivalence(rank, size)}
+        decay = [(1, LinearDecay(2, 6))]  # callbacks run on every rank: equal learning rates
         t = bn_trainer(folder / "whole.pt")
-        t.fit(6, progress=False)
+        t.fit(6, callbacks=decay, progress=False)
         result["whole"] = snapshot(t)
         t = bn_trainer(folder / "half.pt")
-        t.fit(3, progress=False)
+        t.fit(3, callbacks=decay, progress=False)
         seed_everything(123)  # a fresh trainer, its RNG elsewhere: the checkpoint restores it
         t = bn_trainer(folder / "half.pt")
         assert t.resume() and t.step == 3
-        t.fit(6, progress=False)
+        t.fit(6, callbacks=decay, progress=False)
         result["resumed"] = snapshot(t)
+        # A NaN on one rank stops both, each with a clear error, before any weight changes.
+        data = DATA * float("nan") if rank == 1 else DATA
+        t = Trainer(
+            mlp(LATENT, DIM),
+            Critic(),
+            TensorSampler(data),
+            latent_dim=LATENT,
+            batch_size=B,
+            device="cpu",
+        )
+        try:
+            t.fit(2, progress=False)
+        except FloatingPointError as err:
+            result["nan"] = str(err)
         torch.save(result, folder / f"{job}-{rank}.pt")
     finally:
         if dist.is_initialized():
@@ -228,3 +244,5 @@ def test_two_ranks_resume_from_their_checkpoint_exactly(ranks):
     for name, value in whole[0]["state"].items():  # equal weights and batch-norm buffers
         assert torch.equal(value, whole[1]["state"][name]), name
     assert not torch.equal(whole[0]["rng"], whole[1]["rng"])
+    assert "at step 1" in results[0]["nan"] and "another rank" in results[0]["nan"]
+    assert results[1]["nan"].startswith("d_loss became nan at step 1")
