@@ -28,6 +28,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=RECIPE["steps"])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default=None, help="a .pt path (one arm only)")
+    parser.add_argument("--video-weight", type=float, default=None,
+                        help="weigh the video critic's terms (an exercise; MoCoGAN's is 1)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     classifier, _ = load_digit_classifier()
@@ -40,11 +42,13 @@ def main() -> None:
             print(f"{arm} step {t.step} ({time.perf_counter() - start:.0f} s): "
                   + ", ".join(f"{k} {v:.3f}" for k, v in scores.items()), flush=True)
 
-        trainer = train_arm(arm, args.steps, callbacks=[(max(1, args.steps // 8), report)])
+        extra = {} if args.video_weight is None else {"video_weight": args.video_weight}
+        trainer = train_arm(arm, args.steps, callbacks=[(max(1, args.steps // 8), report)],
+                            **extra)
         seconds = time.perf_counter() - start
         scores = video_scores(classifier, trainer.generate(256), real)
         save_arm(arm, trainer.G_ema, args.out, steps=args.steps, seconds=seconds,
-                 scores=scores, recipe={k: v for k, v in RECIPE.items() if k != "steps"})
+                 scores=scores, recipe={k: v for k, v in RECIPE.items() if k != "steps"} | extra)
         print(f"saved {arm} after {seconds:.0f} s", flush=True)
 
 

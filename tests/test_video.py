@@ -140,6 +140,8 @@ def test_generator_shares_content_and_moves_with_the_noise():
     assert flat.latent_dim == 4 * 9 and flat(torch.randn(2, 36)).shape == (2, 1, 4, 16, 16)
     with pytest.raises(ValueError, match="z must be"):
         G(torch.randn(2, 3))
+    with pytest.raises(ValueError, match="noise_scale"):
+        VideoGenerator(noise_scale=0)
 
 
 @pytest.mark.parametrize("arm", list(ARMS))

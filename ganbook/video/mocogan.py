@@ -63,7 +63,7 @@ MOCOGAN_PAPER = {
 #: both rates decayed linearly to 0 over the second half), clips of 8 frames of 24 px.
 RECIPE = {
     "frames": 8, "size": 24, "batch_size": 16, "image_frames": 4, "loss": "hinge",
-    "lr_g": 2e-4, "lr_d": 4e-4, "betas": (0.0, 0.9), "ema_decay": 0.99, "steps": 2400,
+    "lr_g": 2e-4, "lr_d": 4e-4, "betas": (0.0, 0.9), "ema_decay": 0.99, "steps": 1800,
 }
 
 
@@ -98,8 +98,11 @@ class VideoGenerator(nn.Module):
 
     ``z`` = [content (content_dim), initial motion state (motion_dim), per-frame noise
     (frames x noise_dim)]. The content code is shared by every frame; a GRU cell maps the
-    per-frame noise to one motion code per frame. With ``independent=True``, ``z`` is
-    instead ``frames`` unrelated codes of ``content_dim + motion_dim`` (the per-frame baseline).
+    per-frame noise, scaled by ``noise_scale``, to one motion code per frame. The small
+    scale starts training from smooth paths (the GRU's own dynamics from the initial state)
+    rather than from a code that jumps at every frame; the GRU can learn to amplify it.
+    With ``independent=True``, ``z`` is instead ``frames`` unrelated codes of
+    ``content_dim + motion_dim`` (the per-frame baseline).
     """
 
     def __init__(
@@ -111,6 +114,7 @@ class VideoGenerator(nn.Module):
         noise_dim: int = 8,
         width: int = 32,
         independent: bool = False,
+        noise_scale: float = 0.2,
     ) -> None:
         super().__init__()
         check_positive_ints(
@@ -119,7 +123,9 @@ class VideoGenerator(nn.Module):
         self.config = {
             "frames": frames, "size": size, "content_dim": content_dim, "motion_dim": motion_dim,
             "noise_dim": noise_dim, "width": width, "independent": bool(independent),
+            "noise_scale": float(noise_scale),
         }
+        self.noise_scale = check_positive("noise_scale", noise_scale, integer=False)
         self.frames, self.content_dim, self.motion_dim = frames, content_dim, motion_dim
         self.noise_dim, self.independent = noise_dim, bool(independent)
         code_dim = content_dim + motion_dim
@@ -138,7 +144,7 @@ class VideoGenerator(nn.Module):
         if self.independent:
             return z.view(n, self.frames, c + m)
         content, h = z[:, :c], z[:, c : c + m]
-        noise = z[:, c + m :].view(n, self.frames, self.noise_dim)
+        noise = self.noise_scale * z[:, c + m :].view(n, self.frames, self.noise_dim)
         motion = []
         for t in range(self.frames):
             h = self.motion(noise[:, t], h)
@@ -213,8 +219,9 @@ class MoCoGANTrainer(Trainer):
     """The :class:`~ganbook.Trainer` with two critics: the image critic sees
     ``image_frames`` random frames of every clip, the video critic (if any) whole clips.
 
-    The discriminator's loss is the sum of the two critics' losses and the generator's the
-    sum of its two adversarial terms, as in MoCoGAN; everything else (updates, EMA,
+    The discriminator's loss is the image critic's loss plus ``video_weight`` times the
+    video critic's, and the generator's the same sum of its two adversarial terms (MoCoGAN
+    weighs them equally, ``video_weight=1``); everything else (updates, EMA,
     checkpoints, ``generate``) is the base Trainer's.
     """
 
@@ -225,6 +232,7 @@ class MoCoGANTrainer(Trainer):
         sample_real: Callable[[int], Tensor],
         *,
         image_frames: int = 2,
+        video_weight: float = 1.0,
         **kwargs: Any,
     ) -> None:
         if not isinstance(discriminator, MoCoDiscriminator):
@@ -232,6 +240,7 @@ class MoCoGANTrainer(Trainer):
                 f"discriminator must be a MoCoDiscriminator, got {type(discriminator).__name__}"
             )
         self.image_frames = check_positive("image_frames", image_frames)
+        self.video_weight = check_positive("video_weight", video_weight, integer=False)
         super().__init__(generator, discriminator, sample_real, **kwargs)
         if self.gp_weight > 0:
             raise ValueError("MoCoGANTrainer has no gradient penalty: use a loss without one")
@@ -259,7 +268,7 @@ class MoCoGANTrainer(Trainer):
         if self.D.video is not None:
             real_logits, fake_logits = self.D.video(batch.real), self.D.video(fake)
             d_video = self.loss.d_loss(real_logits, fake_logits)
-            loss = loss + d_video
+            loss = loss + self.video_weight * d_video
             record["d_video"] = d_video.item()
         return loss, {
             **record,
@@ -275,7 +284,7 @@ class MoCoGANTrainer(Trainer):
         loss, record = g_image, {"g_image": g_image.item()}
         if self.D.video is not None:
             g_video = self.loss.g_loss(self.D.video(fake), None)
-            loss = loss + g_video
+            loss = loss + self.video_weight * g_video
             record["g_video"] = g_video.item()
         return self.adv_weight * loss, {**record, "g_loss": loss.item()}
 
@@ -283,6 +292,7 @@ class MoCoGANTrainer(Trainer):
         return {
             **super().config(),
             "image_frames": self.image_frames,
+            "video_weight": self.video_weight,
             "video_critic": self.D.video is not None,
         }
 
@@ -315,9 +325,11 @@ def train_arm(
     seed: int = 0,
     callbacks: Sequence[Callback] = (),
     progress: bool = False,
+    **overrides: Any,
 ) -> MoCoGANTrainer:
-    """Seed, build ``arm`` of :data:`ARMS` with :data:`RECIPE` and train it ``steps`` steps
-    on ``data`` (bouncing training digits by default), the learning rates decaying linearly
+    """Seed, build ``arm`` of :data:`ARMS` with :data:`RECIPE` (``overrides`` replace or add
+    :func:`mocogan` settings, such as ``video_weight``) and train it ``steps`` steps on
+    ``data`` (bouncing training digits by default), the learning rates decaying linearly
     over the second half. Returns the trainer."""
     from ..device import seed_everything
     from ..image.recipes import LinearDecay
@@ -326,7 +338,7 @@ def train_arm(
     if arm not in ARMS:
         raise ValueError(f"arm must be one of {list(ARMS)}, got {arm!r}")
     steps = check_positive("steps", steps)
-    r = {k: v for k, v in RECIPE.items() if k != "steps"}
+    r = {k: v for k, v in RECIPE.items() if k != "steps"} | overrides
     seed_everything(seed)
     data = data or BouncingDigits("train", r["size"], r["frames"])
     trainer = mocogan(data, **ARMS[arm], **r)

@@ -39,8 +39,11 @@ def play_clips(rows: Mapping[str, Tensor], n: int = 6, interval: int = 250) -> A
     ]
     height = grids[0].shape[0] / grids[0].shape[1] * n * 0.75
     names = list(rows)
+    label = max(len(name) for name in names) * 0.075 + 0.2  # inches for the row labels
+    width = n * 0.6 + label + 0.3
 
     def draw(ax: plt.Axes, grid: np.ndarray, t: int) -> None:
+        ax.figure.subplots_adjust(left=label / width, right=1 - 0.2 / width)
         ax.imshow(grid, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         step = grid.shape[0] / len(names)
         ax.set_yticks([step * (i + 0.5) for i in range(len(names))], names, fontsize=9)
@@ -49,7 +52,7 @@ def play_clips(rows: Mapping[str, Tensor], n: int = 6, interval: int = 250) -> A
         for side in ax.spines.values():
             side.set_visible(False)
 
-    return animate(grids, draw, figsize=(n * 0.75 + 2.2, height + 0.5), interval=interval)
+    return animate(grids, draw, figsize=(width, height * 0.8 + 0.5), interval=interval)
 
 
 def filmstrips(rows: Mapping[str, Tensor], n: int = 3, title: str | None = None) -> plt.Figure:
