@@ -182,3 +182,14 @@ def test_markov_chain_keeps_to_the_request():
     assert p.shape == (1, 4, 16) and chain.backoffs == 15
     with pytest.raises(ValueError, match="same, non-zero number"):
         ConditionalMarkovChain(data, attrs.subset(slice(0, 3)))
+
+
+def test_request_scores_measure_mode_on_the_first_windows_only():
+    pitch, onset = grids(4, soprano=76, step=2)
+    asked = T.Attributes(np.zeros(4, dtype=np.int64), np.full(4, 2), np.array([2, 2, 0, 0]))
+    got = T.request_scores(pitch, onset, asked, key_windows=2)
+    assert got["pace as asked"] == 1.0 and got["register as asked"] == 0.5
+    assert 0.0 <= got["mode as asked (music21)"] <= 1.0
+    assert got["all three"] <= got["mode as asked (music21)"]
+    with pytest.raises(ValueError, match="one request per window"):
+        T.request_scores(pitch, onset, asked.subset(slice(0, 2)))

@@ -183,3 +183,27 @@ def by_request(values: np.ndarray, requested: np.ndarray, labels: Sequence[str]
     values, requested = np.asarray(values, dtype=float), np.asarray(requested)
     return {label: float(values[requested == k].mean()) if (requested == k).any() else float("nan")
             for k, label in enumerate(labels)}
+
+
+def request_scores(pitch: np.ndarray, onset: np.ndarray, asked: Attributes,
+                   key_windows: int | None = None) -> dict[str, float]:
+    """How often windows ``(N, 4, T)`` did what ``asked`` requested (see :func:`agreement`).
+
+    Pace and register are measured on all windows; the mode by :func:`music21_modes` on the
+    first ``key_windows`` (default all; it is the slow part), and "all three" on those.
+    """
+    n = len(pitch)
+    k = n if key_windows is None else min(key_windows, n)
+    if len(asked) != n or k <= 0:
+        raise ValueError(f"asked must have one request per window ({n}) and key_windows must be "
+                         f"positive, got {len(asked)} and {key_windows!r}")
+    got = measure(pitch, onset, np.zeros(n, dtype=np.int64))
+    got.mode[:k] = music21_modes(pitch[:k], onset[:k])
+    pace, register = got.pace == asked.pace, got.register == asked.register
+    mode = got.mode[:k] == asked.mode[:k]
+    return {
+        "mode as asked (music21)": float(mode.mean()),
+        "pace as asked": float(pace.mean()),
+        "register as asked": float(register.mean()),
+        "all three": float((mode & pace[:k] & register[:k]).mean()),
+    }
