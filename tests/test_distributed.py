@@ -166,6 +166,17 @@ def worker(rank: int, size: int, port: int, job: str, folder: str) -> None:
         assert t.resume() and t.step == 3
         t.fit(6, callbacks=decay, progress=False)
         result["resumed"] = snapshot(t)
+
+        # Ctrl-C seen by rank 0 alone: both ranks stop at the same step boundary and save.
+        def ctrl_c(t: Trainer) -> None:
+            if rank == 0 and t.step == 2:
+                t._interrupts = 1  # what the deferred SIGINT handler sets
+
+        t = bn_trainer(folder / "stopped.pt")
+        try:
+            t.fit(6, callbacks=[(1, ctrl_c)], progress=False)
+        except KeyboardInterrupt:
+            result["stopped_at"] = t.step
         # A NaN on one rank stops both, each with a clear error, before any weight changes.
         data = DATA * float("nan") if rank == 1 else DATA
         t = Trainer(
@@ -246,3 +257,5 @@ def test_two_ranks_resume_from_their_checkpoint_exactly(ranks):
     assert not torch.equal(whole[0]["rng"], whole[1]["rng"])
     assert "at step 1" in results[0]["nan"] and "another rank" in results[0]["nan"]
     assert results[1]["nan"].startswith("d_loss became nan at step 1")
+    assert [r["stopped_at"] for r in results] == [3, 3]
+    assert torch.load(folder / "stopped.pt", weights_only=True)["step"] == 3
