@@ -6,7 +6,7 @@ Usage:
 
 Serves the build with a local HTTP server (so the page can read its own images' pixels),
 opens every page of the book's table of contents in headless Chromium at a laptop's window
-size (1280x900), and per page asserts: no Markdown table shown as raw pipe text; every image
+size (1440x900), and per page asserts: no Markdown table shown as raw pipe text; every image
 loads and is not blank; every audio player has a source; every animation has frames; no
 traceback outside cells tagged ``raises-exception`` (and none longer than a screen inside
 them); no code, output, table, figure or equation wider than the content column; every
@@ -38,7 +38,9 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-WINDOW = (1280, 900)
+# A laptop's window (1440x900): the theme's content column is then at its widest, about 88
+# characters of code (narrower windows shrink it: 77 characters at 1280).
+WINDOW = (1440, 900)
 SCREENSHOT_MAX_HEIGHT = 8000
 # A pipe table's separator row, as in "|---|:---:|" (the marker of Markdown shown as text).
 RAW_TABLE = re.compile(r"\|\s*:?-{3,}:?\s*\|(\s*:?-{3,}:?\s*\|)*")
@@ -232,8 +234,6 @@ def _gif_problem(src: str, build: Path, page_url: str) -> list[str]:
 COLLECT = r"""
 const done = arguments[arguments.length - 1];
 (async () => {
-  const col = document.querySelector('article.bd-article') ||
-              document.querySelector('[role=main]') || document.body;
   await Promise.all([...document.images].map(img => img.complete ? null :
       new Promise(r => { img.addEventListener('load', r); img.addEventListener('error', r);
                          setTimeout(r, 5000); })));
@@ -241,6 +241,8 @@ const done = arguments[arguments.length - 1];
   if (window.MathJax && MathJax.startup && MathJax.startup.promise)
     await MathJax.startup.promise;
   await new Promise(r => setTimeout(r, 50));  // animations set their first frame on a timer
+  const col = document.querySelector('article.bd-article') ||
+              document.querySelector('[role=main]') || document.body;
   const side = el => el.closest('.margin, .sidebar, aside, nav');
   const cut = s => s.startsWith('data:') && !s.startsWith('data:image/gif') ?
       s.slice(0, 40) : s;
@@ -311,7 +313,9 @@ const done = arguments[arguments.length - 1];
       const text = el.textContent || el.getAttribute('src') || el.tagName;
       const chars = el.tagName === 'PRE' ?
           Math.max(...text.split('\n').map(l => l.length)) : 0;
-      overflow.push({tag: el.tagName.toLowerCase() + (el.className ?
+      const where = el.closest('.cell_input') ? 'code ' :
+                    el.closest('.cell_output') ? 'output ' : '';
+      overflow.push({tag: where + el.tagName.toLowerCase() + (el.className ?
                      '.' + String(el.className).split(' ')[0] : ''),
                      excess, chars, text: text.trim().slice(0, 80)});
     }
@@ -361,7 +365,15 @@ class Browser:
 
     def facts(self, page_url: str) -> Facts:
         """Open ``page_url`` (relative to the build) and measure it."""
-        self.driver.get(self.base + page_url)
+        url = self.base + page_url
+        self.driver.get(url)
+        deadline = time.monotonic() + 30
+        while not self.driver.execute_script(
+            "return document.readyState === 'complete' && location.href === arguments[0] && "
+            "!!document.querySelector('article.bd-article, [role=main], body')", url):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{page_url}: the page did not load in 30 s")
+            time.sleep(0.05)
         raw = self.driver.execute_async_script(COLLECT)
         if "error" in raw:
             raise RuntimeError(f"{page_url}: the page script failed: {raw['error']}")

@@ -234,7 +234,9 @@ class Loop:
         bar = tqdm(
             total=steps,
             initial=self.step,
-            disable=not progress or (world is not None and not world.is_main) or None,
+            # tqdm's notebook bar ignores TQDM_DISABLE; the book build sets it (no saved widgets)
+            disable=not progress or (world is not None and not world.is_main)
+            or os.environ.get("TQDM_DISABLE", "") not in ("", "0") or None,
             desc=self.description,
             dynamic_ncols=True,
         )

@@ -207,3 +207,29 @@ def test_browser_catches_the_three_reader_problems(tmp_path):
     assert over.startswith("overflow: pre") and "a line of 280 characters" in over
     assert sorted(p.name for p in (tmp_path / "shots").iterdir()) == [
         f"{name}.png" for name in sorted(PAGES)]
+
+
+@pytest.mark.parametrize("env, disabled", [("1", True), ("", None), ("0", None)])
+def test_progress_bar_obeys_tqdm_disable(monkeypatch, env, disabled):
+    """tqdm's notebook bar ignores TQDM_DISABLE, so the built book saved bar widgets."""
+    import torch
+
+    import ganbook.loop
+    from ganbook import Trainer
+    from ganbook.nets import MLPDiscriminator, MLPGenerator
+
+    seen = []
+
+    class Bar:
+        def __init__(self, **kw):
+            seen.append(kw["disable"])
+
+        def __getattr__(self, name):
+            return lambda *a, **k: None
+
+    monkeypatch.setattr(ganbook.loop, "tqdm", Bar)
+    monkeypatch.setenv("TQDM_DISABLE", env)
+    trainer = Trainer(MLPGenerator(2, 2, hidden=8), MLPDiscriminator(2, hidden=8),
+                      lambda n: torch.randn(n, 2), device="cpu", batch_size=4)
+    trainer.fit(1)
+    assert seen == [disabled]
