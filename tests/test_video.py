@@ -24,12 +24,14 @@ from ganbook.video.metrics import (
 )
 from ganbook.video.mocogan import (
     ARMS,
+    RECIPE,
     MoCoDiscriminator,
     MoCoGANTrainer,
     VideoGenerator,
     load_arm,
     mocogan,
     save_arm,
+    train_arm,
 )
 
 
@@ -166,8 +168,18 @@ def test_trainer_refuses_bad_settings():
         MoCoGANTrainer(G, MoCoDiscriminator(4, 16, 8), data, image_frames=0)
     with pytest.raises(ValueError, match="independent"):
         mocogan(data, independent=True, video=True, frames=4, size=16)
+    with pytest.raises(ValueError, match="video_weight"):
+        MoCoGANTrainer(G, MoCoDiscriminator(4, 16, 8), data, video_weight=-1.0)
     with pytest.raises(ValueError, match="gradient penalty"):
         MoCoGANTrainer(G, MoCoDiscriminator(4, 16, 8), data, loss="wgan-gp")
+
+
+def test_train_arm_uses_the_recipe_and_overrides():
+    trainer = train_arm("MoCoGAN", 2, video_weight=0.5)
+    assert trainer.step == 2 and trainer.video_weight == 0.5
+    assert trainer.config()["image_frames"] == RECIPE["image_frames"]
+    with pytest.raises(ValueError, match="arm"):
+        train_arm("VGAN", 2)
 
 
 def test_resume_continues_bit_for_bit(tmp_path):
