@@ -30,6 +30,8 @@ def main() -> None:
     parser.add_argument("--out", default=None, help="a .pt path (one arm only)")
     parser.add_argument("--video-weight", type=float, default=None,
                         help="weigh the video critic's terms (an exercise; MoCoGAN's is 1)")
+    parser.add_argument("--image-frames", type=int, default=None,
+                        help="frames per clip the image critic judges (RECIPE's by default)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     classifier, _ = load_digit_classifier()
@@ -43,6 +45,8 @@ def main() -> None:
                   + ", ".join(f"{k} {v:.3f}" for k, v in scores.items()), flush=True)
 
         extra = {} if args.video_weight is None else {"video_weight": args.video_weight}
+        if args.image_frames is not None:
+            extra["image_frames"] = args.image_frames
         trainer = train_arm(arm, args.steps, callbacks=[(max(1, args.steps // 8), report)],
                             **extra)
         seconds = time.perf_counter() - start

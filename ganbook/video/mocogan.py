@@ -27,12 +27,12 @@ from ..train import Batch, Callback, Trainer
 __all__ = [
     "ARMS",
     "MOCOGAN_PAPER",
+    "RECIPE",
     "FrameGenerator",
     "ImageDiscriminator",
     "MoCoDiscriminator",
     "MoCoGANTrainer",
     "VideoDiscriminator",
-    "RECIPE",
     "VideoGenerator",
     "arm_name",
     "load_arm",
