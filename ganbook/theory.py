@@ -230,34 +230,39 @@ def minimax_sgd_step(
     lr: float = 0.05,
     generator_loss: str = "saturating",
 ) -> tuple[float, float]:
-    """One iteration of Algorithm 1: k plain-SGD ascent steps on V for D, one descent step for G.
+    """One iteration of Algorithm 1: k plain-SGD ascent steps on V for D, one descent
+    step for G.
 
     ``generator_loss="saturating"`` descends log(1 - D(G(z))) as the algorithm states;
-    ``"non-saturating"`` ascends log D(G(z)) instead, as the paper recommends in practice.
-    ``G(z)`` has ``G.latent_dim``; ``D(x)`` returns logits. Returns D's last V and G's objective.
+    ``"non-saturating"`` ascends log D(G(z)) instead, as the paper recommends in
+    practice. ``G(z)`` has ``G.latent_dim``; ``D(x)`` returns logits. Returns D's
+    last V and G's objective.
     """
     if not (isinstance(m, int) and isinstance(k, int) and m > 0 and k > 0 and lr > 0):
         raise ValueError(
-            f"m and k must be positive ints and lr positive, got m={m!r}, k={k!r}, lr={lr!r}"
+            "m and k must be positive ints and lr positive, "
+            f"got m={m!r}, k={k!r}, lr={lr!r}"
         )
     if generator_loss not in ("saturating", "non-saturating"):
         raise ValueError(
-            f"generator_loss must be 'saturating' or 'non-saturating', got {generator_loss!r}"
+            "generator_loss must be 'saturating' or 'non-saturating', "
+            f"got {generator_loss!r}"
         )
     # Plain SGD has no state, so fresh optimizers each call are the algorithm exactly.
-    ascend_d = torch.optim.SGD(D.parameters(), lr=lr, maximize=True)  # D wants V large
-    descend_g = torch.optim.SGD(G.parameters(), lr=lr)  # G wants V small
+    # D wants V large, G wants V small
+    ascend_d = torch.optim.SGD(D.parameters(), lr=lr, maximize=True)
+    descend_g = torch.optim.SGD(G.parameters(), lr=lr)
     for _ in range(k):
         x, z = sample_real(m), torch.randn(m, G.latent_dim)
-        v = (
-            -F.softplus(-D(x)).mean() - F.softplus(D(G(z).detach())).mean()
-        )  # log D(x) + log(1 - D(G(z)))
+        # log D(x) + log(1 - D(G(z)))
+        v = -F.softplus(-D(x)).mean() - F.softplus(D(G(z).detach())).mean()
         update(ascend_d, v)
     z = torch.randn(m, G.latent_dim)
     if generator_loss == "saturating":
         objective = -F.softplus(D(G(z))).mean()  # log(1 - D(G(z))), to descend
     else:
-        objective = F.softplus(-D(G(z))).mean()  # -log D(G(z)), to descend (= ascend log D(G(z)))
+        # -log D(G(z)), to descend (= ascend log D(G(z)))
+        objective = F.softplus(-D(G(z))).mean()
     update(descend_g, objective)
     return v.item(), objective.item()
 

@@ -359,6 +359,17 @@ def confidence(classifier, images: Tensor) -> float:
         return classifier(images).softmax(1).max(1).values.mean().item()
 
 
+def show_scores(
+    named: dict, extra: dict[str, dict[str, float]] | None = None, digits: int = 4
+) -> None:
+    """Display :func:`scores_table`'s rows as an HTML table that fits the book's column."""
+    from ..tables import show_table
+
+    extra = extra or {}
+    show_table({name: {**s.row(), **extra.get(name, {})} for name, s in named.items()},
+               digits=digits)
+
+
 def scores_table(named: dict, extra: dict[str, dict[str, float]] | None = None) -> str:
     """A fixed-width text table, one row per named :class:`Scores`
     (plus optional extra columns per row)."""

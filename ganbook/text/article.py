@@ -29,7 +29,9 @@ class ArticleGenerator(nn.Module):
     """The article's generator: a language model
     whose ``forward`` takes token ids and an LSTM state."""
 
-    def __init__(self, vocab_size: int, embedding_dim: int = 32, hidden_dim: int = 64) -> None:
+    def __init__(
+        self, vocab_size: int, embedding_dim: int = 32, hidden_dim: int = 64
+    ) -> None:
         super().__init__()
         self.hidden_dim = hidden_dim
         self.embedding = nn.Embedding(vocab_size, embedding_dim)
