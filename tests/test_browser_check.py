@@ -204,7 +204,7 @@ def test_browser_catches_the_three_reader_problems(tmp_path):
     (tb,) = results["traceback"]
     assert tb.startswith("traceback outside a raises-exception cell") and "RuntimeError" in tb
     (over,) = results["overflow"]
-    assert over.startswith("overflow: pre") and "a line of 280 characters" in over
+    assert over.startswith("overflow: output pre") and "a line of 280 characters" in over
     assert sorted(p.name for p in (tmp_path / "shots").iterdir()) == [
         f"{name}.png" for name in sorted(PAGES)]
 
@@ -233,3 +233,17 @@ def test_progress_bar_obeys_tqdm_disable(monkeypatch, env, disabled):
                       lambda n: torch.randn(n, 2), device="cpu", batch_size=4)
     trainer.fit(1)
     assert seen == [disabled]
+
+
+def test_show_scores_is_one_html_row_per_named_scores(monkeypatch):
+    """The book prints Scores as a table that fits its column (a text table overflowed)."""
+    import ganbook.tables
+    from ganbook.image.metrics import Scores, show_scores
+
+    shown = []
+    monkeypatch.setattr(ganbook.tables, "show_table", lambda rows, digits: shown.append(rows))
+    s = Scores(fd=1.5, kid=0.1, precision=0.9, recall=0.8, class_shares=[0.5, 0.5])
+    show_scores({"a": s, "b": s}, {"b": {"seconds": 2.0}})
+    (rows,) = shown
+    assert list(rows) == ["a", "b"] and rows["a"]["fd"] == 1.5
+    assert rows["b"]["seconds"] == 2.0 and "seconds" not in rows["a"]
