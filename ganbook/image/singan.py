@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..checkpoint import load_model, save_model
+from ..device import get_device
 from ..loop import check_positive, check_positive_ints
 from ..losses import Term
 from ..train import Trainer
@@ -309,6 +310,7 @@ def train_singan(
     noise_weight: float = 0.1,
     checkpoint_dir: str | os.PathLike | None = None,
     progress: bool = False,
+    device: str | torch.device | None = None,
 ) -> tuple[SinGAN, list[dict[str, list[float]]]]:
     """Train a pyramid of ``scales`` scales on ``image`` (1, C, H, W), coarse to fine.
 
@@ -317,14 +319,17 @@ def train_singan(
     80% of the steps), its networks started from the coarser scale's, the coarser generators
     frozen. Noise amplitude: 1 at scale 0, then ``noise_weight`` times the RMS error of the
     upsampled coarser reconstruction. With ``checkpoint_dir`` every scale writes
-    ``scale_K.pt`` there and a rerun resumes. Returns the pyramid and each scale's history.
+    ``scale_K.pt`` there and a rerun resumes. Trains on ``device`` (default: the book's
+    :func:`ganbook.device.get_device`). Returns the pyramid (on the CPU) and each scale's
+    history.
     """
     steps = check_positive("steps", steps)
     if image.dim() != 4 or image.shape[0] != 1:
         raise ValueError(f"image must be (1, C, H, W), got {tuple(image.shape)}")
     sizes = pyramid_sizes(image.shape[-2], image.shape[-1], scales, factor)
     reals = image_pyramid(image, sizes)
-    pyramid = SinGAN(sizes, image.shape[1], width, layers)
+    device = get_device() if device is None else torch.device(device)
+    pyramid = SinGAN(sizes, image.shape[1], width, layers).to(device)
     folder = Path(checkpoint_dir) if checkpoint_dir is not None else None
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -340,13 +345,13 @@ def train_singan(
         if D_prev is not None:
             D.load_state_dict(D_prev.state_dict())
         amp = float(pyramid.amplitudes[k])
-        z_rec = pyramid.z_rec * amp if k == 0 else torch.zeros_like(real)
+        z_rec = pyramid.z_rec.cpu() * amp if k == 0 else torch.zeros_like(real)
         trainer = SinGANTrainer(
             pyramid.generators[k], D, _ScaleSampler(pyramid, k, real),
             loss="wgan-gp", gp_weight=0.1, paired=True, noise=_noise(sizes[k], real.shape[1], amp),
             terms=[FixedNoiseReconstruction(prev_rec, z_rec, alpha)], batch_size=1,
             d_steps=3, g_steps=3, lr_g=lr, lr_d=lr, betas=(0.5, 0.999), ema_decay=None,
-            device="cpu",
+            device=device,
             checkpoint_path=folder / f"scale_{k}.pt" if folder is not None else None,
         )
         trainer.resume()
@@ -355,7 +360,7 @@ def train_singan(
         pyramid.generators[k].eval()
         D_prev = D
         histories.append(trainer.history)
-    return pyramid, histories
+    return pyramid.cpu(), histories
 
 
 def save_pyramid(pyramid: SinGAN, name: str, **extra: Any) -> Path:
