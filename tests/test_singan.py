@@ -177,3 +177,17 @@ def test_replace_patches_and_gpnn():
     assert wide.shape == (2, 3, 16, 24)
     with pytest.raises(ValueError, match="one image each"):
         replace_patches(image, image, image.repeat(2, 1, 1, 1))
+
+
+def test_reconstruction_errors_compare_each_scale_with_the_coarser_ones():
+    from ganbook.image.singan import SinGAN, image_pyramid, reconstruction_errors
+
+    torch.manual_seed(0)
+    sizes = [(6, 6), (8, 8)]
+    pyramid = SinGAN(sizes, channels=1)
+    reals = image_pyramid(torch.rand(1, 1, 8, 8) * 2 - 1, sizes)
+    own, coarser = reconstruction_errors(pyramid, reals)
+    assert len(own) == len(coarser) == 2
+    assert coarser[0] == pytest.approx(float((reals[0] ** 2).mean()))
+    with pytest.raises(ValueError, match="reals has 3 scales"):
+        reconstruction_errors(pyramid, reals + reals[:1])

@@ -223,6 +223,25 @@ class SinGAN(nn.Module):
         return [(int(h), int(w)) for h, w in sizes]
 
 
+def reconstruction_errors(
+    pyramid: SinGAN, reals: Sequence[Tensor]
+) -> tuple[list[float], list[float]]:
+    """Mean squared error at each scale ``k`` of the fixed-noise reconstruction against
+    ``reals[k]``, and of what the coarser scales alone give there (upsampled; zeros at the
+    coarsest), so each scale's own contribution shows."""
+    if len(reals) > len(pyramid):
+        raise ValueError(f"reals has {len(reals)} scales, the pyramid only {len(pyramid)}")
+
+    def mse(a: Tensor, b: Tensor) -> float:
+        return float(((a - b) ** 2).mean())
+
+    own = [mse(pyramid.reconstruct(k + 1), x) for k, x in enumerate(reals)]
+    coarser = [mse(torch.zeros_like(reals[0]), reals[0])] + [
+        mse(resize(pyramid.reconstruct(k), x.shape[-2:]), x) for k, x in enumerate(reals) if k
+    ]
+    return own, coarser
+
+
 class FixedNoiseReconstruction(Term):
     """SinGAN's reconstruction term: mean squared error between the image and this scale's
     output on the fixed reconstruction input ``prev`` (the coarser scales' reconstruction,
