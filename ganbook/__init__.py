@@ -2,6 +2,7 @@
 
 from .checkpoint import load_checkpoint, load_pretrained, save_checkpoint
 from .device import get_device, seed_everything, set_threads
+from .diagnose import diagnose
 from .losses import LOSSES, GANLoss, get_loss, gradient_penalty
 from .profiles import PROFILES, Profile, describe, get_profile, show_profile
 from .train import Trainer
@@ -15,6 +16,7 @@ __all__ = [
     "Profile",
     "Trainer",
     "describe",
+    "diagnose",
     "get_device",
     "get_loss",
     "get_profile",

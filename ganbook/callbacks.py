@@ -1,0 +1,133 @@
+"""Callbacks for :meth:`ganbook.loop.Loop.fit`: measure or log a run without touching the loop.
+
+Each is a callable ``fn(trainer)`` passed as ``callbacks=[(every, fn)]``. The measuring ones
+(:class:`GradNorms`, :class:`ModeShare`) draw their randomness inside ``torch.random.fork_rng``
+and restore the networks' buffers, so watching a run does not change it; they add their
+numbers to ``trainer.history`` under their own keys (NaN at the steps they skip), which is
+where :func:`ganbook.diagnose.diagnose` and :func:`ganbook.plots.plot_history` look.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import torch
+from torch import nn
+
+__all__ = ["CSVLogger", "GradNorms", "ModeShare", "put"]
+
+
+def put(loop: Any, key: str, value: float) -> None:
+    """Record ``value`` under ``key`` at the loop's latest step (callbacks run after it)."""
+    history = loop.history
+    n = len(history["step"])
+    if key not in history:
+        history[key] = [math.nan] * n
+    column = history[key]
+    column.extend([math.nan] * (n - len(column)))
+    column[-1] = float(value)
+
+
+@contextmanager
+def _untouched(loop: Any, modules: Sequence[nn.Module]) -> Iterator[None]:
+    """Run a measurement without moving the RNG or the modules' buffers (BatchNorm stats)."""
+    devices = [loop.device] if loop.device.type == "cuda" else []
+    saved = [[b.detach().clone() for b in m.buffers()] for m in modules]
+    with torch.random.fork_rng(devices=devices):
+        yield
+    with torch.no_grad():
+        for m, buffers in zip(modules, saved):
+            for b, old in zip(m.buffers(), buffers):
+                b.copy_(old)
+
+
+def _norm(loss: torch.Tensor, params: list[nn.Parameter]) -> float:
+    params = [p for p in params if p.requires_grad]
+    grads = torch.autograd.grad(loss, params, allow_unused=True)
+    total = sum(float(g.pow(2).sum()) for g in grads if g is not None)
+    return math.sqrt(total)
+
+
+class GradNorms:
+    """Records the gradient norms of D's and G's losses on a fresh batch: ``grad_d``, ``grad_g``.
+
+    The Trainer keeps no gradients worth reading after a step (G's backward also reaches D),
+    so this computes them afresh with ``torch.autograd.grad``: nothing is stepped.
+    """
+
+    def __call__(self, trainer: Any) -> None:
+        with _untouched(trainer, [trainer.G, trainer.D]):
+            batch = trainer.real_batch()
+            d_loss, _ = trainer.d_objective(batch)
+            grad_d = _norm(d_loss, list(trainer.D.parameters()))
+            g_loss, _ = trainer.g_objective(batch)
+            grad_g = _norm(g_loss, trainer.g_parameters())
+        put(trainer, "grad_d", grad_d)
+        put(trainer, "grad_g", grad_g)
+
+
+class ModeShare:
+    """Records ``diversity``: the share of a toy mixture's modes the raw generator covers.
+
+    Uses :func:`ganbook.toy.mode_coverage` on ``n_samples`` fakes (1 = every mode, as real
+    data would); the diversity signal :func:`ganbook.diagnose.diagnose` reads for collapse.
+    """
+
+    def __init__(self, mixture: Any, n_samples: int = 1000) -> None:
+        if not isinstance(n_samples, int) or n_samples <= 0:
+            raise ValueError(f"n_samples must be a positive int, got {n_samples!r}")
+        self.mixture, self.n_samples = mixture, n_samples
+
+    @torch.no_grad()
+    def __call__(self, trainer: Any) -> None:
+        from .toy.coverage import mode_coverage
+
+        with _untouched(trainer, [trainer.G]):
+            samples = trainer.generate(self.n_samples, ema=False)
+        cover = mode_coverage(samples, self.mixture)
+        put(trainer, "diversity", cover.modes_hit / cover.n_modes)
+
+
+class CSVLogger:
+    """Appends every step's history row to a CSV file (one column per history key).
+
+    Call it as a callback (``callbacks=[(50, CSVLogger("run.csv"))]``) and once more after
+    ``fit`` for the last rows. Columns are fixed by the first write; keys that appear later
+    (a term first recorded at step 500) are left out, so pass ``keys=`` to choose them.
+    """
+
+    def __init__(self, path: str | os.PathLike, keys: Sequence[str] | None = None) -> None:
+        self.path = Path(path)
+        self.keys = list(keys) if keys is not None else None
+        self.written = 0  # history rows already in the file
+
+    def __call__(self, trainer: Any) -> None:
+        history = trainer.history
+        if self.keys is None:
+            self.keys = list(history)
+        missing = [k for k in self.keys if k not in history]
+        if missing:
+            raise ValueError(f"keys {missing} are not in the history ({sorted(history)})")
+        n = len(history["step"])
+        if n <= self.written:
+            return
+        fresh = self.written == 0
+        if fresh:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "w" if fresh else "a", newline="") as f:
+            out = csv.writer(f)
+            if fresh:
+                out.writerow(self.keys)
+            for i in range(self.written, n):
+                out.writerow([_cell(history[k], i) for k in self.keys])
+        self.written = n
+
+
+def _cell(column: list[float], i: int) -> str:
+    value = column[i] if i < len(column) else math.nan
+    return "" if math.isnan(value) else repr(value)
