@@ -106,11 +106,22 @@ class Validation:
 
 
 def validate(
-    steps: int, seeds: Sequence[int] = (0, 1, 2), cases: Sequence[str] | None = None
+    steps: int,
+    seeds: Sequence[int] = (0, 1, 2),
+    cases: Sequence[str] | None = None,
+    runs: dict[tuple[str, int], Trainer] | None = None,
 ) -> Validation:
-    """Run each case (default: the broken and healthy ones) for each seed and diagnose it."""
+    """Run each case (default: the broken and healthy ones) for each seed and diagnose it.
+
+    ``runs`` maps ``(case, seed)`` to a trained :func:`patient`: those are reused (a page
+    that already trained them pays nothing twice), and the new ones are added to it.
+    """
     cases = list(cases) if cases is not None else [*EXPECTED, *HEALTHY]
+    runs = {} if runs is None else runs
     result = Validation()
     for case in cases:
-        result.verdicts[case] = [diagnose(patient(case, steps, seed)).symptoms for seed in seeds]
+        for seed in seeds:
+            if (case, seed) not in runs:
+                runs[case, seed] = patient(case, steps, seed)
+        result.verdicts[case] = [diagnose(runs[case, seed]).symptoms for seed in seeds]
     return result

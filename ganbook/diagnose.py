@@ -108,7 +108,7 @@ class Finding:
         return SYMPTOMS[self.key][3]
 
 
-@dataclass
+@dataclass(repr=False)
 class Report:
     """What :func:`diagnose` found: ``findings`` (empty when no symptom was seen)."""
 
@@ -139,6 +139,9 @@ class Report:
                 f"    fix: {f.fix} (see {f.see})",
             ]
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(self)
 
     def _repr_html_(self) -> str:
         head = html.escape(str(self).split("\n")[0])
@@ -238,8 +241,8 @@ def diagnose(
             add("discriminator-wins",
                 f"last quarter D(x) = {real_end:.2f}, D(G(z)) = {fake_end:.2f}")
             if s.get("loss") == "saturating" or (grad_g0 < 0.1 * grad_d0):
-                grad = (f"; G's gradient norm {grad_g0:.3g} against D's {grad_d0:.3g} "
-                        "in the first quarter" if math.isfinite(grad_g0) else "")
+                grad = (f"; G's gradient norm {grad_g0:.3g} in the first quarter"
+                        if math.isfinite(grad_g0) else "")
                 add("vanishing-gradient", f"loss {s.get('loss', '?')!r} with D winning{grad}")
         swing = _mean(np.abs(np.diff(d_fake[-max(2, steps // 4):])))
         if swing > SWING:
@@ -250,7 +253,8 @@ def diagnose(
         gap0, gap1 = _quarters(d_real - d_fake)
         if abs(gap1) > EXPLODES:
             add("exploding-critic",
-                f"critic gap E[D(x)] - E[D(G(z))] grew from {gap0:.3g} to {gap1:.3g}"
+                f"critic gap E[D(x)] - E[D(G(z))] = {gap1:.3g} in the last quarter "
+                f"({gap0:.3g} in the first; bounded critics stay under {EXPLODES:g})"
                 + (f"; D's gradient norm {grad_d0:.3g} -> {grad_d1:.3g}"
                    if math.isfinite(grad_d1) else ""))
         gp1 = _quarters(_column(history, "gp"))[1]
