@@ -154,3 +154,39 @@ def test_metrics_rows_turn_results_into_one_row_per_metric():
 def test_not_closer_names_the_metrics_where_a_baseline_is_as_close():
     real, gan, rand = {"a": 1.0, "b": 0.0}, {"a": 0.9, "b": 0.5}, {"a": 0.0, "b": 0.2}
     assert M.not_closer(gan, rand, real, ["a", "b"]) == ["b"]
+
+
+def test_spacing_counts_wide_upper_pairs_and_a_wide_tenor_bass():
+    p, o = block_chords(PHRASE)
+    assert M.spacing(p, o) == 0.0
+    # S-A 84-67 = 17 > 12 (wide); A-T 67-60 = 7; T-B 60-41 = 19 (a twelfth: allowed)
+    p, o = block_chords([(84, 67, 60, 41)] * 8)
+    assert M.spacing(p, o) == pytest.approx(1 / 3)
+    p, o = block_chords([(84, 67, 60, 40)] * 8)  # T-B 20 semitones: beyond a twelfth
+    assert M.spacing(p, o) == pytest.approx(2 / 3)
+
+
+def test_notes_per_bar_per_voice():
+    p, o = block_chords(PHRASE)  # quarter-note chords: 4 onsets a bar in every voice
+    assert [M.notes_per_bar(p, o, v) for v in range(4)] == [4, 4, 4, 4]
+    p[0, 3] = 48  # the bass holds one C for both bars: one note, in bar 1
+    o[0, 3] = False
+    o[0, 3, 0] = True
+    assert M.notes_per_bar(p, o, 3) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="voice"):
+        M.notes_per_bar(p, o, 4)
+
+
+def test_pitch_range_per_voice():
+    p, o = block_chords(PHRASE)
+    # soprano C5/B4 -> 1; alto G4..A4 -> 2; tenor D4..F4 -> 3; bass C3..G3 -> 7
+    assert [M.pitch_range(p, o, v) for v in range(4)] == [1, 2, 3, 7]
+
+
+def test_sixteenth_share():
+    p, o = block_chords(PHRASE)
+    assert M.sixteenth_share(p, o) == 0.0
+    p, o = block_chords(PHRASE * 2, steps_per_chord=1)  # a chord every step
+    assert M.sixteenth_share(p, o) == 1.0
+    p, o = block_chords(PHRASE)
+    assert "sixteenth notes" in M.evaluate(np.repeat(p, 2, 0), np.repeat(o, 2, 0))

@@ -11,6 +11,8 @@ or over random notes (:func:`random_harmony`).
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from .grid import STEPS_PER_BAR, VOICE_RANGES, check_grid, notes, repair_onsets
@@ -197,6 +199,71 @@ def parallel_fifths_octaves(pitch: np.ndarray, onset: np.ndarray) -> float:
     return float(parallel / max(moves, 1))
 
 
+def spacing(pitch: np.ndarray, onset: np.ndarray) -> float:
+    """Share of (adjacent voice pair, step) whose voices are spaced too widely.
+
+    Too wide: soprano-alto or alto-tenor more than an octave (12 semitones) apart, tenor-bass
+    more than a twelfth (19). Counted where both voices sound, over the three pairs as in
+    :func:`voice_crossing`. Source: the spacing rule of four-part harmony textbooks (e.g.
+    Piston, *Harmony*, 1941); Bach keeps it in about 98 steps of 100.
+    """
+    pitch, _ = _batch(pitch, onset)
+    wide, total = 0, 0
+    for v, limit in enumerate((12, 12, 19)):
+        both = (pitch[:, v] > 0) & (pitch[:, v + 1] > 0)
+        wide += (both & (pitch[:, v] - pitch[:, v + 1] > limit)).sum()
+        total += both.sum()
+    return float(wide / max(total, 1))
+
+
+def notes_per_bar(pitch: np.ndarray, onset: np.ndarray, voice: int = 3) -> float:
+    """Number of notes starting in a bar of ``voice`` (0 soprano ... 3 bass), averaged over bars.
+
+    Source: the "note count" per bar of Yang & Lerch (2020), "On the evaluation of generative
+    models in music", per voice: a walking bass has more notes than a bass that holds.
+    """
+    pitch, onset = _batch(pitch, onset)
+    _check_voice(voice)
+    return float(_bars(onset[:, voice]).sum(-1).mean())
+
+
+def pitch_range(pitch: np.ndarray, onset: np.ndarray, voice: int = 0) -> float:
+    """Semitones between the highest and the lowest note of ``voice`` in a window, averaged.
+
+    Source: the "pitch range" of Yang & Lerch (2020), per voice and window; windows where
+    the voice only rests are skipped.
+    """
+    pitch, _ = _batch(pitch, onset)
+    _check_voice(voice)
+    p = pitch[:, voice].astype(float)
+    sounding = p > 0
+    keep = sounding.any(-1)
+    if not keep.any():
+        return float("nan")
+    high = np.where(sounding, p, -np.inf).max(-1)
+    low = np.where(sounding, p, np.inf).min(-1)
+    return float((high - low)[keep].mean())
+
+
+def sixteenth_share(pitch: np.ndarray, onset: np.ndarray) -> float:
+    """Share of notes exactly one sixteenth (one grid step) long.
+
+    The grid's step is a sixteenth, so these notes exist in the data (about 3% of Bach's,
+    mostly passing tones); a generator that writes eighths scores 0 by construction. Source:
+    the note-length histogram of Yang & Lerch (2020), read at its shortest bin.
+    """
+    pitch, onset = _batch(pitch, onset)
+    lengths = [
+        length for p, o in zip(pitch, onset) for voice in notes(p, o) for _, length, _ in voice
+    ]
+    return float(np.mean(np.asarray(lengths) == 1)) if lengths else 0.0
+
+
+def _check_voice(voice: int) -> None:
+    if voice not in (0, 1, 2, 3):
+        raise ValueError(f"voice must be 0 (soprano), 1, 2 or 3 (bass), got {voice!r}")
+
+
 def _tonal_centroid(chroma: np.ndarray) -> np.ndarray:
     """Harte et al. (2006): project a (normalised) chroma onto three circles -> 6-D centroid."""
     k = np.arange(12)
@@ -276,14 +343,21 @@ PITCH_METRICS = {
 }
 VOICE_LEADING_METRICS = {
     "voice crossing": voice_crossing,
+    "wide spacing": spacing,
     "parallel 5ths/8ves": parallel_fifths_octaves,
 }
 RHYTHM_METRICS = {
     "notes >= eighth": qualified_notes,
+    "sixteenth notes": sixteenth_share,
     "groove consistency": groove_consistency,
     "rests": rest_share,
 }
-METRICS = {**PITCH_METRICS, **VOICE_LEADING_METRICS, **RHYTHM_METRICS}
+# Per voice (S, A, T, B): how busy each voice is and how far it ranges in a window.
+VOICE_METRICS = {
+    **{f"notes / bar {v}": partial(notes_per_bar, voice=k) for k, v in enumerate("SATB")},
+    **{f"range {v} (semitones)": partial(pitch_range, voice=k) for k, v in enumerate("SATB")},
+}
+METRICS = {**PITCH_METRICS, **VOICE_LEADING_METRICS, **RHYTHM_METRICS, **VOICE_METRICS}
 
 
 def evaluate(
