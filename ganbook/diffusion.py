@@ -1,0 +1,202 @@
+"""A small flow-matching (rectified-flow) model for 8x8 digits: the diffusion-style rival to a GAN.
+
+The model learns the velocity that carries noise to data along straight lines
+(Lipman et al. 2023; Liu et al. 2023): with ``x_t = (1 - t) x + t e`` for an image ``x`` and
+Gaussian noise ``e``, the network ``v(x_t, t)`` is regressed onto ``e - x``. Sampling starts
+from noise at ``t = 1`` and takes ``steps`` Euler steps back to ``t = 0``: one forward pass per
+step, where a GAN needs one in all. The same family as DDPM (Ho et al. 2020), with a simpler
+sampler that can be run at any number of steps.
+
+:class:`DenoisingTrainer` trains any model with a ``loss(x)`` method on the core
+:class:`ganbook.loop.Loop` (progress bar, history, NaN guard, checkpoints); the PixelCNN of
+:mod:`ganbook.pixelcnn` uses it too. :class:`QualityCurve` scores a model during training
+against training time; :func:`seconds_per_image` times sampling.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from typing import Any, Callable
+
+import torch
+from torch import Tensor, nn
+
+from .checkpoint import load_model, save_model
+from .data import TensorSampler
+from .loop import Loop, check_positive, check_positive_ints
+
+
+def time_features(t: Tensor, dim: int) -> Tensor:
+    """Sines and cosines of ``t`` (batch,) at ``dim // 2`` frequencies: the network's clock."""
+    freqs = torch.exp(torch.linspace(0.0, math.log(100.0), dim // 2, device=t.device))
+    angles = t[:, None] * freqs[None, :] * math.pi
+    return torch.cat([angles.sin(), angles.cos()], dim=1)
+
+
+class FlowMatching(nn.Module):
+    """An MLP velocity field ``v(x_t, t)`` on (batch, 1, size, size) images in [-1, 1]."""
+
+    def __init__(self, size: int = 8, width: int = 192, depth: int = 3, time_dim: int = 32) -> None:
+        super().__init__()
+        check_positive_ints(size=size, width=width, depth=depth, time_dim=time_dim)
+        if time_dim % 2:
+            raise ValueError(f"time_dim must be even, got {time_dim}")
+        self.size, self.width, self.depth, self.time_dim = size, width, depth, time_dim
+        pixels = size * size
+        layers: list[nn.Module] = [nn.Linear(pixels + time_dim, width), nn.SiLU()]
+        for _ in range(depth - 1):
+            layers += [nn.Linear(width, width), nn.SiLU()]
+        layers.append(nn.Linear(width, pixels))
+        self.net = nn.Sequential(*layers)
+
+    @property
+    def config(self) -> dict[str, int]:
+        return {"size": self.size, "width": self.width, "depth": self.depth,
+                "time_dim": self.time_dim}
+
+    def _check(self, x: Tensor) -> None:
+        if x.dim() != 4 or tuple(x.shape[1:]) != (1, self.size, self.size):
+            raise ValueError(
+                f"x must have shape (batch, 1, {self.size}, {self.size}), got {tuple(x.shape)}"
+            )
+
+    def forward(self, x_t: Tensor, t: Tensor) -> Tensor:
+        """The predicted velocity ``e - x`` at noisy images ``x_t`` and times ``t`` (batch,)."""
+        self._check(x_t)
+        h = torch.cat([x_t.flatten(1), time_features(t, self.time_dim)], dim=1)
+        return self.net(h).view_as(x_t)
+
+    def loss(self, x: Tensor) -> Tensor:
+        """Mean squared error of the velocity at a random time per image."""
+        self._check(x)
+        t = torch.rand(len(x), device=x.device)
+        noise = torch.randn_like(x)
+        x_t = (1 - t)[:, None, None, None] * x + t[:, None, None, None] * noise
+        return (self(x_t, t) - (noise - x)).pow(2).mean()
+
+    @torch.no_grad()
+    def sample(self, n: int, steps: int = 32, seed: int | None = None) -> Tensor:
+        """``n`` images from ``steps`` Euler steps from noise (t=1) to data (t=0), in [-1, 1]."""
+        check_positive_ints(n=n, steps=steps)
+        was_training = self.training
+        self.eval()
+        device = self.net[0].weight.device
+        gen = torch.Generator().manual_seed(seed) if seed is not None else None
+        x = torch.randn(n, 1, self.size, self.size, generator=gen).to(device)
+        times = torch.linspace(1.0, 0.0, steps + 1, device=device)
+        for t, t_next in zip(times[:-1], times[1:]):
+            x = x - (t - t_next) * self(x, t.expand(n))
+        self.train(was_training)
+        return x.clamp(-1, 1).cpu()
+
+
+class DenoisingTrainer(Loop):
+    """Adam on ``model.loss(batch)`` for any model that has one: flow matching, a PixelCNN.
+
+    Not adversarial, but the same :class:`ganbook.loop.Loop` as the GANs: ``fit(steps,
+    callbacks=...)``, a history with ``loss`` and ``seconds``, checkpoints and exact resume.
+    """
+
+    history_keys = ("step", "loss", "seconds")
+    progress_keys = ("loss",)
+    description = "denoising"
+
+    def __init__(
+        self,
+        model: nn.Module,
+        data: Tensor,
+        *,
+        batch_size: int = 128,
+        lr: float = 1e-3,
+        clip: float | None = 1.0,
+        device: str | torch.device | None = None,
+        checkpoint_path: str | os.PathLike | None = None,
+        checkpoint_every: int = 0,
+        checkpoint_seconds: float | None = 60.0,
+    ) -> None:
+        if not callable(getattr(model, "loss", None)):
+            raise ValueError(f"model must have a loss(x) method, got {type(model).__name__}")
+        batch_size = check_positive("batch_size", batch_size)
+        check_positive("lr", lr, integer=False)
+        if clip is not None:
+            check_positive("clip", clip, integer=False)
+        super().__init__(
+            device=device or next(model.parameters()).device,
+            checkpoint_path=checkpoint_path,
+            checkpoint_every=checkpoint_every,
+            checkpoint_seconds=checkpoint_seconds,
+        )
+        self.model = model.to(self.device)
+        self.sampler = TensorSampler(data)
+        self.batch_size, self.lr, self.clip = batch_size, lr, clip
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=lr)
+
+    def train_step(self) -> dict[str, float]:
+        self.model.train()
+        loss = self.model.loss(self.sampler(self.batch_size).to(self.device))
+        return self.update(
+            self.optimizer, loss, {"loss": loss.item()}, self.model.parameters(), self.clip
+        )
+
+    def networks(self) -> dict[str, nn.Module]:
+        return {"model": self.model}
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"model": self.optimizer}
+
+    def config(self) -> dict[str, Any]:
+        extra = getattr(self.model, "config", {})
+        return {"batch_size": self.batch_size, "lr": self.lr, "clip": self.clip, **extra}
+
+    def _describe(self) -> str:
+        return f" ({type(self.model).__name__}); lower lr"
+
+
+class QualityCurve:
+    """A callback that scores ``draw(loop)`` (n images) with ``evaluator`` and notes training time.
+
+    ``rows`` holds ``(step, train_seconds, Scores)``; ``train_seconds`` is the loop's clock
+    minus the time spent in this callback, so scoring does not count as training.
+    """
+
+    def __init__(self, evaluator, draw: Callable[[Loop], Tensor]) -> None:
+        self.evaluator, self.draw = evaluator, draw
+        self.rows: list[tuple[int, float, Any]] = []
+        self._spent = 0.0
+
+    def __call__(self, loop: Loop) -> None:
+        start = time.perf_counter()
+        scores = self.evaluator.score(self.draw(loop))
+        self.rows.append((loop.step, loop.history["seconds"][-1] - self._spent, scores))
+        self._spent += time.perf_counter() - start
+
+    def column(self, key: str) -> list[float]:
+        """``seconds`` or a score field (``fd``, ``recall``, ...) per row."""
+        if key == "seconds":
+            return [r[1] for r in self.rows]
+        return [getattr(r[2], key) for r in self.rows]
+
+
+def seconds_per_image(make: Callable[[int], Tensor], n: int = 256, repeats: int = 3) -> float:
+    """Best of ``repeats`` wall times of ``make(n)`` divided by ``n`` (time.perf_counter)."""
+    check_positive_ints(n=n, repeats=repeats)
+    best = math.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        make(n)
+        best = min(best, time.perf_counter() - start)
+    return best / n
+
+
+def save_flow(model: FlowMatching, name: str, **extra: Any) -> None:
+    """Ship a flow model with :func:`ganbook.checkpoint.save_model` (its config rebuilds it;
+    ``extra`` entries such as ``steps`` and ``seconds`` join the config, as for generators)."""
+    save_model(name, model, {**model.config, **extra})
+
+
+def load_flow(name: str = "trends_flow") -> tuple[FlowMatching, dict[str, Any]]:
+    """A shipped flow model in eval mode and its checkpoint dict (``info["config"]``)."""
+    keys = ("size", "width", "depth", "time_dim")
+    return load_model(name, lambda config: FlowMatching(**{k: config[k] for k in keys}))
