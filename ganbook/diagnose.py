@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -133,11 +134,11 @@ class Report:
             return f"{head}: no symptom seen"
         lines = [f"{head}: {len(self.findings)} symptom(s)"]
         for f in self.findings:
-            lines += [
-                f"- {f.symptom}: {f.evidence}",
-                f"    likely cause: {f.cause}",
-                f"    fix: {f.fix} (see {f.see})",
-            ]
+            for label, text in (("- ", f"{f.symptom}: {f.evidence}"),
+                                ("    likely cause: ", f.cause),
+                                ("    fix: ", f"{f.fix} (see {f.see})")):
+                lines.append(textwrap.fill(text, 88, initial_indent=label,
+                                           subsequent_indent="      "))
         return "\n".join(lines)
 
     def __repr__(self) -> str:

@@ -108,3 +108,20 @@ def test_shipped_chapter_histories_are_not_flagged():
     for name in ("music_chorale_gan", "app_text2music"):
         state = load_pretrained(name)
         assert diagnose(state["history"]).healthy, name
+
+
+def test_torchmetrics_fid_on_the_book_features_equals_ours():
+    from torchmetrics.image.fid import FrechetInceptionDistance
+
+    from ganbook.image.metrics import DigitEvaluator, frechet_distance
+    from ganbook.interop import DigitFeatures
+
+    with pytest.raises(ValueError, match="DigitEvaluator"):
+        DigitFeatures(object())
+    evaluator = DigitEvaluator()
+    real, fake = evaluator.train_x[:300], evaluator.test_x[:300]
+    fid = FrechetInceptionDistance(feature=DigitFeatures(evaluator), input_img_size=(1, 8, 8))
+    fid.update(real, real=True)
+    fid.update(fake, real=False)
+    ours = frechet_distance(evaluator.features(real), evaluator.features(fake))
+    assert float(fid.compute()) == pytest.approx(ours, rel=1e-4, abs=1e-6)
