@@ -190,3 +190,14 @@ def test_sixteenth_share():
     assert M.sixteenth_share(p, o) == 1.0
     p, o = block_chords(PHRASE)
     assert "sixteenth notes" in M.evaluate(np.repeat(p, 2, 0), np.repeat(o, 2, 0))
+
+
+def test_lower_voice_agreement_ignores_the_soprano():
+    p, _ = block_chords(PHRASE)
+    q = p.copy()
+    q[:, 0] = 60  # another soprano: not counted
+    assert M.lower_voice_agreement(q, p) == 1.0
+    q[:, 3, :8] = 40  # the bass differs for a quarter of the window
+    assert M.lower_voice_agreement(q, p) == pytest.approx(1 - 8 / (3 * 32))
+    with pytest.raises(ValueError, match="shape"):
+        M.lower_voice_agreement(p[:, :3], p[:, :3])

@@ -381,6 +381,24 @@ def evaluate(
     return out
 
 
+def lower_voice_agreement(pitch: np.ndarray, reference: np.ndarray) -> float:
+    """Share of alto, tenor and bass cells (voice, step) sounding the same pitch as ``reference``.
+
+    For harmonisations of the same sopranos: 1 means Bach's own lower voices, note for note.
+    Many harmonisations of one tune are good, so this is a floor-free similarity, not a score
+    to maximise; read it beside :func:`borrowed_harmony` (another chorale's lower voices).
+    Source: the note-level agreement reported for chorale harmonisation by Hadjeres et al.
+    (2017) and Huang et al. (2017).
+    """
+    pitch, reference = np.asarray(pitch), np.asarray(reference)
+    if pitch.shape != reference.shape or pitch.ndim != 3 or pitch.shape[1] != 4:
+        raise ValueError(
+            f"pitch and reference must both have shape (N, 4, T), got {pitch.shape} "
+            f"and {reference.shape}"
+        )
+    return float((pitch[:, 1:] == reference[:, 1:]).mean())
+
+
 # -- baselines ---------------------------------------------------------------------------
 
 
