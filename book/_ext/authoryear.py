@@ -1,8 +1,8 @@
-"""Bibliography labels that match the book's author-year citations: "Goodfellow et al., 2014".
+"""Bibliography labels that match the author-year citations: "Goodfellow et al., 2014".
 
-sphinxcontrib-bibtex cites author-year in the text, but pybtex's styles label the list by
-number ([1], [2], ...), so a reader cannot find a citation in it. This Sphinx extension
-registers a pybtex style, ``authoryear``, which is pybtex's ``plain`` with these labels.
+sphinxcontrib-bibtex cites author-year in the text, but pybtex's styles label the list
+by number ([1], [2], ...), so a reader cannot find a citation in it. This extension
+registers a pybtex style, ``authoryear``: pybtex's ``plain`` with these labels.
 """
 
 from __future__ import annotations
