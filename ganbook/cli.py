@@ -30,7 +30,7 @@ from torch import nn
 from . import distributed
 from .checkpoint import load_checkpoint
 from .device import get_device, seed_everything
-from .loop import Loop, check_positive
+from .loop import Callback, Loop, check_positive
 from .profiles import PROFILES, Profile, get_profile
 
 Writer = Callable[[nn.Module, int, Path], list[Path]]
@@ -43,7 +43,8 @@ class Recipe:
     ``build(profile, device)`` returns a fresh Loop; ``steps`` the default step counts
     ``(test, cpu, gpu)``; ``write(G, n, out)`` writes ``n`` samples of a generator into the
     folder ``out``; ``shipped()`` loads the generator shipped in ``ganbook/weights`` (None:
-    nothing is shipped); ``prepare(loop, profile)`` runs once before a fresh run's first step.
+    nothing is shipped); ``prepare(loop, profile)`` runs once before a fresh run's first step;
+    ``schedule(steps)`` gives the callbacks of a run of ``steps`` in all (learning-rate decay).
     """
 
     name: str
@@ -53,6 +54,7 @@ class Recipe:
     write: Writer
     shipped: Callable[[], nn.Module] | None = None
     prepare: Callable[[Loop, Profile], None] | None = None
+    schedule: Callable[[int], list[Callback]] | None = None
 
 
 RECIPES: dict[str, Recipe] = {}
@@ -158,6 +160,65 @@ def _token_ids(ids: torch.Tensor) -> list[str]:
 
 def _decode_names(ids: torch.Tensor) -> list[str]:
     return _names()[0].decode_batch(ids)
+
+
+def write_clips(G: nn.Module, n: int, out: Path) -> list[Path]:
+    """``n`` clips of a video generator: a PNG filmstrip (a row per clip, a column per frame)
+    and an animated GIF of the clips side by side."""
+    from PIL import Image
+
+    from .plots import image_grid
+
+    z = torch.randn(n, G.latent_dim, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        clips = G.eval()(z).cpu()  # (N, 1, T, H, W) in [-1, 1]
+    frames = clips.shape[2]
+    files = _save_png(clips.transpose(1, 2).flatten(0, 1), out / "clips.png", nrow=frames)
+    tiles = [image_grid(clips[:, :, t], nrow=min(n, 8)) for t in range(frames)]
+    scale = max(1, 256 // max(tiles[0].shape[:2]))
+    gif = [
+        Image.fromarray((255 * tile.repeat(scale, 0).repeat(scale, 1)).round().astype("uint8"))
+        for tile in tiles
+    ]
+    path = out / "clips.gif"
+    gif[0].save(path, save_all=True, append_images=gif[1:], duration=150, loop=0)
+    return [*files, path]
+
+
+def write_text_to_image(G: nn.Module, n: int, out: Path) -> list[Path]:
+    """A PNG grid of one image per test caption (held-out phrasings) and the captions, in
+    reading order, in ``captions.txt``. A bare generator (from a checkpoint) reads the
+    sentence vectors of the shipped caption model, the one its recipe trains on."""
+    from .image.captions import requests
+    from .image.text2image import TextToImage, generate, load_text_to_image
+
+    model = G if isinstance(G, TextToImage) else load_text_to_image()[0]
+    _, texts = requests(n, seed=0)
+    images = generate(model.G if G is model else G, model.embed(texts), seed=0)
+    files = _save_png(images, out / "samples.png")
+    path = out / "captions.txt"
+    path.write_text("".join(f"{i + 1}: {text}\n" for i, text in enumerate(texts)))
+    return [*files, path]
+
+
+def write_text_to_music(G: nn.Module, n: int, out: Path) -> list[Path]:
+    """One MIDI file per description (mode, pace and register in turn, training phrasing 0),
+    named after it."""
+    import numpy as np
+
+    from .music import describe as T
+    from .music.midi import write_midi
+    from .music.training import sample_grids
+
+    i = np.arange(n)
+    asked = T.Attributes(i % 2, (i // 2) % 3, (i // 6) % 3)
+    texts = T.describe(asked, 0)
+    z = torch.randn(n, G.latent_dim, generator=torch.Generator().manual_seed(0))
+    pitch, onset = sample_grids(G, n, T.encode_requests(T.description_vocab(), asked, 0), z=z)
+    return [
+        write_midi(p, o, out / f"{k:03d}_{'_'.join(text.split())}.mid")
+        for k, (p, o, text) in enumerate(zip(pitch, onset, texts))
+    ]
 
 
 # -- the recipes ---------------------------------------------------------------------------
@@ -319,6 +380,86 @@ def _shipped_superres() -> nn.Module:
     return load_l1_network()[0]
 
 
+def _mocogan(arm: str) -> Callable[[Profile, torch.device], Loop]:
+    def build(profile: Profile, device: torch.device) -> Loop:
+        """The video chapter's arm ``arm`` with its RECIPE (as ganbook.video.mocogan.train_arm)."""
+        from .video.data import BouncingDigits
+        from .video.mocogan import ARMS, RECIPE, mocogan
+
+        r = {k: v for k, v in RECIPE.items() if k != "steps"}
+        data = BouncingDigits("train", r["size"], r["frames"])
+        return mocogan(data, **ARMS[arm], **r, device=device)
+
+    return build
+
+
+def _linear_decay(steps: int) -> list[Callback]:
+    """train_arm's schedule: both learning rates decay linearly to 0 over the second half."""
+    from .image.recipes import LinearDecay
+
+    return [(1, LinearDecay(steps // 2, steps))] if steps > 1 else []
+
+
+def _shipped_arm(arm: str) -> Callable[[], nn.Module]:
+    def load() -> nn.Module:
+        from .video.mocogan import load_arm
+
+        return load_arm(arm)[0]
+
+    return load
+
+
+def _text2image(profile: Profile, device: torch.device) -> Loop:
+    """GAN-INT-CLS at bench/app_text2image.py's sizes, on the sentence vectors of the shipped
+    frozen caption model (pre-training the encoder is a separate Loop, done once there)."""
+    from .image.captions import CaptionedDigits
+    from .image.text2image import CaptionVectors, load_text_to_image, text2image_trainer
+
+    data, shipped = CaptionedDigits(), load_text_to_image()[0]
+    if data.vocab.itos != shipped.vocab.itos:
+        raise ValueError("the shipped caption model's vocabulary is not the captions' own")
+    return text2image_trainer(CaptionVectors(data, shipped.captions), 32, 32, device=device)
+
+
+def _shipped_text2image() -> nn.Module:
+    from .image.text2image import load_text_to_image
+
+    return load_text_to_image()[0]
+
+
+def _text2music(profile: Profile, device: torch.device) -> Loop:
+    """bench/app_text2music.py's chorale WGAN-GP conditioned on descriptions."""
+    from .music import describe as T
+    from .music.corpus import load_chorales, windows
+    from .music.training import make_trainer
+
+    train = windows(load_chorales(progress=False), "train")
+    vocab = T.description_vocab()
+    return make_trainer(train, "text", T.text_sampler(train, vocab), vocab_size=len(vocab),
+                        ema_decay=0.995, device=device)
+
+
+def _start_from_chorale_gan(loop: Loop, profile: Profile) -> None:
+    """As bench/app_text2music.py: the generator starts from the shipped unconditional one."""
+    from .music.training import load_generator, start_from
+
+    start_from(loop.G, load_generator("music_chorale_gan")[0].to(loop.device))
+    loop.G_ema.load_state_dict(loop.G.state_dict())
+
+
+def _shipped_text2music() -> nn.Module:
+    from .music.training import load_text_generator
+
+    return load_text_generator("app_text2music")[0]
+
+
+# SinGAN (ganbook.image.singan.train_singan) is not a recipe: it trains one SinGANTrainer per
+# scale, each built from the coarser scales' results (noise amplitude from their
+# reconstruction error, weights copied up), so a run is a sequence of Loops and no single
+# checkpoint resumes it; its coarsest scale alone is a blurry thumbnail, not the chapter's
+# model. bench/app_singan.py trains (and resumes, scale by scale) the shipped pyramids.
+
+
 for _recipe in (
     Recipe(
         "dcgan",
@@ -408,6 +549,50 @@ for _recipe in (
         (20, 300, 3000),
         write_super_resolved,
     ),
+    Recipe(
+        "mocogan",
+        "MoCoGAN: bouncing-digit clips from content + motion codes (8 frames, 24 px)",
+        _mocogan("MoCoGAN"),
+        (20, 1800, 14400),
+        write_clips,
+        _shipped_arm("MoCoGAN"),
+        schedule=_linear_decay,
+    ),
+    Recipe(
+        "mocogan-no-video-d",
+        "MoCoGAN's ablation without the video discriminator",
+        _mocogan("no video D"),
+        (20, 1800, 14400),
+        write_clips,
+        _shipped_arm("no video D"),
+        schedule=_linear_decay,
+    ),
+    Recipe(
+        "per-frame",
+        "the per-frame image GAN baseline (a fresh code for every frame)",
+        _mocogan("per-frame image GAN"),
+        (20, 1800, 14400),
+        write_clips,
+        _shipped_arm("per-frame image GAN"),
+        schedule=_linear_decay,
+    ),
+    Recipe(
+        "text2image",
+        "GAN-INT-CLS: captioned digits on the shipped caption encoder",
+        _text2image,
+        (20, 4000, 4000),
+        write_text_to_image,
+        _shipped_text2image,
+    ),
+    Recipe(
+        "text2music",
+        "chorale GAN conditioned on descriptions, from the shipped chorale GAN",
+        _text2music,
+        (20, 2000, 2000),
+        write_text_to_music,
+        _shipped_text2music,
+        _start_from_chorale_gan,
+    ),
 ):
     register(_recipe)
 
@@ -450,7 +635,8 @@ def train(args: argparse.Namespace) -> int:
     elif recipe.prepare is not None:
         recipe.prepare(loop, profile)
     start = time.perf_counter()
-    history = loop.fit(steps, progress=not args.quiet)
+    callbacks = recipe.schedule(steps) if recipe.schedule is not None else []
+    history = loop.fit(steps, callbacks=callbacks, progress=not args.quiet)
     last = {k: round(v[-1], 4) for k, v in history.items() if k not in ("step", "seconds") and v}
     _say(
         f"{args.recipe} ({profile.name} profile, {loop.device}): step {loop.step} "

@@ -32,7 +32,7 @@ def test_every_recipe_trains_and_samples(name, tmp_path):
     assert main(["sample", str(path), "--out", str(tmp_path / "ckpt"), "--n", "3"]) == 0
     files = list((tmp_path / "ckpt").iterdir())
     assert files and all(f.stat().st_size > 0 for f in files)
-    assert {f.suffix for f in files} <= {".png", ".mid", ".txt"}
+    assert {f.suffix for f in files} <= {".png", ".mid", ".txt", ".gif"}
     if RECIPES[name].shipped is not None:
         assert main(["sample", name, "--out", str(tmp_path / "shipped"), "--n", "3"]) == 0
         shipped = list((tmp_path / "shipped").iterdir())
