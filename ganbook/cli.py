@@ -175,7 +175,7 @@ def write_clips(G: nn.Module, n: int, out: Path) -> list[Path]:
     frames = clips.shape[2]
     files = _save_png(clips.transpose(1, 2).flatten(0, 1), out / "clips.png", nrow=frames)
     tiles = [image_grid(clips[:, :, t], nrow=min(n, 8)) for t in range(frames)]
-    scale = max(1, 256 // max(tiles[0].shape[:2]))
+    scale = max(1, 512 // max(tiles[0].shape[:2]))
     gif = [
         Image.fromarray((255 * tile.repeat(scale, 0).repeat(scale, 1)).round().astype("uint8"))
         for tile in tiles
@@ -551,7 +551,7 @@ for _recipe in (
     ),
     Recipe(
         "mocogan",
-        "MoCoGAN: bouncing-digit clips from content + motion codes (8 frames, 24 px)",
+        "MoCoGAN: clips of bouncing digits, from content and motion codes",
         _mocogan("MoCoGAN"),
         (20, 1800, 14400),
         write_clips,
@@ -586,7 +586,7 @@ for _recipe in (
     ),
     Recipe(
         "text2music",
-        "chorale GAN conditioned on descriptions, from the shipped chorale GAN",
+        "chorale GAN conditioned on a description, started from the chorale GAN",
         _text2music,
         (20, 2000, 2000),
         write_text_to_music,
@@ -690,7 +690,10 @@ def _positive(text: str) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    recipes = "\n".join(f"  {r.name:<16} {r.summary}" for r in RECIPES.values())
+    recipes = "\n".join(
+        f"  {r.name:<16} {r.summary}" if len(r.name) <= 16 else f"  {r.name}\n{'':19}{r.summary}"
+        for r in RECIPES.values()
+    )
     top = argparse.ArgumentParser(
         prog="python -m ganbook",
         description="Train the book's recipes and sample from them (also under torchrun).",

@@ -85,3 +85,29 @@ def test_the_command_runs_under_torchrun(tmp_path):
     assert done.stdout.count("oracle-mle (test profile") == 1  # rank 0 alone reports
     state = load_checkpoint(path)
     assert state["step"] == 2 and state["world_size"] == 2 and len(state["rng_ranks"]) == 2
+
+
+def test_video_recipes_decay_the_learning_rates_as_train_arm(tmp_path):
+    path = tmp_path / "per-frame.pt"
+    assert train("per-frame", path, 2) == 0  # LinearDecay(1, 2): the last step runs at lr 0
+    groups = load_checkpoint(path)["optimizers"]
+    lrs = {k: [g["lr"] for g in o["param_groups"]] for k, o in groups.items()}
+    initial = {k: [g["initial_lr"] for g in o["param_groups"]] for k, o in groups.items()}
+    assert all(lr == 0.0 for v in lrs.values() for lr in v), lrs
+    assert all(lr > 0 for v in initial.values() for lr in v), initial
+
+
+def test_text2music_starts_from_the_shipped_chorale_gan():
+    from ganbook.cli import build
+    from ganbook.device import get_device
+    from ganbook.music.training import load_generator
+    from ganbook.profiles import get_profile
+
+    profile = get_profile("test")
+    loop = build("text2music", profile, get_device("cpu"))
+    RECIPES["text2music"].prepare(loop, profile)
+    source = load_generator("music_chorale_gan")[0].state_dict()
+    own = loop.G_ema.state_dict()
+    assert torch.equal(own["to_bars.0.weight"][:, : loop.G.latent_dim],
+                       source["to_bars.0.weight"])
+    assert all(torch.equal(own[k], v) for k, v in source.items() if k != "to_bars.0.weight")
