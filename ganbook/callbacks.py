@@ -3,8 +3,8 @@
 Each is a callable ``fn(trainer)`` passed as ``callbacks=[(every, fn)]``. The measuring ones
 (:class:`GradNorms`, :class:`ModeShare`) draw their randomness inside ``torch.random.fork_rng``
 and restore the networks' buffers, so watching a run does not change it; they add their
-numbers to ``trainer.history`` under their own keys (NaN at the steps they skip), which is
-where :func:`ganbook.diagnose.diagnose` and :func:`ganbook.plots.plot_history` look.
+numbers to ``trainer.history`` under their own keys (NaN at the steps they skip), where
+:func:`ganbook.diagnose.diagnose` reads them and checkpoints keep them.
 """
 
 from __future__ import annotations

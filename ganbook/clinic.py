@@ -44,16 +44,22 @@ EXPECTED = {
 HEALTHY = ("healthy", "hinge", "least-squares")
 
 
-def patient(case: str, steps: int, seed: int = 0, every: int = 25) -> Trainer:
+def patient(
+    case: str, steps: int, seed: int = 0, every: int = 25, settings: dict | None = None
+) -> Trainer:
     """Train the toy run ``case`` (a key of :data:`CASES`) for ``steps`` steps, watched by
     :class:`~ganbook.callbacks.GradNorms` every ``every`` steps and
-    :class:`~ganbook.callbacks.ModeShare` every ``2 * every``."""
-    if case not in CASES:
+    :class:`~ganbook.callbacks.ModeShare` every ``2 * every``.
+
+    ``settings`` (loss, lr_d, lr_g, d_steps) replaces the case's: a new case, ``case`` its name.
+    """
+    if settings is None and case not in CASES:
         raise ValueError(f"case must be one of {sorted(CASES)}, got {case!r}")
     check_positive("steps", steps)
     check_positive("every", every)
+    chosen = CASES[case] if settings is None else settings
     settings = {"loss": "non-saturating", "lr_d": 1e-3, "lr_g": 1e-3, "d_steps": 1}
-    settings.update(CASES[case])
+    settings.update(chosen)
     seed_everything(seed)
     G = MLPGenerator(2, 2, hidden=64, layers=2)
     D = MLPDiscriminator(2, hidden=64, layers=2)

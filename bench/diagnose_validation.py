@@ -1,0 +1,81 @@
+"""The GAN doctor on more seeds, and on toy runs its thresholds were *not* set on.
+
+    python bench/diagnose_validation.py            # 10 seeds, 600 steps a run (~5 min)
+    python bench/diagnose_validation.py --seeds 3 --steps 300
+
+Part one repeats the FAQ page's validation (:func:`ganbook.clinic.validate`) on more seeds.
+Part two runs held-out variants: other learning rates, losses and step counts than the
+clinic's cases, each with the symptom it should (or should not) show, and prints the same
+counts. Results go to ``bench/results/diagnose_validation.json``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from ganbook.clinic import patient, validate
+from ganbook.diagnose import diagnose
+
+# name: (settings, the symptom it must show, or None for a healthy run)
+HELD_OUT = {
+    "healthy lr 5e-4": ({"lr_d": 5e-4, "lr_g": 5e-4}, None),
+    "hinge, lr_d 2x lr_g": ({"loss": "hinge", "lr_d": 2e-3, "lr_g": 1e-3}, None),
+    "least-squares lr 5e-4": ({"loss": "least-squares", "lr_d": 5e-4, "lr_g": 5e-4}, None),
+    "non-saturating, strong D": ({"lr_d": 3e-3, "lr_g": 1e-4, "d_steps": 3},
+                                 "discriminator-wins"),
+    "lr 5e-2": ({"lr_d": 5e-2, "lr_g": 5e-2}, "oscillation"),
+    "lr_g 10x lr_d": ({"lr_d": 5e-4, "lr_g": 5e-3}, "mode-collapse"),
+    "wgan, 1 D step, lr 5e-3": ({"loss": "wgan", "lr_d": 5e-3, "lr_g": 5e-3},
+                                "exploding-critic"),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--steps", type=int, default=600)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    seeds = tuple(range(args.seeds))
+    start = time.perf_counter()
+    tuned = validate(args.steps, seeds)
+    print(f"tuned cases, {len(seeds)} seeds, {args.steps} steps a run:")
+    for case, row in tuned.rows().items():
+        print(f"  {case:>14}: named {row['named it']:>5}, flagged {row['flagged']:>5}, "
+              f"saw {row['symptoms seen']}")
+    print(f"  hit rate {tuned.hit_rate:.0%}, false-alarm rate {tuned.false_alarm_rate:.0%}")
+    held: dict[str, dict] = {}
+    hits = alarms = broken = healthy = 0
+    for name, (settings, want) in HELD_OUT.items():
+        verdicts = [diagnose(patient(name, args.steps, s, settings=settings)).symptoms
+                    for s in seeds]
+        if want is None:
+            flagged = sum(bool(v) for v in verdicts)
+            alarms, healthy = alarms + flagged, healthy + len(verdicts)
+        else:
+            flagged = sum(want in v for v in verdicts)
+            hits, broken = hits + flagged, broken + len(verdicts)
+        seen = sorted({x for v in verdicts for x in v})
+        held[name] = {"expected": want or "none", "count": flagged, "runs": len(verdicts),
+                      "seen": seen}
+        print(f"  held out {name:>26}: {'named' if want else 'flagged'} "
+              f"{flagged}/{len(verdicts)}, saw {', '.join(seen) or 'none'}")
+    print(f"  held-out hit rate {hits}/{broken}, false alarms {alarms}/{healthy}")
+    seconds = time.perf_counter() - start
+    print(f"{seconds:.0f} s")
+    out = Path(__file__).parent / "results" / "diagnose_validation.json"
+    out.write_text(json.dumps({
+        "seeds": len(seeds), "steps": args.steps, "seconds": round(seconds),
+        "tuned": {"rows": tuned.rows(), "hit_rate": tuned.hit_rate,
+                  "false_alarm_rate": tuned.false_alarm_rate},
+        "held_out": {"rows": held, "hits": hits, "broken": broken, "false_alarms": alarms,
+                     "healthy": healthy},
+    }, indent=1))
+
+
+if __name__ == "__main__":
+    main()
