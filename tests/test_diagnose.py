@@ -41,8 +41,9 @@ def test_each_rule_on_a_made_up_history():
     low = [math.nan] * (n - 1) + [0.25]
     report = diagnose(_history(diversity=low))
     assert report.symptoms == ["mode-collapse"]
-    text = str(report)
+    text = " ".join(str(report).split())  # the report wraps at 88 columns
     assert "0.25" in text and SYMPTOMS["mode-collapse"][2] in text
+    assert all(len(line) <= 88 for line in str(report).splitlines())
 
 
 def test_bare_history_with_a_penalty_is_read_as_a_critic():
