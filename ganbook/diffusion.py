@@ -15,6 +15,7 @@ against training time; :func:`seconds_per_image` times sampling.
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import time
@@ -97,6 +98,8 @@ class DenoisingTrainer(Loop):
 
     Not adversarial, but the same :class:`ganbook.loop.Loop` as the GANs: ``fit(steps,
     callbacks=...)``, a history with ``loss`` and ``seconds``, checkpoints and exact resume.
+    With ``ema_decay`` it also keeps ``ema``, an exponential moving average of the weights
+    (the same warm-up as the GAN Trainer's EMA generator), which diffusion models sample from.
     """
 
     history_keys = ("step", "loss", "seconds")
@@ -111,6 +114,7 @@ class DenoisingTrainer(Loop):
         batch_size: int = 128,
         lr: float = 1e-3,
         clip: float | None = 1.0,
+        ema_decay: float | None = None,
         device: str | torch.device | None = None,
         checkpoint_path: str | os.PathLike | None = None,
         checkpoint_every: int = 0,
@@ -122,6 +126,8 @@ class DenoisingTrainer(Loop):
         check_positive("lr", lr, integer=False)
         if clip is not None:
             check_positive("clip", clip, integer=False)
+        if ema_decay is not None and not 0.0 < ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in (0, 1) or None, got {ema_decay!r}")
         super().__init__(
             device=device or next(model.parameters()).device,
             checkpoint_path=checkpoint_path,
@@ -130,25 +136,46 @@ class DenoisingTrainer(Loop):
         )
         self.model = model.to(self.device)
         self.sampler = TensorSampler(data)
-        self.batch_size, self.lr, self.clip = batch_size, lr, clip
+        self.batch_size, self.lr, self.clip, self.ema_decay = batch_size, lr, clip, ema_decay
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=lr)
+        self.ema: nn.Module | None = None
+        if ema_decay is not None:
+            self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
 
     def train_step(self) -> dict[str, float]:
         self.model.train()
         loss = self.model.loss(self.sampler(self.batch_size).to(self.device))
-        return self.update(
+        record = self.update(
             self.optimizer, loss, {"loss": loss.item()}, self.model.parameters(), self.clip
         )
+        self._update_ema()
+        return record
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        if self.ema is None:
+            return
+        decay = min(self.ema_decay, (1 + self.step) / (10 + self.step))
+        torch._foreach_lerp_(list(self.ema.parameters()), list(self.model.parameters()),
+                             1.0 - decay)
+        for b_ema, b in zip(self.ema.buffers(), self.model.buffers()):
+            b_ema.copy_(b)
+
+    @property
+    def sampling_model(self) -> nn.Module:
+        """The EMA model if there is one, else the trained model."""
+        return self.ema if self.ema is not None else self.model
 
     def networks(self) -> dict[str, nn.Module]:
-        return {"model": self.model}
+        return {"model": self.model, **({"ema": self.ema} if self.ema is not None else {})}
 
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"model": self.optimizer}
 
     def config(self) -> dict[str, Any]:
         extra = getattr(self.model, "config", {})
-        return {"batch_size": self.batch_size, "lr": self.lr, "clip": self.clip, **extra}
+        return {"batch_size": self.batch_size, "lr": self.lr, "clip": self.clip,
+                "ema_decay": self.ema_decay, **extra}
 
     def _describe(self) -> str:
         return f" ({type(self.model).__name__}); lower lr"

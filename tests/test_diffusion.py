@@ -66,6 +66,22 @@ def test_resume_is_exact(tmp_path):
     assert again.history["loss"] == full.history["loss"]
 
 
+def test_ema_is_checkpointed_and_resumes_exactly(tmp_path):
+    full = make(ema_decay=0.99)
+    full.fit(30, progress=False)
+    part = make(tmp_path, ema_decay=0.99)
+    part.fit(15, progress=False)
+    again = make(tmp_path, ema_decay=0.99)
+    assert again.resume()
+    again.fit(30, progress=False)
+    assert again.sampling_model is again.ema
+    for a, b in zip(again.ema.parameters(), full.ema.parameters()):
+        assert torch.equal(a, b)
+    assert not torch.equal(full.ema.net[0].weight, full.model.net[0].weight)
+    with pytest.raises(ValueError, match="ema_decay"):
+        make(ema_decay=1.0)
+
+
 def test_quality_curve_excludes_its_own_time():
     class Slow:
         def score(self, images):
