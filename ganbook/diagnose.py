@@ -39,7 +39,8 @@ SYMPTOMS: dict[str, tuple[str, str, str, str]] = {
     "mode-collapse": (
         "mode collapse",
         "G found a few outputs D currently accepts and stopped exploring",
-        "balance the learning rates, use WGAN-GP or more D steps, keep an EMA generator",
+        "balance the learning rates, try more D steps or WGAN-GP, train longer, "
+        "keep an EMA generator",
         "foundations/two_player_game",
     ),
     "oscillation": (
