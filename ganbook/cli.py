@@ -586,7 +586,7 @@ for _recipe in (
     ),
     Recipe(
         "text2music",
-        "chorale GAN conditioned on a description (starts from the chorale GAN)",
+        "chorale GAN conditioned on a description (from the chorale GAN)",
         _text2music,
         (20, 2000, 2000),
         write_text_to_music,
