@@ -148,3 +148,22 @@ def test_relativistic_loss_runs_through_the_music_trainer():
     hist = trainer.fit(2, progress=False)
     assert trainer.loss.name == "relativistic" and len(hist["g_loss"]) == 2
     assert all(v > 0 for v in hist["mode_seeking"])
+
+
+def test_voice_order_penalises_crossing_and_wide_spacing_only():
+    from ganbook.music.grid import encode
+    from ganbook.music.training import VoiceOrder
+
+    def grid(chord):
+        pitch = np.repeat(np.asarray(chord, dtype=np.int16)[None, :, None], 16, 2)
+        return encode(pitch, np.ones_like(pitch, dtype=bool)).requires_grad_()
+
+    term = VoiceOrder(1.0)
+    assert term(None, None, grid((72, 67, 64, 48)), None).item() == 0.0
+    crossed = grid((67, 72, 64, 48))  # alto 5 above the soprano: one pair of three crossed
+    value = term(None, None, crossed, None)
+    assert value.item() == pytest.approx(5 / 3)
+    value.backward()
+    assert crossed.grad.abs().sum() > 0
+    wide = grid((84, 67, 64, 40))  # S-A 17 (5 too wide), T-B 24 (5 beyond a twelfth)
+    assert term(None, None, wide, None).item() == pytest.approx(10 / 3)

@@ -12,12 +12,12 @@ import numpy as np
 import torch
 
 from ..checkpoint import load_model, save_model
-from ..losses import ModeSeeking
+from ..losses import ModeSeeking, Term
 from ..text.vocab import Vocab
 from ..train import Trainer
 from ..utils import eval_mode
 from .corpus import Windows, make_sampler
-from .grid import decode, encode
+from .grid import LOWEST, N_PITCH, decode, encode
 from .models import ChoraleCritic, ChoraleGenerator
 
 TRAINER_OPTIONS = ("loss", "checkpoint_path", "checkpoint_every", "ema_decay", "device")
@@ -30,6 +30,7 @@ DEFAULTS = {
     "lr_g": 2e-4,
     "lr_d": 2e-4,
     "diversity_weight": 0.0,
+    "voice_weight": 0.0,
 }
 
 
@@ -39,6 +40,32 @@ def pitch_difference(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     The last channel (onsets) is left out; one differing one-hot pitch counts twice, hence the / 2.
     """
     return (a[..., :-1] - b[..., :-1]).abs().sum(-1).mean() / 2
+
+
+class VoiceOrder(Term):
+    """Penalty on crossed or too widely spaced adjacent voices of the generated grid.
+
+    For each adjacent pair (S-A, A-T, T-B) and step where both sound, the hinge
+    ``relu(lower - upper) + relu(upper - lower - limit)`` in semitones, limits 12, 12, 19
+    (the rules that :func:`ganbook.music.metrics.voice_crossing` and
+    :func:`ganbook.music.metrics.spacing` count). The pitches are read from the
+    straight-through one-hot notes, so the forward value is exact and the gradient reaches
+    the pitch logits.
+    """
+
+    name = "voice_order"
+
+    def forward(self, trainer, batch, fake: torch.Tensor, z) -> torch.Tensor:
+        notes = fake[..., 1 : N_PITCH + 1]  # (N, 4, T, pitches): no rest, no onset
+        midi = torch.arange(N_PITCH, device=fake.device, dtype=fake.dtype) + LOWEST
+        sounding = notes.sum(-1)
+        pitch = (notes * midi).sum(-1)
+        upper, lower = pitch[:, :-1], pitch[:, 1:]
+        both = sounding[:, :-1] * sounding[:, 1:]
+        limit = torch.tensor([12.0, 12.0, 19.0], device=fake.device)[None, :, None]
+        gap = upper - lower
+        hinge = torch.relu(-gap) + torch.relu(gap - limit)
+        return (hinge * both).sum() / both.sum().clamp(min=1.0)
 
 
 def make_trainer(
@@ -52,7 +79,9 @@ def make_trainer(
     ``overrides`` change any of :data:`DEFAULTS` or pass Trainer options (``loss``,
     ``checkpoint_path``...). With ``diversity_weight > 0`` the generator's objective also has
     a mode-seeking term (Mao et al. 2019) on :func:`pitch_difference`: two different codes
-    that give the same chorale cost extra, which pushes against mode collapse.
+    that give the same chorale cost extra, which pushes against mode collapse. With
+    ``voice_weight > 0`` it also has a :class:`VoiceOrder` penalty on crossed or widely
+    spaced voices.
     ``condition="text"`` needs ``sample_real`` (windows and token ids, e.g.
     :func:`ganbook.music.describe.text_sampler`) and ``vocab_size``; ``text_dim`` is optional.
     """
@@ -78,6 +107,8 @@ def make_trainer(
     extra.setdefault("loss", "wgan-gp")
     weight = float(cfg["diversity_weight"])
     terms = [ModeSeeking(weight, pitch_difference)] if weight > 0 else []
+    if float(cfg["voice_weight"]) > 0:
+        terms.append(VoiceOrder(float(cfg["voice_weight"])))
     return Trainer(
         G,
         D,
