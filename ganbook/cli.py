@@ -453,7 +453,7 @@ def _shipped_text2music() -> nn.Module:
     return load_text_generator("app_text2music")[0]
 
 
-# SinGAN (ganbook.image.singan.train_singan) is not a recipe: it trains one SinGANTrainer per
+# SinGAN (ganbook.image.singan.train_singan) is not a recipe: it trains one Trainer per
 # scale, each built from the coarser scales' results (noise amplitude from their
 # reconstruction error, weights copied up), so a run is a sequence of Loops and no single
 # checkpoint resumes it; its coarsest scale alone is a blurry thumbnail, not the chapter's

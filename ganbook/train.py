@@ -87,6 +87,7 @@ class Trainer(Loop):
         d_sees_input: bool = False,
         batch_size: int = 64,
         d_steps: int = 1,
+        g_steps: int = 1,
         lr_g: float = 2e-4,
         lr_d: float = 2e-4,
         betas: tuple[float, float] = (0.5, 0.999),
@@ -107,6 +108,7 @@ class Trainer(Loop):
         )
         batch_size = check_positive("batch_size", batch_size)
         d_steps = check_positive("d_steps", d_steps)
+        g_steps = check_positive("g_steps", g_steps)
         check_positive("lr_g", lr_g, integer=False)
         check_positive("lr_d", lr_d, integer=False)
         for name, clip in (("clip_g", clip_g), ("clip_d", clip_d)):
@@ -148,6 +150,7 @@ class Trainer(Loop):
         self.sample_real = sample_real
         self.batch_size = batch_size
         self.d_steps = d_steps
+        self.g_steps = g_steps
         self.clip_g, self.clip_d = clip_g, clip_d
         self.opt_g = torch.optim.Adam(self.g_parameters(), lr=lr_g, betas=betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=lr_d, betas=betas)
@@ -260,13 +263,15 @@ class Trainer(Loop):
         return self.update(self.opt_g, loss, record, self.g_parameters(), self.clip_g)
 
     def train_step(self) -> dict[str, float]:
-        """``d_steps`` discriminator updates, one generator update, one EMA update."""
+        """``d_steps`` discriminator updates, ``g_steps`` generator updates (on the last real
+        batch; one unless SinGAN-style training asks for more), one EMA update."""
         self.G.train()
         self.D.train()
         for _ in range(self.d_steps):
             batch = self.real_batch()
             record = self.d_step(batch)
-        record.update(self.g_step(batch))
+        for _ in range(self.g_steps):
+            record.update(self.g_step(batch))
         self._update_ema()
         self._checked = True
         return record
@@ -313,6 +318,7 @@ class Trainer(Loop):
             "loss": self.loss.name,
             "batch_size": self.batch_size,
             "d_steps": self.d_steps,
+            "g_steps": self.g_steps,
             "ema_decay": self.ema_decay,
             "gp_weight": self.gp_weight,
             "adv_weight": self.adv_weight,

@@ -255,3 +255,19 @@ def test_nan_is_caught_before_the_weights_change():
     with pytest.raises(FloatingPointError, match="d_loss became nan at step 3"):
         tr.fit(5, progress=False)
     assert all(torch.equal(a, b) for a, b in zip(before, tr.D.parameters()))
+
+
+def test_g_steps_makes_that_many_generator_updates_per_step():
+    import torch
+
+    from ganbook import Trainer
+    from ganbook.nets import MLPDiscriminator, MLPGenerator
+
+    torch.manual_seed(0)
+    real = torch.randn(64, 2)
+    trainer = Trainer(MLPGenerator(2, 2), MLPDiscriminator(2), lambda n: real[:n],
+                      batch_size=8, g_steps=3, ema_decay=None)
+    trainer.fit(2, progress=False)
+    assert trainer.opt_g.state[trainer.opt_g.param_groups[0]["params"][0]]["step"] == 6
+    assert trainer.opt_d.state[trainer.opt_d.param_groups[0]["params"][0]]["step"] == 2
+    assert trainer.config()["g_steps"] == 3

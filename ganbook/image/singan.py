@@ -7,7 +7,8 @@ residual: ``x_k = up(x_{k-1}) + G_k(up(x_{k-1}) + sigma_k z_k)``. Each scale's g
 discriminator are five 3x3 convolutions, so the discriminator judges 11x11 patches and the
 generator can be run at any size (retargeting).
 
-Training is coarse to fine, one :class:`SinGANTrainer` fit per scale with the coarser
+Training is coarse to fine, one :class:`ganbook.Trainer` fit per scale (``d_steps=3``,
+``g_steps=3``, as the paper) with the coarser
 generators frozen: WGAN-GP (gradient penalty weight 0.1) plus ``alpha = 10`` times a mean
 squared :class:`FixedNoiseReconstruction` term, which asks the pyramid to give back the
 image itself for one fixed noise map (noise at the coarsest scale, none above it). The
@@ -41,7 +42,6 @@ __all__ = [
     "ScaleDiscriminator",
     "ScaleGenerator",
     "SinGAN",
-    "SinGANTrainer",
     "image_pyramid",
     "load_image",
     "load_pyramid",
@@ -273,30 +273,6 @@ class _ScaleSampler:
         return prev, self.real.expand(n, -1, -1, -1)
 
 
-class SinGANTrainer(Trainer):
-    """The book's :class:`ganbook.Trainer` for one scale, with ``g_steps`` generator updates
-    after the ``d_steps`` critic updates of each step (SinGAN makes 3 of each)."""
-
-    def __init__(self, *args: Any, g_steps: int = 3, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.g_steps = check_positive("g_steps", g_steps)
-
-    def train_step(self) -> dict[str, float]:
-        self.G.train()
-        self.D.train()
-        for _ in range(self.d_steps):
-            batch = self.real_batch()
-            record = self.d_step(batch)
-        for _ in range(self.g_steps):
-            record.update(self.g_step(batch))
-        self._update_ema()
-        self._checked = True
-        return record
-
-    def config(self) -> dict[str, Any]:
-        return {**super().config(), "g_steps": self.g_steps}
-
-
 class _StepDecay:
     """A callback: multiply both learning rates by ``gamma`` once, at step ``at``."""
 
@@ -333,7 +309,7 @@ def train_singan(
 ) -> tuple[SinGAN, list[dict[str, list[float]]]]:
     """Train a pyramid of ``scales`` scales on ``image`` (1, C, H, W), coarse to fine.
 
-    Each scale is one :class:`SinGANTrainer` fit of ``steps`` steps (3 critic and 3
+    Each scale is one :class:`ganbook.Trainer` fit of ``steps`` steps (3 critic and 3
     generator updates each; batch 1; Adam ``lr``, betas (0.5, 0.999), divided by 10 after
     80% of the steps), its networks started from the coarser scale's, the coarser generators
     frozen. Noise amplitude: 1 at scale 0, then ``noise_weight`` times the RMS error of the
@@ -365,7 +341,7 @@ def train_singan(
             D.load_state_dict(D_prev.state_dict())
         amp = float(pyramid.amplitudes[k])
         z_rec = pyramid.z_rec.cpu() * amp if k == 0 else torch.zeros_like(real)
-        trainer = SinGANTrainer(
+        trainer = Trainer(
             pyramid.generators[k], D, _ScaleSampler(pyramid, k, real),
             loss="wgan-gp", gp_weight=0.1, paired=True, noise=_noise(sizes[k], real.shape[1], amp),
             terms=[FixedNoiseReconstruction(prev_rec, z_rec, alpha)], batch_size=1,
