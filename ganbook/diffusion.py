@@ -25,8 +25,7 @@ import torch
 from torch import Tensor, nn
 
 from .checkpoint import load_model, save_model
-from .data import TensorSampler
-from .loop import Loop, check_positive, check_positive_ints
+from .loop import Loop, ModelLoop, check_positive_ints
 
 
 def time_features(t: Tensor, dim: int) -> Tensor:
@@ -93,7 +92,7 @@ class FlowMatching(nn.Module):
         return x.clamp(-1, 1).cpu()
 
 
-class DenoisingTrainer(Loop):
+class DenoisingTrainer(ModelLoop):
     """Adam on ``model.loss(batch)`` for any model that has one: flow matching, a PixelCNN.
 
     Not adversarial, but the same :class:`ganbook.loop.Loop` as the GANs: ``fit(steps,
@@ -102,8 +101,6 @@ class DenoisingTrainer(Loop):
     (the same warm-up as the GAN Trainer's EMA generator), which diffusion models sample from.
     """
 
-    history_keys = ("step", "loss", "seconds")
-    progress_keys = ("loss",)
     description = "denoising"
 
     def __init__(
@@ -122,32 +119,24 @@ class DenoisingTrainer(Loop):
     ) -> None:
         if not callable(getattr(model, "loss", None)):
             raise ValueError(f"model must have a loss(x) method, got {type(model).__name__}")
-        batch_size = check_positive("batch_size", batch_size)
-        check_positive("lr", lr, integer=False)
-        if clip is not None:
-            check_positive("clip", clip, integer=False)
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in (0, 1) or None, got {ema_decay!r}")
         super().__init__(
-            device=device or next(model.parameters()).device,
-            checkpoint_path=checkpoint_path,
-            checkpoint_every=checkpoint_every,
+            model, data, batch_size=batch_size, lr=lr, clip=clip, device=device,
+            checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every,
             checkpoint_seconds=checkpoint_seconds,
         )
-        self.model = model.to(self.device)
-        self.sampler = TensorSampler(data)
-        self.batch_size, self.lr, self.clip, self.ema_decay = batch_size, lr, clip, ema_decay
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=lr)
+        self.ema_decay = ema_decay
         self.ema: nn.Module | None = None
         if ema_decay is not None:
             self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
 
+    def objective(self, batch: Tensor) -> tuple[Tensor, dict[str, float]]:
+        loss = self.model.loss(batch)
+        return loss, {"loss": loss.item()}
+
     def train_step(self) -> dict[str, float]:
-        self.model.train()
-        loss = self.model.loss(self.sampler(self.batch_size).to(self.device))
-        record = self.update(
-            self.optimizer, loss, {"loss": loss.item()}, self.model.parameters(), self.clip
-        )
+        record = super().train_step()
         self._update_ema()
         return record
 
@@ -167,15 +156,11 @@ class DenoisingTrainer(Loop):
         return self.ema if self.ema is not None else self.model
 
     def networks(self) -> dict[str, nn.Module]:
-        return {"model": self.model, **({"ema": self.ema} if self.ema is not None else {})}
-
-    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"model": self.optimizer}
+        return {**super().networks(), **({"ema": self.ema} if self.ema is not None else {})}
 
     def config(self) -> dict[str, Any]:
         extra = getattr(self.model, "config", {})
-        return {"batch_size": self.batch_size, "lr": self.lr, "clip": self.clip,
-                "ema_decay": self.ema_decay, **extra}
+        return {**super().config(), "ema_decay": self.ema_decay, **extra}
 
     def _describe(self) -> str:
         return f" ({type(self.model).__name__}); lower lr"

@@ -7,8 +7,9 @@ writing), every ``checkpoint_every`` steps if set, on Ctrl-C and at the end.
 :class:`Loop` owns the step counter, the history, the progress bar, callbacks, the NaN
 guard, the optimizer update (zero_grad, backward, optional clipping, step) and checkpoints.
 A subclass says what one step does (:meth:`Loop.train_step`) and which networks and
-optimizers a checkpoint holds. :class:`ganbook.Trainer` (GANs) and
-:class:`ganbook.text.MLETrainer` (maximum likelihood) are the two subclasses.
+optimizers a checkpoint holds. :class:`ganbook.Trainer` (GANs) is one subclass;
+:class:`ModelLoop` (one network, one optimizer, one objective) is the other, and under it
+maximum likelihood, Coconet, flow matching, the PixelCNN and the fake detectors.
 
 Ctrl-C is deferred to the end of the step in progress, so the checkpoint it writes holds
 the weights, optimizers and RNG of one step boundary and a resumed run continues bit for bit.
@@ -32,6 +33,7 @@ from tqdm.auto import tqdm
 
 from . import distributed
 from .checkpoint import get_rng_state, load_checkpoint, save_checkpoint, set_rng_state
+from .data import TensorSampler
 from .device import get_device
 from .files import remove_stale_temp_files
 from .profiles import starting_point
@@ -475,3 +477,67 @@ class Loop:
                 self.history[key] = [float("nan")] * (len(self.history["step"]) - 1) + [
                     float(value)
                 ]
+
+
+class ModelLoop(Loop):
+    """One network, one Adam optimizer, one objective: the Loop of every model here that is
+    not a GAN (maximum likelihood, Coconet, flow matching, PixelCNN, fake detectors).
+
+    A subclass defines :meth:`objective` (a batch -> ``(loss, record)``) and, when its
+    batches are not random rows of ``data``, :meth:`batch`. The step, the clipping, the NaN
+    guard, the history, checkpoints and exact resume are the Loop's, shared with the Trainer.
+    """
+
+    history_keys = ("step", "loss", "seconds")
+    progress_keys = ("loss",)
+    model_name = "model"  # the network's name in checkpoints
+
+    def __init__(
+        self,
+        model: nn.Module,
+        data: Tensor | None = None,
+        *,
+        batch_size: int,
+        lr: float,
+        clip: float | None = None,
+        device: str | torch.device | None = None,
+        checkpoint_path: str | os.PathLike | None = None,
+        checkpoint_every: int = 0,
+        checkpoint_seconds: float | None = 60.0,
+    ) -> None:
+        batch_size = check_positive("batch_size", batch_size)
+        check_positive("lr", lr, integer=False)
+        if clip is not None:
+            check_positive("clip", clip, integer=False)
+        super().__init__(
+            device=device or next(model.parameters()).device,
+            checkpoint_path=checkpoint_path,
+            checkpoint_every=checkpoint_every,
+            checkpoint_seconds=checkpoint_seconds,
+        )
+        self.model = model.to(self.device)
+        self.sampler = TensorSampler(data) if data is not None else None
+        self.batch_size, self.lr, self.clip = batch_size, lr, clip
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=lr)
+
+    def batch(self) -> Any:
+        """One training batch on the loop's device: ``batch_size`` random rows of ``data``."""
+        return self.sampler(self.batch_size).to(self.device)
+
+    def objective(self, batch: Any) -> tuple[Tensor, dict[str, float]]:
+        """The loss to minimise on ``batch`` and the numbers to record."""
+        raise NotImplementedError
+
+    def train_step(self) -> dict[str, float]:
+        self.model.train()
+        loss, record = self.objective(self.batch())
+        return self.update(self.optimizer, loss, record, self.model.parameters(), self.clip)
+
+    def networks(self) -> dict[str, nn.Module]:
+        return {self.model_name: self.model}
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {self.model_name: self.optimizer}
+
+    def config(self) -> dict[str, Any]:
+        return {"batch_size": self.batch_size, "lr": self.lr, "clip": self.clip}

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..loop import Loop, check_positive
+from ..loop import ModelLoop, check_positive
 
 
 def _check_images(name: str, x: Tensor) -> Tensor:
@@ -73,12 +73,12 @@ class PixelDetector(nn.Module):
         return self.net(x.to(self.net[0].weight.device))[:, 0]
 
 
-class DetectorTrainer(Loop):
+class DetectorTrainer(ModelLoop):
     """Binary cross-entropy on logits: ``real`` images labelled 0, ``fake`` images 1, balanced."""
 
     history_keys = ("step", "loss", "accuracy", "seconds")
-    progress_keys = ("loss",)
     description = "detector"
+    model_name = "detector"
 
     def __init__(
         self,
@@ -90,36 +90,34 @@ class DetectorTrainer(Loop):
         lr: float = 1e-3,
         device: str | torch.device | None = None,
     ) -> None:
-        batch_size = check_positive("batch_size", batch_size)
+        real, fake = _check_images("real", real), _check_images("fake", fake)
+        check_positive("batch_size", batch_size)
         check_positive("lr", lr, integer=False)
-        super().__init__(device=device or next(detector.parameters()).device,
-                         checkpoint_seconds=None)
-        self.real, self.fake = _check_images("real", real), _check_images("fake", fake)
         if hasattr(detector, "fit_scale"):
-            detector.fit_scale(torch.cat([self.real, self.fake]))
-        self.detector = detector.to(self.device)
-        self.batch_size, self.lr = batch_size, lr
-        self.optimizer = torch.optim.Adam(self.detector.parameters(), lr=lr)
+            detector.fit_scale(torch.cat([real, fake]))
+        super().__init__(detector, batch_size=batch_size, lr=lr, device=device,
+                         checkpoint_seconds=None)
+        self.real, self.fake = real, fake
 
-    def train_step(self) -> dict[str, float]:
-        self.detector.train()
+    @property
+    def detector(self) -> nn.Module:
+        return self.model
+
+    def batch(self) -> tuple[Tensor, Tensor]:
         half = self.batch_size // 2 or 1
         x = torch.cat([
             self.real[torch.randint(len(self.real), (half,))],
             self.fake[torch.randint(len(self.fake), (half,))],
         ]).to(self.device)
         y = torch.cat([torch.zeros(half), torch.ones(half)]).to(self.device)
-        logits = self.detector(x)
+        return x, y
+
+    def objective(self, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, dict[str, float]]:
+        x, y = batch
+        logits = self.model(x)
         loss = F.binary_cross_entropy_with_logits(logits, y)
         accuracy = ((logits > 0).float() == y).float().mean()
-        record = {"loss": loss.item(), "accuracy": accuracy.item()}
-        return self.update(self.optimizer, loss, record)
-
-    def networks(self) -> dict[str, nn.Module]:
-        return {"detector": self.detector}
-
-    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"detector": self.optimizer}
+        return loss, {"loss": loss.item(), "accuracy": accuracy.item()}
 
     def config(self) -> dict[str, Any]:
         return {"batch_size": self.batch_size, "lr": self.lr}

@@ -20,8 +20,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..checkpoint import load_model, save_model
-from ..data import TensorSampler
-from ..loop import Loop, check_positive, check_positive_ints
+from ..loop import ModelLoop, check_positive_ints
 from .grid import CHANNELS, N_PITCH, STEPS_PER_BAR, decode, encode, repair_onsets
 from .models import voice_masks
 
@@ -92,15 +91,13 @@ def random_masks(n: int, steps: int, generator: torch.Generator | None = None) -
     return (torch.rand(n, 4, steps, generator=generator) < share).float()
 
 
-class CoconetTrainer(Loop):
+class CoconetTrainer(ModelLoop):
     """Maximum likelihood of erased cells (:meth:`Coconet.nll`) on encoded grids, with Adam.
 
     ``data``: ``(N, 4, T, CHANNELS)`` from :func:`ganbook.music.grid.encode`. The history
     records each batch's NLL per erased cell under ``loss``.
     """
 
-    history_keys = ("step", "loss", "seconds")
-    progress_keys = ("loss",)
     description = "Coconet"
 
     def __init__(
@@ -122,39 +119,19 @@ class CoconetTrainer(Loop):
             raise ValueError(
                 f"data must be encoded grids (N, 4, T, {CHANNELS}), got {tuple(data.shape)}"
             )
-        batch_size = check_positive("batch_size", batch_size)
-        check_positive("lr", lr, integer=False)
-        if clip is not None:
-            check_positive("clip", clip, integer=False)
         super().__init__(
-            device=device or model.out.weight.device,
-            checkpoint_path=checkpoint_path,
-            checkpoint_every=checkpoint_every,
+            model, data, batch_size=batch_size, lr=lr, clip=clip, device=device,
+            checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every,
             checkpoint_seconds=checkpoint_seconds,
         )
-        self.model = model.to(self.device)
-        self.sampler = TensorSampler(data)
-        self.batch_size, self.lr, self.clip = batch_size, lr, clip
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=lr)
 
-    def train_step(self) -> dict[str, float]:
-        self.model.train()
-        x = self.sampler(self.batch_size).to(self.device)
+    def objective(self, x: Tensor) -> tuple[Tensor, dict[str, float]]:
         mask = random_masks(len(x), x.shape[2]).to(self.device)
         loss = self.model.nll(x, mask)
-        return self.update(
-            self.optimizer, loss, {"loss": loss.item()}, self.model.parameters(), self.clip
-        )
-
-    def networks(self) -> dict[str, nn.Module]:
-        return {"model": self.model}
-
-    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"model": self.optimizer}
+        return loss, {"loss": loss.item()}
 
     def config(self) -> dict[str, Any]:
-        return {"batch_size": self.batch_size, "lr": self.lr, "clip": self.clip,
-                **self.model.config()}
+        return {**super().config(), **self.model.config()}
 
 
 @torch.no_grad()

@@ -12,22 +12,19 @@ import os
 from typing import Any
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
-from ..data import TensorSampler
-from ..loop import Loop, check_positive
+from ..loop import ModelLoop
 from .lm import LSTMGenerator
 
 
-class MLETrainer(Loop):
+class MLETrainer(ModelLoop):
     """Teacher-forced cross-entropy on ``data`` (N, seq_len) with Adam and gradient clipping.
 
     ``trainer.fit(steps, callbacks=[(every, fn)])`` as for :class:`ganbook.Trainer`; the
     history records the mean per-token NLL of each batch under ``loss``.
     """
 
-    history_keys = ("step", "loss", "seconds")
-    progress_keys = ("loss",)
     description = "MLE"
 
     def __init__(
@@ -45,42 +42,19 @@ class MLETrainer(Loop):
     ) -> None:
         if not isinstance(model, LSTMGenerator):
             raise ValueError(f"model must be an LSTMGenerator, got {type(model).__name__}")
-        batch_size = check_positive("batch_size", batch_size)
-        check_positive("lr", lr, integer=False)
-        if clip is not None:
-            check_positive("clip", clip, integer=False)
+        model._check_ids(data)
         super().__init__(
-            device=device or model.head.weight.device,
-            checkpoint_path=checkpoint_path,
-            checkpoint_every=checkpoint_every,
+            model, data, batch_size=batch_size, lr=lr, clip=clip, device=device,
+            checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every,
             checkpoint_seconds=checkpoint_seconds,
         )
-        model._check_ids(data)
-        self.model = model.to(self.device)
-        self.sampler = TensorSampler(data)
-        self.batch_size, self.lr, self.clip = batch_size, lr, clip
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=lr)
 
-    def train_step(self) -> dict[str, float]:
-        self.model.train()
-        loss = self.model.nll(self.sampler(self.batch_size).to(self.device)).mean()
-        return self.update(
-            self.optimizer, loss, {"loss": loss.item()}, self.model.parameters(), self.clip
-        )
-
-    def networks(self) -> dict[str, nn.Module]:
-        return {"model": self.model}
-
-    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"model": self.optimizer}
+    def objective(self, batch: Tensor) -> tuple[Tensor, dict[str, float]]:
+        loss = self.model.nll(batch).mean()
+        return loss, {"loss": loss.item()}
 
     def config(self) -> dict[str, Any]:
-        return {
-            "batch_size": self.batch_size,
-            "lr": self.lr,
-            "clip": self.clip,
-            **self.model.config(),
-        }
+        return {**super().config(), **self.model.config()}
 
     def _describe(self) -> str:
         return " (MLE); lower lr"
