@@ -7,7 +7,8 @@ Usage:
 Each notebook runs in a fresh kernel with one torch thread (as the book build runs them),
 one at a time unless ``--workers`` says otherwise (parallel runs share the CPU: their times
 are upper bounds). Seconds per notebook are merged into ``bench/results/notebook_times.json``
-under the profile's name, with the date, the machine's core count and the commit.
+under the profile's name, with the date, the machine's core count and the commit; the file
+is rewritten after each notebook, so an interrupted run keeps what it measured.
 """
 
 from __future__ import annotations
@@ -55,20 +56,21 @@ def main() -> int:
     paths = [os.path.relpath(Path(p).resolve(), ROOT) for p in args.notebooks] or toc_notebooks()
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     entry = results.setdefault(args.profile, {"seconds": {}})
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip()
+    entry.update(date=datetime.date.today().isoformat(), cores=os.cpu_count(),
+                 workers=args.workers, commit=commit)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     failed = 0
     with ProcessPoolExecutor(args.workers) as pool:
         for path, seconds, error in pool.map(run, paths):
             print(f"{seconds:7.1f} s  {path}  {error}", flush=True)
             if error:
                 failed += 1
-            else:
-                entry["seconds"][path] = round(seconds, 1)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip()
-    entry.update(date=datetime.date.today().isoformat(), cores=os.cpu_count(),
-                 workers=args.workers, commit=commit)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+                continue
+            entry["seconds"][path] = round(seconds, 1)
+            # written after every notebook: an interrupted run keeps what it measured
+            RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
     print(f"wrote {os.path.relpath(RESULTS, ROOT)} ({failed} failed)")
     return 1 if failed else 0
 
