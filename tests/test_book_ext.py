@@ -13,6 +13,7 @@ BIB = r"""
 @article{two, author = {Zhu, Jun-Yan and Park, Taesung}, title = {B}, year = {2017}}
 @article{many, author = {Karras, T. and Aila, T. and Laine, S.}, title = {C}, year = {2018}}
 @article{noyear, author = {{van den Oord}, A\"aron}, title = {D}}
+@article{accent, author = {Bi\'nkowski, Miko{\l}aj}, title = {E}, year = {2018}}
 """
 
 
@@ -22,6 +23,7 @@ def test_labels_name_one_two_or_et_al_and_the_year():
     assert author_year(entries["two"]) == "Zhu and Park, 2017"
     assert author_year(entries["many"]) == "Karras et al., 2018"
     assert author_year(entries["noyear"]) == "van den Oord, n.d."
+    assert author_year(entries["accent"]) == "Bińkowski, 2018"
 
 
 def test_every_entry_of_the_book_gets_a_label():

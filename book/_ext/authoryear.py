@@ -8,6 +8,7 @@ registers a pybtex style, ``authoryear``: pybtex's ``plain`` with these labels.
 from __future__ import annotations
 
 from pybtex.plugin import register_plugin
+from pybtex.richtext import Text
 from pybtex.style.formatting.plain import Style as PlainStyle
 from pybtex.style.labels import BaseLabelStyle
 
@@ -15,7 +16,8 @@ from pybtex.style.labels import BaseLabelStyle
 def author_year(entry) -> str:
     """``"Smith, 2020"``, ``"Smith and Lee, 2020"`` or ``"Smith et al., 2020"``."""
     people = entry.persons.get("author") or entry.persons.get("editor") or []
-    last = [" ".join(p.last_names).replace("{", "").replace("}", "") for p in people]
+    # LaTeX in names (accents, braces) rendered as plain text: Bi\'nkowski -> Bińkowski
+    last = [Text.from_latex(" ".join(p.last_names)).render_as("text") for p in people]
     if not last:
         names = entry.fields.get("title", entry.key).split(":")[0].strip("{} ")
     elif len(last) == 1:
