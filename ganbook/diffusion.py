@@ -26,6 +26,7 @@ from torch import Tensor, nn
 
 from .checkpoint import load_model, save_model
 from .loop import Loop, ModelLoop, check_positive_ints
+from .utils import ema_update
 
 
 def time_features(t: Tensor, dim: int) -> Tensor:
@@ -142,13 +143,8 @@ class DenoisingTrainer(ModelLoop):
 
     @torch.no_grad()
     def _update_ema(self) -> None:
-        if self.ema is None:
-            return
-        decay = min(self.ema_decay, (1 + self.step) / (10 + self.step))
-        torch._foreach_lerp_(list(self.ema.parameters()), list(self.model.parameters()),
-                             1.0 - decay)
-        for b_ema, b in zip(self.ema.buffers(), self.model.buffers()):
-            b_ema.copy_(b)
+        if self.ema is not None:
+            ema_update(self.ema, self.model, self.step, self.ema_decay)
 
     @property
     def sampling_model(self) -> nn.Module:

@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 from .loop import Callback, Loop, check_positive
 from .losses import GANLoss, Term, get_loss, gradient_penalty
-from .utils import eval_mode
+from .utils import ema_update, eval_mode
 
 __all__ = ["Batch", "Callback", "Trainer"]
 
@@ -410,11 +410,5 @@ class Trainer(Loop):
 
     @torch.no_grad()
     def _update_ema(self) -> None:
-        if self.G_ema is None:
-            return
-        # Warm up: average over the steps so far until there are enough of them (as in TF's EMA).
-        decay = min(self.ema_decay, (1 + self.step) / (10 + self.step))
-        # One fused call over all parameters (what torch.optim uses) instead of a Python loop.
-        torch._foreach_lerp_(list(self.G_ema.parameters()), list(self.G.parameters()), 1.0 - decay)
-        for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers()):
-            b_ema.copy_(b)
+        if self.G_ema is not None:
+            ema_update(self.G_ema, self.G, self.step, self.ema_decay)

@@ -30,6 +30,18 @@ def eval_mode(*modules: nn.Module) -> Iterator[None]:
             m.train(mode)
 
 
+@torch.no_grad()
+def ema_update(ema: nn.Module, model: nn.Module, step: int, decay: float) -> None:
+    """Move ``ema``'s weights toward ``model``'s (an exponential moving average) and copy its
+    buffers. The decay warms up as ``(1 + step) / (10 + step)`` until it reaches ``decay``
+    (as in TF's EMA), so early averages do not remember the random initialisation."""
+    decay = min(decay, (1 + step) / (10 + step))
+    # One fused call over all parameters (what torch.optim uses) instead of a Python loop.
+    torch._foreach_lerp_(list(ema.parameters()), list(model.parameters()), 1.0 - decay)
+    for b_ema, b in zip(ema.buffers(), model.buffers()):
+        b_ema.copy_(b)
+
+
 def count_parameters(module: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
