@@ -36,7 +36,7 @@ from .checkpoint import get_rng_state, load_checkpoint, save_checkpoint, set_rng
 from .data import TensorSampler
 from .device import get_device
 from .files import remove_stale_temp_files
-from .profiles import starting_point
+from .profiles import smoke_steps, starting_point
 
 Callback = tuple[int, Callable[[Any], None]]
 
@@ -224,6 +224,9 @@ class Loop:
         (:mod:`ganbook.distributed`).
         """
         check_positive("steps", steps)
+        cap = smoke_steps()
+        if cap is not None:  # smoke mode: the code path only (ganbook.profiles)
+            steps = min(steps, self.step + cap)
         for every, fn in callbacks:
             check_positive("callback interval", every)
             if not callable(fn):

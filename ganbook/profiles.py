@@ -69,6 +69,23 @@ def starting_point() -> bool:
     return os.environ.get("GANBOOK_STARTING_POINT", "") in ("1", "pretrained")
 
 
+SMOKE_VAR = "GANBOOK_SMOKE"
+
+
+def smoke_steps() -> int | None:
+    """Under ``GANBOOK_SMOKE=N`` (a positive int) every ``fit`` trains at most N more steps.
+
+    The smoke mode runs a notebook's code path (the ``gpu`` profile's shapes, devices and
+    settings) on a CPU in minutes; its numbers mean nothing. Unset or empty: no cap.
+    """
+    value = os.environ.get(SMOKE_VAR, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{SMOKE_VAR} must be a positive int (steps per fit), got {value!r}")
+    return int(value)
+
+
 def untrained_results() -> bool:
     """True under ``GANBOOK_STARTING_POINT=1``: shipped trained models load untrained."""
     return os.environ.get("GANBOOK_STARTING_POINT", "") == "1"
