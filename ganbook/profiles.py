@@ -86,6 +86,35 @@ def smoke_steps() -> int | None:
     return int(value)
 
 
+SMOKE_SAMPLES = 256
+
+
+def is_smoke() -> bool:
+    """True under ``GANBOOK_SMOKE=N``: the smoke mode (see :func:`smoke_steps`)."""
+    return smoke_steps() is not None
+
+
+def smoke_cap(steps: int) -> int:
+    """``steps``, or at most ``GANBOOK_SMOKE`` of them in the smoke mode.
+
+    For the few optimisation runs that are not a :meth:`ganbook.loop.Loop.fit` (a measuring
+    classifier's epochs, a latent-code search), so they honour the same cap as every fit.
+    """
+    cap = smoke_steps()
+    return steps if cap is None else min(steps, cap)
+
+
+def smoke_count(n: int, at_most: int = SMOKE_SAMPLES) -> int:
+    """``n`` samples, or at most ``at_most`` (a few hundred) in the smoke mode.
+
+    Where the ``gpu`` profile evaluates thousands of samples, the smoke run evaluates a few
+    hundred through the same code: the shapes and devices are exercised, the time is not spent.
+    """
+    if not isinstance(at_most, int) or at_most < 1:
+        raise ValueError(f"at_most must be a positive int, got {at_most!r}")
+    return min(n, at_most) if is_smoke() else n
+
+
 def untrained_results() -> bool:
     """True under ``GANBOOK_STARTING_POINT=1``: shipped trained models load untrained."""
     return os.environ.get("GANBOOK_STARTING_POINT", "") == "1"
@@ -101,6 +130,7 @@ def describe(profile: Profile | None = None) -> str:
         f"ganbook profile: {profile.name} ({source}); device: {get_device()}; "
         f"torch {torch.__version__}; threads: {torch.get_num_threads()}"
         + ("; STARTING POINT (no training, shipped models untrained)" if starting_point() else "")
+        + (f"; SMOKE ({smoke_steps()} steps per fit, numbers mean nothing)" if is_smoke() else "")
     )
 
 
@@ -112,21 +142,27 @@ MEANING = {
 }
 
 
-def show_profile(profile: Profile | None = None) -> None:
+def show_profile(profile: Profile | None = None, gpu: str | None = None) -> None:
     """Display the note at the top of every page: the profile that built it and what that means.
 
+    ``gpu`` says in a phrase what the ``gpu`` profile changes on this page (longer runs, more
+    samples, or nothing); every notebook states it, whichever profile builds the page.
     A visible admonition in HTML (the rendered book), the :func:`describe` line as plain text.
     """
     from html import escape
 
     from IPython.display import display
 
+    if gpu is not None and (not isinstance(gpu, str) or not gpu.strip()):
+        raise ValueError(f"gpu must be a non-empty phrase (what gpu changes), got {gpu!r}")
     profile = profile or get_profile()
     line = describe(profile)
+    changes = "" if gpu is None else f"<p>What <code>gpu</code> changes here: {escape(gpu)}.</p>"
     html = (
         '<div class="admonition note"><p class="admonition-title">'
         f"This page was built under the <code>{profile.name}</code> profile</p>"
         f"<p>{escape(MEANING[profile.name])}. Rerun it with <code>{ENV_VAR}=cpu</code> or "
-        f"<code>gpu</code> for larger runs.</p><p><small>{escape(line)}</small></p></div>"
+        f"<code>gpu</code> for larger runs.</p>{changes}<p><small>{escape(line)}</small></p></div>"
     )
-    display({"text/html": html, "text/plain": line}, raw=True)
+    text = line if gpu is None else f"{line}\ngpu profile here: {gpu}"
+    display({"text/html": html, "text/plain": text}, raw=True)

@@ -19,6 +19,7 @@ from torch import Tensor, nn
 
 from ..checkpoint import load_model, save_model, weights_path
 from ..loop import update
+from ..profiles import smoke_cap
 
 WEIGHTS_NAME = "image_digit_classifier"
 
@@ -113,7 +114,7 @@ def train_digit_classifier(
         model = DigitClassifier(int(labels.max()) + 1)
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
-        for _ in range(epochs):
+        for _ in range(smoke_cap(epochs)):  # smoke mode: a few epochs only
             model.train()
             order = torch.randperm(len(x), generator=gen)
             for i in range(0, len(x), batch_size):

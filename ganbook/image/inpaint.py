@@ -32,6 +32,7 @@ from torch import Tensor, nn
 
 from ..loop import update
 from ..losses import Reconstruction
+from ..profiles import smoke_cap
 from ..train import Trainer
 from ..utils import eval_mode
 from .classifier import to_classifier_size
@@ -331,7 +332,7 @@ def invert_generator(
 
     try:
         with eval_mode(G):
-            for _ in range(steps):
+            for _ in range(smoke_cap(steps)):  # smoke mode: a few steps only
                 _, loss = per_image(z)
                 update(opt, loss.sum())
             with torch.no_grad():

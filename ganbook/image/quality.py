@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..loop import update
+from ..profiles import smoke_cap
 
 
 def _pair(name: str, a: Tensor, b: Tensor) -> None:
@@ -156,7 +157,7 @@ def two_sample_accuracy(
         torch.manual_seed(seed)
         critic = _Critic(real.shape[1])
         opt = torch.optim.Adam(critic.parameters(), lr=2e-3)
-        for _ in range(steps):
+        for _ in range(smoke_cap(steps)):  # smoke mode: a few steps only
             idx = torch.randint(len(x_train), (min(64, len(x_train)),))
             loss = F.binary_cross_entropy_with_logits(critic(x_train[idx]), y_train[idx])
             update(opt, loss, instrument=True)
