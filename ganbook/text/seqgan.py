@@ -18,6 +18,7 @@ from typing import Any, Callable
 import torch
 from torch import Tensor, nn
 
+from ..profiles import smoke_cap
 from ..train import Batch, Trainer
 from ..utils import eval_mode
 from .lm import LSTMGenerator
@@ -177,7 +178,7 @@ class SeqGANTrainer(Trainer):
         before adversarial training starts."""
         losses = []
         self.D.train()
-        for _ in range(steps):
+        for _ in range(smoke_cap(steps)):  # smoke mode: a few steps only
             losses.append(self.d_step(self.real_batch())["d_loss"])
         return losses
 
