@@ -136,10 +136,13 @@ def gpu_phrase(nb) -> str:
 
 
 def gpu_changes(nb) -> bool:
-    """True if any ``pick(...)`` in the notebook's code has a ``gpu`` value unlike its ``cpu``."""
+    """True if any ``pick(...)`` in the notebook's code has a ``gpu`` value unlike its ``cpu``,
+    or a cell runs only under ``gpu``."""
     for c in nb.cells:
         if c.cell_type != "code":
             continue
+        if re.search(r"""\.name\s*==\s*["']gpu["']""", c.source):
+            return True
         source = re.sub(r"(?m)^(\s*)[%!].*$", r"\1pass", c.source)  # IPython magics
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "pick":
@@ -178,3 +181,21 @@ def test_the_requirements_admit_a_stock_colab_runtime():
         assert reqs[name].specifier.contains(colab), (
             f"pyproject.toml requires {reqs[name]}, which Colab's {name} {colab} does not meet"
         )
+
+
+def test_the_smoke_mode_downloads_nothing_and_says_what_stands_in(tmp_path, monkeypatch):
+    from ganbook.image.data import load_mnist
+    from ganbook.text.data import load_corpus
+
+    monkeypatch.setenv("GANBOOK_SMOKE", "2")
+    monkeypatch.setattr("ganbook.files.download", lambda *a, **k: pytest.fail("downloaded"))
+    with pytest.warns(UserWarning, match="smoke mode: mnist is not cached"):
+        x, y = load_mnist("mnist", "test", cache_dir=tmp_path)
+    assert x.shape == (SMOKE_SAMPLES, 1, 28, 28) and y.shape == (SMOKE_SAMPLES,)
+    assert -1.0 <= float(x.min()) < float(x.max()) <= 1.0
+    with pytest.warns(UserWarning, match="stand-in sentences"):
+        sentences = load_corpus("coco", max_len=15, cache_dir=tmp_path)
+    assert len(sentences) == SMOKE_SAMPLES and all(s.endswith(" .") for s in sentences)
+    monkeypatch.delenv("GANBOOK_SMOKE")
+    with pytest.raises(FileNotFoundError):  # outside the smoke mode: no stand-in
+        load_corpus("coco", cache_dir=tmp_path, download=False)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import gzip
 import os
 import struct
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ import torch
 from torch import Tensor
 
 from .. import files
+from ..profiles import SMOKE_SAMPLES, is_smoke
 
 DIGITS_TEST_SIZE = 0.25
 DIGITS_SEED = 0
@@ -183,7 +185,8 @@ def load_mnist(
 
     Files are cached in ``cache_dir / name`` (default ``$GANBOOK_CACHE/<name>``,
     see :func:`ganbook.files.cache_dir`) and checked against their published SHA-256. Needs internet
-    the first time (fine on Colab).
+    the first time (fine on Colab). In the smoke mode an uncached split is not downloaded:
+    :func:`mnist_stand_in` takes its place, with a warning that says so.
     """
     if name not in MNIST_SOURCES:
         raise ValueError(f"name must be one of {sorted(MNIST_SOURCES)}, got {name!r}")
@@ -192,6 +195,16 @@ def load_mnist(
     source = MNIST_SOURCES[name]
     folder = Path(cache_dir) / name if cache_dir else files.cache_dir(name)
     prefix = "train" if split == "train" else "t10k"
+    cached = all((folder / f"{prefix}-{kind}-ubyte.gz").is_file()
+                 for kind in ("images-idx3", "labels-idx1"))
+    if is_smoke() and not cached:
+        x, y = mnist_stand_in(split)
+        warnings.warn(
+            f"smoke mode: {name} is not cached and the smoke run downloads nothing; using "
+            f"{len(x)} scikit-learn digits enlarged to 28x28 instead",
+            stacklevel=2,
+        )
+        return x, y
     arrays = []
     for kind in ("images-idx3", "labels-idx1"):
         filename = f"{prefix}-{kind}-ubyte.gz"
@@ -203,3 +216,12 @@ def load_mnist(
         arrays.append(read_idx(path))
     images, labels = arrays
     return _to_unit_range(images, 255.0)[:, None], torch.from_numpy(labels.astype(np.int64))
+
+
+def mnist_stand_in(split: str = "train", n: int = SMOKE_SAMPLES) -> tuple[Tensor, Tensor]:
+    """The smoke mode's offline MNIST: the first ``n`` shipped 8x8 digits of ``split``,
+    enlarged bilinearly to (n, 1, 28, 28) in [-1, 1], with their labels (code path only)."""
+    x, y = load_digits(split)
+    x = torch.nn.functional.interpolate(x[:n], size=(28, 28), mode="bilinear",
+                                        align_corners=False)
+    return x.clamp(-1.0, 1.0), y[:n]

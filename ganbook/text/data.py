@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -18,6 +19,7 @@ from typing import Sequence
 import torch
 
 from .. import files
+from ..profiles import SMOKE_SAMPLES, is_smoke
 
 NAME_FILES = {"first": ("dist.male.first", "dist.female.first"), "last": ("dist.all.last",)}
 
@@ -83,6 +85,14 @@ CORPORA = {
 }
 
 
+def corpus_path(name: str = "coco", cache_dir: str | os.PathLike | None = None) -> Path:
+    """Where the corpus ``name`` is (or would be) cached."""
+    if name not in CORPORA:
+        raise ValueError(f"unknown corpus {name!r}; known: {sorted(CORPORA)}")
+    folder = Path(cache_dir) if cache_dir is not None else files.cache_dir("text")
+    return folder / CORPORA[name].filename
+
+
 def fetch_corpus(
     name: str = "coco", cache_dir: str | os.PathLike | None = None, download: bool = True
 ) -> Path:
@@ -91,11 +101,8 @@ def fetch_corpus(
     The digest is the registry's, or (when the registry has none) the one recorded beside the
     file at its first download, so a file that changes later is caught either way.
     """
-    if name not in CORPORA:
-        raise ValueError(f"unknown corpus {name!r}; known: {sorted(CORPORA)}")
-    corpus = CORPORA[name]
-    folder = Path(cache_dir) if cache_dir is not None else files.cache_dir("text")
-    path, pin = folder / corpus.filename, folder / (corpus.filename + ".sha256")
+    path = corpus_path(name, cache_dir)
+    corpus, pin = CORPORA[name], path.with_name(path.name + ".sha256")
     if not path.exists():
         if not download:
             raise FileNotFoundError(f"{path} is not cached and download=False")
@@ -129,6 +136,32 @@ def load_corpus(
     download: bool = True,
 ) -> list[str]:
     """The corpus's sentences (see :func:`parse_corpus`),
-    fetched and verified by :func:`fetch_corpus`."""
+    fetched and verified by :func:`fetch_corpus`.
+
+    In the smoke mode (:func:`ganbook.profiles.smoke_steps`) an uncached corpus is not
+    downloaded: :func:`stand_in_sentences` take its place, with a warning that says so.
+    """
+    if is_smoke() and not corpus_path(name, cache_dir).exists():
+        sentences = stand_in_sentences(SMOKE_SAMPLES)
+        warnings.warn(
+            f"smoke mode: corpus {name!r} is not cached and the smoke run downloads nothing; "
+            f"using {len(sentences)} offline stand-in sentences instead",
+            stacklevel=2,
+        )
+        return parse_corpus("\n".join(sentences), max_len=max_len)
     path = fetch_corpus(name, cache_dir, download)
     return parse_corpus(path.read_text(encoding="utf-8"), max_len=max_len)
+
+
+def stand_in_sentences(n: int, seed: int = 0) -> list[str]:
+    """``n`` caption-like sentences from a few fixed phrases: the smoke mode's offline corpus,
+    for the code path only (a template grammar has nothing of a real corpus's statistics)."""
+    subjects = ["a man", "a woman", "two dogs", "a small cat", "a child", "a group of people"]
+    verbs = ["riding", "sitting on", "standing next to", "looking at", "holding"]
+    things = ["a bike", "a table", "a red bus", "a wooden bench", "a kite", "a plate of food"]
+    places = ["in a park", "on a street", "near the water", "in a kitchen"]
+    gen = torch.Generator().manual_seed(seed)
+    picks = [torch.randint(len(words), (n,), generator=gen).tolist()
+             for words in (subjects, verbs, things, places)]
+    return [f"{subjects[a]} {verbs[b]} {things[c]} {places[d]} ."
+            for a, b, c, d in zip(*picks)]
