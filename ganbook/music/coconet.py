@@ -21,6 +21,7 @@ from torch import Tensor, nn
 
 from ..checkpoint import load_model, save_model
 from ..loop import ModelLoop, check_positive_ints
+from ..profiles import smoke_cap
 from .grid import CHANNELS, N_PITCH, STEPS_PER_BAR, decode, encode, repair_onsets
 from .models import voice_masks
 
@@ -167,7 +168,7 @@ def gibbs_sample(
         free[:, list(keep_voices)] = 0.0
     model.eval()
     device = model.out.weight.device
-    for k in range(iterations):
+    for k in range(smoke_cap(iterations)):  # smoke mode: a few sweeps only
         p = max(p_min, p_max - k * (p_max - p_min) / (eta * iterations))
         erase = (torch.rand(n, 4, steps) < p).float() * free
         if k == 0:
