@@ -1,73 +1,135 @@
 """What the shared Trainer costs per step, against a bare hand-written GAN loop on the same models.
 
-The Trainer records history, checks every loss for NaN/Inf (one host sync per number) and
-keeps an EMA generator; this measures that price side by side in one run, on a tiny MLP GAN
-(the worst case: per-step overhead is largest relative to the maths) and a wider one.
-Run: .venv/bin/python bench/trainer_overhead.py [--steps 500]
+The Trainer records history (reading its numbers from the device every ``sync_every`` steps:
+every update on a CPU by default, every 25 steps on a GPU), checks them for NaN/Inf and keeps
+an EMA generator. This measures that price side by side in one run, on a tiny MLP GAN (the
+worst case: per-step overhead is largest relative to the maths) and a wider one. Modes are
+interleaved round by round and each is summarised by its median, so a busy machine slows
+all of them alike. It also counts host syncs per step (``Tensor.item``/``tolist`` calls made
+by ganbook itself).
+Run: .venv/bin/python bench/trainer_overhead.py [--steps 300] [--rounds 7] [--device cpu]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
+import sys
 import time
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
+import ganbook
 from ganbook import Trainer, seed_everything
 from ganbook.nets import MLPDiscriminator, MLPGenerator
 from ganbook.toy import ring_2d
 
+MODES = {  # name: (ema_decay, sync_every)
+    "Trainer": (None, 1),
+    "+EMA": (0.999, 1),
+    "k=25": (None, 25),
+    "k=25+EMA": (0.999, 25),
+}
 
-def bare_loop(G, D, sample, steps: int, batch: int) -> float:
+
+def bare_loop(G, D, sample, steps: int, batch: int, device: torch.device) -> None:
+    """The reference: the same updates written by hand, recording nothing."""
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    start = time.perf_counter()
     for _ in range(steps):
-        real = sample(batch)
+        real = sample(batch).to(device)
         with torch.no_grad():
-            fake = G(torch.randn(batch, G.latent_dim))
+            fake = G(torch.randn(batch, G.latent_dim, device=device))
         d_loss = F.softplus(-D(real)).mean() + F.softplus(D(fake)).mean()
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
-        g_loss = F.softplus(-D(G(torch.randn(batch, G.latent_dim)))).mean()
+        g_loss = F.softplus(-D(G(torch.randn(batch, G.latent_dim, device=device)))).mean()
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
-    return (time.perf_counter() - start) / steps
 
 
-def trainer_loop(G, D, sample, steps: int, batch: int, ema: bool) -> float:
-    tr = Trainer(G, D, sample, batch_size=batch, device="cpu", ema_decay=0.999 if ema else None)
+class SyncCounter:
+    """Counts ``Tensor.item``/``Tensor.tolist`` calls made from ganbook's own files."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.package = str(Path(ganbook.__file__).parent)
+
+    def __enter__(self) -> SyncCounter:
+        self.saved = {name: getattr(torch.Tensor, name) for name in ("item", "tolist")}
+        for name, original in self.saved.items():
+
+            def counted(tensor, _original=original):
+                if sys._getframe(1).f_code.co_filename.startswith(self.package):
+                    self.calls += 1
+                return _original(tensor)
+
+            setattr(torch.Tensor, name, counted)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for name, original in self.saved.items():
+            setattr(torch.Tensor, name, original)
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def timed(fn, device: torch.device) -> float:
+    sync(device)
     start = time.perf_counter()
-    tr.fit(steps, progress=False)
-    return (time.perf_counter() - start) / steps
+    fn()
+    sync(device)
+    return time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--steps", type=int, default=300, help="steps per mode per round")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
+    device = torch.device(args.device)
     torch.set_num_threads(1)
     ring = ring_2d()
-    print(f"{'model':<22}{'bare loop':>12}{'Trainer':>12}{'Trainer+EMA':>14}{'overhead':>10}")
-    for name, hidden, batch in (("MLP 2x32, batch 64", 32, 64), ("MLP 2x256, batch 256", 256, 256)):
-        times = []
-        for mode in ("bare", "trainer", "ema"):
-            seed_everything(0)
-            G, D = MLPGenerator(2, 2, hidden=hidden), MLPDiscriminator(2, hidden=hidden)
-            bare_loop(G, D, ring.sample, 20, batch)  # warm-up
-            seed_everything(0)
-            G, D = MLPGenerator(2, 2, hidden=hidden), MLPDiscriminator(2, hidden=hidden)
-            if mode == "bare":
-                times.append(bare_loop(G, D, ring.sample, args.steps, batch))
-            else:
-                times.append(
-                    trainer_loop(G, D, ring.sample, args.steps, batch, ema=(mode == "ema"))
-                )
-        ms = [t * 1e3 for t in times]
-        print(f"{name:<22}{ms[0]:>10.2f}ms{ms[1]:>10.2f}ms{ms[2]:>12.2f}ms{ms[2] / ms[0]:>9.2f}x")
+    names = ["bare", *MODES]
+    print(f"device {device}, {args.rounds} rounds x {args.steps} steps, median ms per step")
+    print(f"{'model':<22}" + "".join(f"{n:>10}" for n in names))
+    syncs = {}
+    models = (("MLP 2x32, batch 64", 32, 64), ("MLP 2x256, batch 256", 256, 256))
+    for label, hidden, batch in models:
+        times: dict[str, list[float]] = {n: [] for n in names}
+        for _ in range(args.rounds):
+            for name in names:
+                seed_everything(0)
+                G = MLPGenerator(2, 2, hidden=hidden).to(device)
+                D = MLPDiscriminator(2, hidden=hidden).to(device)
+                if name == "bare":
+                    bare_loop(G, D, ring.sample, 10, batch, device)  # warm-up
+                    run = lambda: bare_loop(G, D, ring.sample, args.steps, batch, device)  # noqa: E731
+                else:
+                    ema, every = MODES[name]
+                    tr = Trainer(G, D, ring.sample, batch_size=batch, device=device,
+                                 ema_decay=ema, sync_every=every)
+                    tr.fit(10, progress=False)  # warm-up (and the first step's shape checks)
+                    run = lambda: tr.fit(10 + args.steps, progress=False)  # noqa: E731
+                    if name not in syncs:
+                        with SyncCounter() as counter:
+                            tr.fit(10 + 100, progress=False)
+                        syncs[name] = counter.calls / 100
+                        run = lambda: tr.fit(110 + args.steps, progress=False)  # noqa: E731
+                times[name].append(timed(run, device) / args.steps)
+        medians = {n: statistics.median(t) * 1e3 for n, t in times.items()}
+        print(f"{label:<22}" + "".join(f"{medians[n]:>8.3f}ms" for n in names))
+        ratios = "".join(f"{medians[n] / medians['bare']:>9.2f}x" for n in names)
+        print(f"{'  ratio to bare':<22}{ratios}")
+    print(f"{'host syncs per step':<22}{'0':>10}" + "".join(f"{syncs[n]:>10.2f}" for n in MODES))
 
 
 if __name__ == "__main__":

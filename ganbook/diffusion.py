@@ -132,11 +132,11 @@ class DenoisingTrainer(ModelLoop):
         if ema_decay is not None:
             self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
 
-    def objective(self, batch: Tensor) -> tuple[Tensor, dict[str, float]]:
+    def objective(self, batch: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         loss = self.model.loss(batch)
-        return loss, {"loss": loss.item()}
+        return loss, {"loss": loss.detach()}
 
-    def train_step(self) -> dict[str, float]:
+    def train_step(self) -> dict[str, float | Tensor]:
         record = super().train_step()
         self._update_ema()
         return record

@@ -13,6 +13,13 @@ maximum likelihood, Coconet, flow matching, the PixelCNN and the fake detectors.
 
 Ctrl-C is deferred to the end of the step in progress, so the checkpoint it writes holds
 the weights, optimizers and RNG of one step boundary and a resumed run continues bit for bit.
+
+Records (the numbers a step reports: losses, D(x), ...) are scalar tensors. Reading one
+into Python (``.item()``) makes the host wait for the GPU, so the loop reads them all in
+one go every ``sync_every`` steps (25), and always before callbacks, checkpoints and the
+end of ``fit``; a NaN or inf stops the run there, naming the step it appeared at, before
+any checkpoint could hold the damaged weights. ``sync_every=1`` reads every update's
+numbers before its optimizer step, so a NaN never reaches the weights at all.
 """
 
 from __future__ import annotations
@@ -58,6 +65,34 @@ def check_positive_ints(**values: Any) -> None:
     """:func:`check_positive` for each keyword: ``check_positive_ints(width=w, depth=d)``."""
     for name, value in values.items():
         check_positive(name, value)
+
+
+def read_records(records: Sequence[dict[str, Any]]) -> list[dict[str, float]]:
+    """``records`` (numbers or scalar tensors) as dicts of Python floats, with one host sync
+    per device for all their tensors, not one per number.
+
+    Each float is what ``.item()`` gives (stacking promotes dtypes, and float64 holds every
+    float32, float16 and bfloat16 value exactly).
+    """
+    by_device: dict[torch.device, list[Tensor]] = {}
+    for record in records:
+        for value in record.values():
+            if isinstance(value, Tensor):
+                by_device.setdefault(value.device, []).append(value)
+    read: dict[int, float] = {}
+    with torch.no_grad():
+        for tensors in by_device.values():
+            flat = [t if t.dim() == 0 else t.reshape(()) for t in tensors]
+            read.update(zip(map(id, tensors), torch.stack(flat).tolist()))
+    return [
+        {k: read[id(v)] if isinstance(v, Tensor) else float(v) for k, v in record.items()}
+        for record in records
+    ]
+
+
+def to_floats(**values: Any) -> dict[str, float]:
+    """One record's numbers or scalar tensors as Python floats, in one host sync."""
+    return read_records([values])[0]
 
 
 def update(
@@ -113,6 +148,7 @@ class Loop:
         checkpoint_path: str | os.PathLike | None = None,
         checkpoint_every: int = 0,
         checkpoint_seconds: float | None = 60.0,
+        sync_every: int = 25,
     ) -> None:
         if (
             isinstance(checkpoint_every, bool)
@@ -133,6 +169,7 @@ class Loop:
         self.device = torch.device(device) if device is not None else get_device()
         # Under torchrun (WORLD_SIZE > 1): the process group, and cuda:LOCAL_RANK on GPUs.
         self.device, self.world = distributed.setup(self.device)
+        self.sync_every = check_positive("sync_every", sync_every)
         self._joined = False  # distributed: ranks made equal and given their own RNG streams
         self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
         self.checkpoint_every = checkpoint_every
@@ -144,7 +181,7 @@ class Loop:
 
     # -- what a subclass defines -----------------------------------------------------------
 
-    def train_step(self) -> dict[str, float]:
+    def train_step(self) -> dict[str, float | Tensor]:
         """One step of training; returns the numbers to record."""
         raise NotImplementedError
 
@@ -166,16 +203,22 @@ class Loop:
         self,
         optimizer: torch.optim.Optimizer,
         loss: Tensor,
-        record: dict[str, float],
+        record: dict[str, Any],
         parameters: Iterable[Tensor] | None = None,
         clip: float | None = None,
-    ) -> dict[str, float]:
+    ) -> dict[str, Any]:
         """Check ``record`` is finite (before any weight changes), then :func:`update`.
 
-        Returns ``record``. In a distributed run the gradients of ``optimizer``'s parameters
-        are averaged over the ranks before clipping, and the NaN guard stops every rank when
-        any one sees a non-finite number (see :mod:`ganbook.distributed`).
+        Returns ``record`` (its numbers as floats). With ``sync_every > 1`` the record is
+        returned as it is (scalar tensors) and checked when :meth:`fit` next reads the
+        records. In a distributed run the gradients of ``optimizer``'s parameters are
+        averaged over the ranks before clipping, and the NaN guard stops every rank when any
+        one sees a non-finite number (see :mod:`ganbook.distributed`).
         """
+        if self.sync_every > 1 and self.world is None:
+            update(optimizer, loss, parameters, clip)
+            return record
+        record = to_floats(**record)
         if self.world is None or starting_point():
             self.check_finite(record)
             update(optimizer, loss, parameters, clip)
@@ -194,13 +237,21 @@ class Loop:
         _update(optimizer, loss, parameters, clip, after_backward=average)
         return record
 
-    def check_finite(self, record: dict[str, float]) -> None:
+    def check_finite(self, record: dict[str, float], step: int | None = None) -> None:
         """Stop with a clear error (step and quantity named)
         when a recorded number is NaN or inf."""
+        step = self.step + 1 if step is None else step
         for key, value in record.items():
             if not math.isfinite(value):
+                later = self.step - step
+                since = (
+                    f" (found {later} step{'s' * (later != 1)} later, when the records were "
+                    "read: resume from the last checkpoint, written before it)"
+                    if later > 0
+                    else ""
+                )
                 raise FloatingPointError(
-                    f"{key} became {value} at step {self.step + 1}{self._describe()}; "
+                    f"{key} became {value} at step {step}{self._describe()}{since}; "
                     "try a lower learning rate, a different loss, or check the data for NaN"
                 )
 
@@ -247,6 +298,8 @@ class Loop:
         )
         start = time.perf_counter() - self._elapsed
         last_save = time.perf_counter()
+        pending: list[tuple[int, float, dict[str, Any]]] = []  # records not yet read
+        shown = self.step  # the step whose numbers the progress bar shows
         at_boundary = True  # False while a step is half done: its state must not be saved
         try:
             with self._deferred_interrupts():
@@ -257,18 +310,10 @@ class Loop:
                         record, (timed, interrupted) = self._sync_step(record, last_save)
                     self.step += 1
                     self._elapsed = time.perf_counter() - start
-                    self._record(record)
+                    pending.append((self.step, self._elapsed, record))
                     at_boundary = True
                     bar.update(1)
-                    if self.progress_keys and (self.step % 25 == 0 or self.step == steps):
-                        bar.set_postfix(
-                            {k: f"{record[k]:.3f}" for k in self.progress_keys if k in record},
-                            refresh=False,
-                        )
-                    for every, fn in callbacks:
-                        if self.step % every == 0:
-                            with self._quiet():
-                                fn(self)
+                    due = [fn for every, fn in callbacks if self.step % every == 0]
                     every = self.checkpoint_every and self.step % self.checkpoint_every == 0
                     if world is None:
                         timed = (
@@ -276,12 +321,37 @@ class Loop:
                             and self.checkpoint_seconds is not None
                             and time.perf_counter() - last_save >= self.checkpoint_seconds
                         )
+                    stop = self._interrupts if world is None else interrupted
+                    if (
+                        len(pending) >= self.sync_every
+                        or due or every or timed or stop or self.step == steps
+                    ):
+                        self._read_pending(pending)
+                        if self.progress_keys and (
+                            self.step - shown >= 25 or self.step == steps
+                        ):
+                            shown = self.step
+                            bar.set_postfix(
+                                {
+                                    k: f"{self.history[k][-1]:.3f}"
+                                    for k in self.progress_keys
+                                    if k in self.history
+                                },
+                                refresh=False,
+                            )
+                    for fn in due:
+                        with self._quiet():
+                            fn(self)
                     if every or timed:
                         self.save()
                         last_save = time.perf_counter()
-                    if self._interrupts if world is None else interrupted:
+                    if stop:
                         raise KeyboardInterrupt
-        except KeyboardInterrupt:
+        except BaseException as err:
+            if pending:  # steps done before the error keep their records
+                self._read_pending(pending)
+            if not isinstance(err, KeyboardInterrupt):
+                raise
             if self.checkpoint_path is not None and at_boundary:
                 self.save()
                 with self._quiet():
@@ -471,8 +541,17 @@ class Loop:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _record(self, record: dict[str, float]) -> None:
-        record = {**record, "step": self.step, "seconds": self._elapsed}
+    def _read_pending(self, pending: list[tuple[int, float, dict[str, Any]]]) -> None:
+        """Read the pending records in one host sync, check them (naming the first step with
+        a NaN or inf) and append them to the history; empties ``pending``."""
+        entries = list(pending)
+        pending.clear()
+        for (step, seconds, _), record in zip(entries, read_records([r for *_, r in entries])):
+            self.check_finite(record, step)
+            self._record(record, step, seconds)
+
+    def _record(self, record: dict[str, float], step: int, seconds: float) -> None:
+        record = {**record, "step": step, "seconds": seconds}
         for key in self.history:
             self.history[key].append(float(record.get(key, float("nan"))))
         for key, value in record.items():  # numbers first reported at this step
@@ -507,6 +586,7 @@ class ModelLoop(Loop):
         checkpoint_path: str | os.PathLike | None = None,
         checkpoint_every: int = 0,
         checkpoint_seconds: float | None = 60.0,
+        sync_every: int = 25,
     ) -> None:
         batch_size = check_positive("batch_size", batch_size)
         check_positive("lr", lr, integer=False)
@@ -517,6 +597,7 @@ class ModelLoop(Loop):
             checkpoint_path=checkpoint_path,
             checkpoint_every=checkpoint_every,
             checkpoint_seconds=checkpoint_seconds,
+            sync_every=sync_every,
         )
         self.model = model.to(self.device)
         self.sampler = TensorSampler(data) if data is not None else None
@@ -531,10 +612,12 @@ class ModelLoop(Loop):
         """The loss to minimise on ``batch`` and the numbers to record."""
         raise NotImplementedError
 
-    def train_step(self) -> dict[str, float]:
-        self.model.train()
+    def train_step(self) -> dict[str, float | Tensor]:
+        if not self.model.training:
+            self.model.train()
         loss, record = self.objective(self.batch())
-        return self.update(self.optimizer, loss, record, self.model.parameters(), self.clip)
+        params = self.model.parameters() if self.clip is not None else None
+        return self.update(self.optimizer, loss, record, params, self.clip)
 
     def networks(self) -> dict[str, nn.Module]:
         return {self.model_name: self.model}

@@ -36,16 +36,6 @@ Real = Tensor | tuple[Tensor, ...]
 HISTORY_KEYS = ("step", "d_loss", "g_loss", "d_real", "d_fake", "gp", "seconds")
 
 
-def to_floats(**values: Tensor) -> dict[str, float]:
-    """Scalar tensors as Python floats with one host sync for all of them (not one each).
-
-    Each float is what ``.item()`` gives: float64 holds every float32, float16 and bfloat16
-    value exactly.
-    """
-    numbers = torch.stack([v.detach().reshape(()).double() for v in values.values()]).tolist()
-    return dict(zip(values, numbers))
-
-
 class Batch(NamedTuple):
     """One real batch on the trainer's device.
 
@@ -99,12 +89,14 @@ class Trainer(Loop):
         checkpoint_path: str | os.PathLike | None = None,
         checkpoint_every: int = 0,
         checkpoint_seconds: float | None = 60.0,
+        sync_every: int = 25,
     ) -> None:
         super().__init__(
             device=device,
             checkpoint_path=checkpoint_path,
             checkpoint_every=checkpoint_every,
             checkpoint_seconds=checkpoint_seconds,
+            sync_every=sync_every,
         )
         batch_size = check_positive("batch_size", batch_size)
         d_steps = check_positive("d_steps", d_steps)
@@ -208,8 +200,12 @@ class Trainer(Loop):
         role = "features" if features else "discriminator"
         return self._call(role, D, inputs, batch.cond, len(x))
 
-    def d_objective(self, batch: Batch) -> tuple[Tensor, dict[str, float]]:
-        """The discriminator's loss (plus its gradient penalty) on reals and fresh fakes."""
+    def d_objective(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
+        """The discriminator's loss (plus its gradient penalty) on reals and fresh fakes.
+
+        The record holds scalar tensors: the loop reads them all at once (see
+        :mod:`ganbook.loop`), so recording costs no wait for the GPU.
+        """
         with torch.no_grad():
             fake, _ = self.make_fake(batch)
         real_logits = self.critic(batch.real, batch)
@@ -220,14 +216,14 @@ class Trainer(Loop):
             gp = gradient_penalty(lambda x: self.critic(x, batch), batch.real, fake)
             loss = loss + self.gp_weight * gp
         squash = torch.sigmoid if self.loss.probabilistic else (lambda t: t)
-        return loss, to_floats(
-            d_loss=loss,
-            gp=gp,
-            d_real=squash(real_logits.detach()).mean(),
-            d_fake=squash(fake_logits.detach()).mean(),
-        )
+        return loss, {
+            "d_loss": loss.detach(),
+            "gp": gp.detach(),
+            "d_real": squash(real_logits.detach()).mean(),
+            "d_fake": squash(fake_logits.detach()).mean(),
+        }
 
-    def g_objective(self, batch: Batch) -> tuple[Tensor, dict[str, float]]:
+    def g_objective(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
         """``adv_weight`` times the adversarial loss plus each weighted term,
         each recorded by name."""
         fake, z = self.make_fake(batch)
@@ -237,14 +233,14 @@ class Trainer(Loop):
         )
         adversarial = self.loss.g_loss(fake_logits, real_logits)
         total = self.adv_weight * adversarial
-        record = {"g_loss": adversarial}
+        record = {"g_loss": adversarial.detach()}
         for term in self.terms:
             value = term(self, batch, fake, z)
             total = total + term.weight * value
-            record[term.name] = value
+            record[term.name] = value.detach()
         if len(self.terms) or self.adv_weight != 1.0:
-            record["g_total"] = total
-        return total, to_floats(**record)
+            record["g_total"] = total.detach()
+        return total, record
 
     def g_parameters(self) -> list[nn.Parameter]:
         """What the generator's optimizer updates: the generator and any term that has weights."""
@@ -252,21 +248,24 @@ class Trainer(Loop):
 
     # -- one step -------------------------------------------------------------------------
 
-    def d_step(self, batch: Batch) -> dict[str, float]:
+    def d_step(self, batch: Batch) -> dict[str, float | Tensor]:
         """One discriminator update on ``batch``; returns the numbers to record."""
         loss, record = self.d_objective(batch)
-        return self.update(self.opt_d, loss, record, self.D.parameters(), self.clip_d)
+        params = self.D.parameters() if self.clip_d is not None else None
+        return self.update(self.opt_d, loss, record, params, self.clip_d)
 
-    def g_step(self, batch: Batch) -> dict[str, float]:
+    def g_step(self, batch: Batch) -> dict[str, float | Tensor]:
         """One generator update on ``batch``; returns the numbers to record."""
         loss, record = self.g_objective(batch)
-        return self.update(self.opt_g, loss, record, self.g_parameters(), self.clip_g)
+        params = self.g_parameters() if self.clip_g is not None else None
+        return self.update(self.opt_g, loss, record, params, self.clip_g)
 
-    def train_step(self) -> dict[str, float]:
+    def train_step(self) -> dict[str, float | Tensor]:
         """``d_steps`` discriminator updates, ``g_steps`` generator updates (on the last real
         batch; one unless SinGAN-style training asks for more), one EMA update."""
-        self.G.train()
-        self.D.train()
+        for net in (self.G, self.D):
+            if not net.training:  # train() walks every submodule: skip it when it is a no-op
+                net.train()
         for _ in range(self.d_steps):
             batch = self.real_batch()
             record = self.d_step(batch)

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from ganbook import Trainer, seed_everything
-from ganbook.loop import update
+from ganbook.loop import to_floats, update
 from ganbook.losses import (
     CycleConsistency,
     FeatureMatching,
@@ -224,6 +224,7 @@ def test_a_custom_term_is_weighted_into_the_total():
     batch = tr.real_batch()
     seed_everything(1)
     loss, record = tr.g_objective(batch)
+    record = to_floats(**record)  # objectives record scalar tensors; the loop reads them
     assert record["g_total"] == pytest.approx(
         0.5 * record["g_loss"] + 3.0 * record["size"], rel=1e-5
     )
@@ -248,7 +249,7 @@ def test_gradient_clipping_per_network(monkeypatch):
 
 
 def test_nan_is_caught_before_the_weights_change():
-    tr = toy_trainer(ema_decay=None)
+    tr = toy_trainer(ema_decay=None, sync_every=1)
     tr.fit(2, progress=False)
     before = [p.clone() for p in tr.D.parameters()]
     tr.sample_real = lambda n: torch.full((n, 1), float("nan"))

@@ -1,5 +1,6 @@
 """Host syncs per Trainer step: each `.item()` / `.tolist()` waits for the GPU, so the
-records of a step are read in one sync per update (issue 15), with the same values."""
+records are read in one sync every `sync_every` steps (or, with 1, one per update), with
+the same values and the same run (issue 15)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import torch
 
 import ganbook
 from ganbook import Trainer, seed_everything
+from ganbook.loop import to_floats
 from ganbook.losses import Reconstruction
 from ganbook.nets import MLPDiscriminator, MLPGenerator
-from ganbook.train import to_floats
 
 
 def count_syncs(monkeypatch) -> list[str]:
@@ -34,7 +35,7 @@ def count_syncs(monkeypatch) -> list[str]:
 
 
 @pytest.mark.parametrize("loss, ema", [("non-saturating", None), ("wgan-gp", 0.999)])
-def test_one_host_sync_per_update(monkeypatch, loss, ema):
+def test_one_host_sync_per_update_with_sync_every_1(monkeypatch, loss, ema):
     seed_everything(0)
     trainer = Trainer(
         MLPGenerator(2, 2),
@@ -45,6 +46,7 @@ def test_one_host_sync_per_update(monkeypatch, loss, ema):
         batch_size=8,
         d_steps=2,
         device="cpu",
+        sync_every=1,
     )
     trainer.fit(1, progress=False)  # the first step checks the networks' shapes
     calls = count_syncs(monkeypatch)
@@ -63,6 +65,7 @@ def test_terms_add_no_sync(monkeypatch):
         terms=[Reconstruction(10.0)],
         batch_size=8,
         device="cpu",
+        sync_every=1,
     )
     trainer.fit(1, progress=False)
     calls = count_syncs(monkeypatch)
@@ -81,3 +84,65 @@ def test_to_floats_gives_what_item_gives():
     assert list(out) == list(values)
     for key, value in values.items():
         assert out[key] == value.item() or (out[key] != out[key] and key == "d")
+
+
+def deferred_trainer(sync_every: int, **kwargs) -> Trainer:
+    seed_everything(0)
+    return Trainer(
+        MLPGenerator(2, 2),
+        MLPDiscriminator(2),
+        lambda n: torch.randn(n, 2),
+        loss="wgan-gp",
+        batch_size=8,
+        d_steps=2,
+        device="cpu",
+        sync_every=sync_every,
+        **kwargs,
+    )
+
+
+def test_records_read_every_k_steps_give_the_same_run():
+    seen = []
+    lazy = deferred_trainer(7)
+    lazy.fit(23, callbacks=[(5, lambda t: seen.append(len(t.history["step"])))])
+    eager = deferred_trainer(1)
+    eager.fit(23)
+    assert seen == [5, 10, 15, 20], "a callback sees every step's record so far"
+    lazy.history.pop("seconds"), eager.history.pop("seconds")
+    assert lazy.history == eager.history
+    for a, b in zip(eager.G.parameters(), lazy.G.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_one_host_sync_per_k_steps(monkeypatch):
+    trainer = deferred_trainer(4)
+    trainer.fit(1, progress=False)
+    calls = count_syncs(monkeypatch)
+    trainer.fit(9, progress=False)  # steps 2-9: read at steps 5 and 9 (the end)
+    assert len(calls) == 2 and len(trainer.history["d_loss"]) == 9
+
+
+def test_deferred_nan_names_the_step_it_appeared_at():
+    trainer = deferred_trainer(5, ema_decay=None)
+
+    def poisoned(n):
+        x = torch.randn(n, 2)
+        if trainer.step == 2:  # the batch of step 3
+            x[0] = float("nan")
+        return x
+
+    trainer.sample_real = poisoned
+    with pytest.raises(FloatingPointError, match=r"d_loss became nan at step 3 .*2 steps later"):
+        trainer.fit(10, progress=False)
+    assert trainer.history["step"] == [1.0, 2.0], "steps before the NaN keep their records"
+
+
+def test_sync_every_must_be_positive():
+    with pytest.raises(ValueError, match="sync_every must be a positive int"):
+        deferred_trainer(0)
+
+
+def test_records_are_read_every_25_steps_by_default():
+    seed_everything(0)
+    trainer = Trainer(MLPGenerator(2, 2), MLPDiscriminator(2), lambda n: torch.randn(n, 2))
+    assert trainer.sync_every == 25

@@ -334,7 +334,7 @@ class CycleGANTrainer(Trainer):
         G = self.G if G is None else G
         return G.ab(batch.source), None
 
-    def d_objective(self, batch: Batch) -> tuple[Tensor, dict[str, float]]:
+    def d_objective(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
         a, b = batch.source, batch.real
         with torch.no_grad():
             fake_b, fake_a = self.G.ab(a), self.G.ba(b)
@@ -346,30 +346,30 @@ class CycleGANTrainer(Trainer):
         loss = 0.5 * (d_a + d_b)
         squash = torch.sigmoid if self.loss.probabilistic else (lambda t: t)
         return loss, {
-            "d_loss": loss.item(),
-            "d_a": d_a.item(),
-            "d_b": d_b.item(),
-            "d_real": squash(real_b.detach()).mean().item(),
-            "d_fake": squash(logits_b.detach()).mean().item(),
+            "d_loss": loss.detach(),
+            "d_a": d_a.detach(),
+            "d_b": d_b.detach(),
+            "d_real": squash(real_b.detach()).mean(),
+            "d_fake": squash(logits_b.detach()).mean(),
         }
 
-    def g_objective(self, batch: Batch) -> tuple[Tensor, dict[str, float]]:
+    def g_objective(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
         a, b = batch.source, batch.real
         fake_b, fake_a = self.G.ab(a), self.G.ba(b)
         adversarial = self.loss.g_loss(self.D.b(fake_b), None) + self.loss.g_loss(
             self.D.a(fake_a), None
         )
         total = self.adv_weight * adversarial
-        record = {"g_loss": adversarial.item()}
+        record = {"g_loss": adversarial.detach()}
         if self.cycle_weight > 0:
             cycle = F.l1_loss(self.G.ba(fake_b), a) + F.l1_loss(self.G.ab(fake_a), b)
             total = total + self.cycle_weight * cycle
-            record["cycle"] = cycle.item()
+            record["cycle"] = cycle.detach()
         if self.identity_weight > 0:
             identity = F.l1_loss(self.G.ab(b), b) + F.l1_loss(self.G.ba(a), a)
             total = total + self.identity_weight * identity
-            record["identity"] = identity.item()
-        record["g_total"] = total.item()
+            record["identity"] = identity.detach()
+        record["g_total"] = total.detach()
         return total, record
 
     @torch.no_grad()

@@ -97,7 +97,7 @@ class CaptionPretrainer(Loop):
         self.batch_size = check_positive("batch_size", batch_size)
         self.optimizer = torch.optim.Adam(model.parameters(), lr=lr)
 
-    def train_step(self) -> dict[str, float]:
+    def train_step(self) -> dict[str, float | Tensor]:
         self.model.train()
         idx = torch.randint(len(self.ids), (self.batch_size,))
         ids = self.ids[idx]
@@ -106,7 +106,7 @@ class CaptionPretrainer(Loop):
         ids = ids.masked_fill(words & (torch.rand(ids.shape) < self.unk_rate), self.unk_id)
         logits = self.model.logits(ids)
         loss = sum(F.cross_entropy(lg, self.targets[idx, j]) for j, lg in enumerate(logits))
-        return self.update(self.optimizer, loss, {"loss": loss.item()})
+        return self.update(self.optimizer, loss, {"loss": loss.detach()})
 
     def networks(self) -> dict[str, nn.Module]:
         return {"model": self.model}
@@ -207,7 +207,7 @@ class MatchingAwareTrainer(Trainer):
         """The same images, each with the next row's caption."""
         return Batch(batch.real, tuple(c.roll(1, 0) for c in batch.cond))
 
-    def d_objective(self, batch: Batch) -> tuple[Tensor, dict[str, float]]:
+    def d_objective(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
         if not self.cls:  # a plain conditional discriminator, for comparison
             return super().d_objective(batch)
         with torch.no_grad():
@@ -218,20 +218,20 @@ class MatchingAwareTrainer(Trainer):
         loss = self.loss.d_loss(real_logits, torch.cat([wrong_logits, fake_logits]))
         squash = torch.sigmoid if self.loss.probabilistic else (lambda t: t)
         return loss, {
-            "d_loss": loss.item(),
-            "d_real": squash(real_logits.detach()).mean().item(),
-            "d_fake": squash(fake_logits.detach()).mean().item(),
-            "d_wrong": squash(wrong_logits.detach()).mean().item(),
+            "d_loss": loss.detach(),
+            "d_real": squash(real_logits.detach()).mean(),
+            "d_fake": squash(fake_logits.detach()).mean(),
+            "d_wrong": squash(wrong_logits.detach()).mean(),
         }
 
-    def g_objective(self, batch: Batch) -> tuple[Tensor, dict[str, float]]:
+    def g_objective(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
         loss, record = super().g_objective(batch)
         if self.int_weight > 0:
             mixed = Batch(batch.real, tuple(0.5 * (c + c.roll(1, 0)) for c in batch.cond))
             fake, _ = self.make_fake(mixed)
             interp = self.loss.g_loss(self.critic(fake, mixed), None)
             loss = loss + self.int_weight * interp
-            record["g_int"] = interp.item()
+            record["g_int"] = interp.detach()
         return loss, record
 
     def config(self) -> dict[str, Any]:

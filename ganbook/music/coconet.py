@@ -126,10 +126,10 @@ class CoconetTrainer(ModelLoop):
             checkpoint_seconds=checkpoint_seconds,
         )
 
-    def objective(self, x: Tensor) -> tuple[Tensor, dict[str, float]]:
+    def objective(self, x: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         mask = random_masks(len(x), x.shape[2]).to(self.device)
         loss = self.model.nll(x, mask)
-        return loss, {"loss": loss.item()}
+        return loss, {"loss": loss.detach()}
 
     def config(self) -> dict[str, Any]:
         return {**super().config(), **self.model.config()}

@@ -79,7 +79,7 @@ class GumbelGANTrainer(Trainer):
         super().__init__(generator, discriminator, sample_real, **kwargs)
         self.anneal_steps, self.beta_max, self.schedule = anneal_steps, beta_max, schedule
 
-    def train_step(self) -> dict[str, float]:
+    def train_step(self) -> dict[str, float | Tensor]:
         """Set the inverse temperature for this step,
         then the core step (D updates, G update, EMA)."""
         self.G.beta = beta_schedule(self.step, self.anneal_steps, self.beta_max, self.schedule)

@@ -49,9 +49,9 @@ class MLETrainer(ModelLoop):
             checkpoint_seconds=checkpoint_seconds,
         )
 
-    def objective(self, batch: Tensor) -> tuple[Tensor, dict[str, float]]:
+    def objective(self, batch: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         loss = self.model.nll(batch).mean()
-        return loss, {"loss": loss.item()}
+        return loss, {"loss": loss.detach()}
 
     def config(self) -> dict[str, Any]:
         return {**super().config(), **self.model.config()}

@@ -149,7 +149,7 @@ class SeqGANTrainer(Trainer):
         """Per-token rewards (batch, length) for sampled ``ids`` from batched rollouts."""
         return mc_rewards(self.rollout, self.D, ids, self.n_rollouts)
 
-    def g_objective(self, batch: Batch) -> tuple[Tensor, dict[str, float]]:
+    def g_objective(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
         """REINFORCE: sample sequences, score each token by rollouts,
         raise log p of well-rewarded tokens."""
         with torch.no_grad():
@@ -157,9 +157,9 @@ class SeqGANTrainer(Trainer):
         rewards = self.rewards(ids)
         advantage = rewards - rewards.mean(0, keepdim=True) if self.baseline else rewards
         loss = -(self.G.log_probs(ids) * advantage).sum(1).mean()
-        return loss, {"g_loss": loss.item(), "reward": rewards.mean().item()}
+        return loss, {"g_loss": loss.detach(), "reward": rewards.detach().mean()}
 
-    def g_step(self, batch: Batch) -> dict[str, float]:
+    def g_step(self, batch: Batch) -> dict[str, float | Tensor]:
         """The core generator update, then the rollout policy follows the generator."""
         record = super().g_step(batch)
         self.update_rollout()

@@ -257,36 +257,36 @@ class MoCoGANTrainer(Trainer):
 
         return pick(real), pick(fake)
 
-    def d_objective(self, batch: Batch) -> tuple[Tensor, dict[str, float]]:
+    def d_objective(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
         with torch.no_grad():
             fake, _ = self.make_fake(batch)
         real_frames, fake_frames = self._pick_frames(batch.real, fake)
         real_logits, fake_logits = self.D.image(real_frames), self.D.image(fake_frames)
         d_image = self.loss.d_loss(real_logits, fake_logits)
-        loss, record = d_image, {"d_image": d_image.item()}
+        loss, record = d_image, {"d_image": d_image.detach()}
         squash = torch.sigmoid if self.loss.probabilistic else (lambda x: x)
         if self.D.video is not None:
             real_logits, fake_logits = self.D.video(batch.real), self.D.video(fake)
             d_video = self.loss.d_loss(real_logits, fake_logits)
             loss = loss + self.video_weight * d_video
-            record["d_video"] = d_video.item()
+            record["d_video"] = d_video.detach()
         return loss, {
             **record,
-            "d_loss": loss.item(),
-            "d_real": squash(real_logits.detach()).mean().item(),
-            "d_fake": squash(fake_logits.detach()).mean().item(),
+            "d_loss": loss.detach(),
+            "d_real": squash(real_logits.detach()).mean(),
+            "d_fake": squash(fake_logits.detach()).mean(),
         }
 
-    def g_objective(self, batch: Batch) -> tuple[Tensor, dict[str, float]]:
+    def g_objective(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
         fake, _ = self.make_fake(batch)
         _, fake_frames = self._pick_frames(batch.real, fake)
         g_image = self.loss.g_loss(self.D.image(fake_frames), None)
-        loss, record = g_image, {"g_image": g_image.item()}
+        loss, record = g_image, {"g_image": g_image.detach()}
         if self.D.video is not None:
             g_video = self.loss.g_loss(self.D.video(fake), None)
             loss = loss + self.video_weight * g_video
-            record["g_video"] = g_video.item()
-        return self.adv_weight * loss, {**record, "g_loss": loss.item()}
+            record["g_video"] = g_video.detach()
+        return self.adv_weight * loss, {**record, "g_loss": loss.detach()}
 
     def config(self) -> dict[str, Any]:
         return {
