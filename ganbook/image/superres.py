@@ -38,6 +38,7 @@ from torch import Tensor, nn
 
 from ..checkpoint import load_model, save_model
 from ..losses import Reconstruction
+from ..profiles import smoke_count
 from ..train import Trainer
 from .patchgan import PatchDiscriminator
 from .quality import high_frequency_ratio, psnr, radial_power_spectrum, ssim, two_sample_accuracy
@@ -173,11 +174,13 @@ class SRPatches:
 
     def test_set(self, n: int = 256, kind: str = "both", seed: int = 0) -> tuple[Tensor, Tensor]:
         """``n`` fixed held-out crops ``(lr, hr)``: of the test ``'photo'``, the held-out
-        ``'texture'`` columns, or ``'both'`` (half each). Uses its own seeded generator."""
+        ``'texture'`` columns, or ``'both'`` (half each). Uses its own seeded generator.
+        The smoke mode keeps a few hundred (:func:`ganbook.profiles.smoke_count`)."""
         if kind not in ("photo", "texture", "both"):
             raise ValueError(f"kind must be 'photo', 'texture' or 'both', got {kind!r}")
         if not isinstance(n, int) or n <= 0:
             raise ValueError(f"n must be a positive int, got {n!r}")
+        n = smoke_count(n)
         gen = torch.Generator().manual_seed(seed)
         if kind == "both":
             pictures = [self.test_pictures["photo"]] * (n - n // 2)
