@@ -120,18 +120,27 @@ def _update(
     clip: float | None,
     instrument: bool = False,
     after_backward: Callable[[], None] | None = None,
+    scaler: torch.amp.GradScaler | None = None,
 ) -> None:
     """:func:`update`, with ``after_backward()`` run between backward and clipping
-    (where a distributed :class:`Loop` averages the gradients over its ranks)."""
+    (where a distributed :class:`Loop` averages the gradients over its ranks) and an fp16
+    loss ``scaler`` (:mod:`ganbook.speed`): it scales the loss, unscales the gradients before
+    clipping, and skips the step when they overflowed."""
     if starting_point() and not instrument:
         return
     optimizer.zero_grad(set_to_none=True)
-    loss.backward()
+    (loss if scaler is None else scaler.scale(loss)).backward()
     if after_backward is not None:
         after_backward()
     if clip is not None:
+        if scaler is not None:
+            scaler.unscale_(optimizer)
         nn.utils.clip_grad_norm_(list(parameters or ()), clip)
-    optimizer.step()
+    if scaler is None:
+        optimizer.step()
+    else:
+        scaler.step(optimizer)
+        scaler.update()
 
 
 class Loop:
@@ -197,6 +206,10 @@ class Loop:
         """Settings worth keeping in the checkpoint (Python primitives only)."""
         return {}
 
+    def scalers(self) -> dict[str, torch.amp.GradScaler]:
+        """fp16 loss scalers a checkpoint saves, by optimizer name (none unless fp16)."""
+        return {}
+
     # -- shared by every step --------------------------------------------------------------
 
     def update(
@@ -206,6 +219,7 @@ class Loop:
         record: dict[str, Any],
         parameters: Iterable[Tensor] | None = None,
         clip: float | None = None,
+        scaler: torch.amp.GradScaler | None = None,
     ) -> dict[str, Any]:
         """Check ``record`` is finite (before any weight changes), then :func:`update`.
 
@@ -216,12 +230,12 @@ class Loop:
         one sees a non-finite number (see :mod:`ganbook.distributed`).
         """
         if self.sync_every > 1 and self.world is None:
-            update(optimizer, loss, parameters, clip)
+            _update(optimizer, loss, parameters, clip, scaler=scaler)
             return record
         record = to_floats(**record)
         if self.world is None or starting_point():
             self.check_finite(record)
-            update(optimizer, loss, parameters, clip)
+            _update(optimizer, loss, parameters, clip, scaler=scaler)
             return record
         finite = all(math.isfinite(v) for v in record.values())
         params = [p for group in optimizer.param_groups for p in group["params"]]
@@ -234,7 +248,7 @@ class Loop:
                     f"{self.step + 1}{self._describe()}"
                 )
 
-        _update(optimizer, loss, parameters, clip, after_backward=average)
+        _update(optimizer, loss, parameters, clip, after_backward=average, scaler=scaler)
         return record
 
     def check_finite(self, record: dict[str, float], step: int | None = None) -> None:
@@ -434,6 +448,7 @@ class Loop:
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue this run exactly (see :mod:`ganbook.checkpoint`)."""
+        scalers = self.scalers()
         return {
             "models": {k: m.state_dict() for k, m in self.networks().items()},
             "optimizers": {k: o.state_dict() for k, o in self.optimizers().items()},
@@ -442,6 +457,7 @@ class Loop:
             "elapsed": self._elapsed,
             "history": self.history,
             "config": self.config(),
+            **({"scalers": {k: v.state_dict() for k, v in scalers.items()}} if scalers else {}),
         }
 
     def check_compatible(self, state: dict[str, Any]) -> None:
@@ -483,6 +499,9 @@ class Loop:
             module.load_state_dict(state["models"][key])
         for key, optimizer in self.optimizers().items():
             optimizer.load_state_dict(state["optimizers"][key])
+        for key, scaler in self.scalers().items():
+            if key in state.get("scalers", {}):
+                scaler.load_state_dict(state["scalers"][key])
         set_rng_state(state["rng"])
         if self.world is not None:
             ranks = state.get("rng_ranks")

@@ -27,6 +27,7 @@ from torch import Tensor, nn
 
 from .loop import Callback, Loop, check_positive
 from .losses import GANLoss, Term, get_loss, gradient_penalty
+from .speed import autocast, check_speed_options, compile_module, make_scaler, to_channels_last
 from .utils import ema_update, eval_mode
 
 __all__ = ["Batch", "Callback", "Trainer"]
@@ -90,6 +91,9 @@ class Trainer(Loop):
         checkpoint_every: int = 0,
         checkpoint_seconds: float | None = 60.0,
         sync_every: int = 25,
+        precision: str = "fp32",
+        compile: bool | str = False,
+        channels_last: bool = False,
     ) -> None:
         super().__init__(
             device=device,
@@ -124,8 +128,11 @@ class Trainer(Loop):
             )
         self.loss = get_loss(loss)
         self.gp_weight = self.loss.gp_weight if gp_weight is None else float(gp_weight)
-        self.G = generator.to(self.device)
-        self.D = discriminator.to(self.device)
+        check_speed_options(precision, compile, self.gp_weight)
+        self.precision, self.channels_last = precision, bool(channels_last)
+        memory = {"memory_format": torch.channels_last} if channels_last else {}
+        self.G = generator.to(self.device, **memory)
+        self.D = discriminator.to(self.device, **memory)
         self.paired, self.d_sees_input = paired, d_sees_input
         # Paired generators take noise only when asked to; unpaired ones always do.
         inferred = None if paired else getattr(generator, "latent_dim", None)
@@ -148,6 +155,10 @@ class Trainer(Loop):
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=lr_d, betas=betas)
         self.ema_decay = ema_decay
         self.G_ema = self._make_ema() if ema_decay is not None else None
+        self.scaler_g = make_scaler(self.device, precision)
+        self.scaler_d = make_scaler(self.device, precision)
+        compile_module(self.G, compile)  # in place, after the EMA copy: state_dicts unchanged
+        compile_module(self.D, compile)
         self._checked = False  # True once a step ran: the networks fit the data
 
     # -- pieces a subclass may override ---------------------------------------------------
@@ -165,6 +176,8 @@ class Trainer(Loop):
         batch = self.sample_real(self.batch_size)
         parts = list(batch) if isinstance(batch, (tuple, list)) else [batch]
         parts = [p.to(self.device) for p in parts]
+        if self.channels_last:
+            parts = [to_channels_last(p) for p in parts]
         if not self.paired:
             return Batch(parts[0], tuple(parts[1:]))
         if len(parts) < 2:
@@ -198,7 +211,8 @@ class Trainer(Loop):
                 )
         inputs = (x, batch.source) if self.d_sees_input else (x,)
         role = "features" if features else "discriminator"
-        return self._call(role, D, inputs, batch.cond, len(x))
+        out = self._call(role, D, inputs, batch.cond, len(x))
+        return out if self.precision == "fp32" else out.float()  # losses in float32
 
     def d_objective(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
         """The discriminator's loss (plus its gradient penalty) on reals and fresh fakes.
@@ -250,15 +264,17 @@ class Trainer(Loop):
 
     def d_step(self, batch: Batch) -> dict[str, float | Tensor]:
         """One discriminator update on ``batch``; returns the numbers to record."""
-        loss, record = self.d_objective(batch)
+        with autocast(self.device, self.precision):
+            loss, record = self.d_objective(batch)
         params = self.D.parameters() if self.clip_d is not None else None
-        return self.update(self.opt_d, loss, record, params, self.clip_d)
+        return self.update(self.opt_d, loss, record, params, self.clip_d, self.scaler_d)
 
     def g_step(self, batch: Batch) -> dict[str, float | Tensor]:
         """One generator update on ``batch``; returns the numbers to record."""
-        loss, record = self.g_objective(batch)
+        with autocast(self.device, self.precision):
+            loss, record = self.g_objective(batch)
         params = self.g_parameters() if self.clip_g is not None else None
-        return self.update(self.opt_g, loss, record, params, self.clip_g)
+        return self.update(self.opt_g, loss, record, params, self.clip_g, self.scaler_g)
 
     def train_step(self) -> dict[str, float | Tensor]:
         """``d_steps`` discriminator updates, ``g_steps`` generator updates (on the last real
@@ -307,6 +323,10 @@ class Trainer(Loop):
 
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"G": self.opt_g, "D": self.opt_d}
+
+    def scalers(self) -> dict[str, torch.amp.GradScaler]:
+        pairs = (("G", self.scaler_g), ("D", self.scaler_d))
+        return {k: v for k, v in pairs if v is not None}
 
     def replicated_modules(self) -> list[nn.Module]:
         ema = [self.G_ema] if self.G_ema is not None else []
