@@ -19,7 +19,9 @@ into Python (``.item()``) makes the host wait for the GPU, so the loop reads the
 one go every ``sync_every`` steps (25), and always before callbacks, checkpoints and the
 end of ``fit``; a NaN or inf stops the run there, naming the step it appeared at, before
 any checkpoint could hold the damaged weights. ``sync_every=1`` reads every update's
-numbers before its optimizer step, so a NaN never reaches the weights at all.
+numbers before its optimizer step, so a NaN never reaches the weights at all; so does a
+distributed run, whose ranks average each step's record. The speed options for a GPU
+(mixed precision, compile, channels_last) are the Trainer's: see :mod:`ganbook.speed`.
 """
 
 from __future__ import annotations
