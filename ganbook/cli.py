@@ -32,6 +32,8 @@ from .checkpoint import load_checkpoint
 from .device import get_device, seed_everything
 from .loop import Callback, Loop, check_positive
 from .profiles import PROFILES, Profile, get_profile
+from .speed import PRECISIONS
+from .train import Trainer
 
 Writer = Callable[[nn.Module, int, Path], list[Path]]
 
@@ -627,6 +629,14 @@ def train(args: argparse.Namespace) -> int:
     recipe = RECIPES[args.recipe]
     device = get_device(args.device)
     loop = build(args.recipe, profile, device, args.seed)
+    speed = (args.precision, args.compile, args.channels_last)
+    if speed != ("fp32", False, False):
+        if not isinstance(loop, Trainer):
+            raise ValueError(
+                f"--precision, --compile and --channels-last apply to GAN recipes; "
+                f"{args.recipe!r} trains a {type(loop).__name__}"
+            )
+        loop.set_speed(*speed)
     path = Path(args.checkpoint or Path("runs") / f"{args.recipe}.pt")
     loop.checkpoint_path = path
     steps = args.steps or profile.pick(*recipe.steps)
@@ -714,6 +724,11 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--device", help="cpu, cuda, cuda:N or mps (default: the best there is)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--precision", choices=list(PRECISIONS), default="fp32",
+                   help="GAN recipes: bf16 or fp16 autocast (ganbook.speed)")
+    t.add_argument("--compile", action="store_true", help="GAN recipes: torch.compile G and D")
+    t.add_argument("--channels-last", action="store_true",
+                   help="GAN recipes: NHWC memory order for conv nets")
     s = commands.add_parser(
         "sample",
         help="write samples of a recipe's shipped weights or of a checkpoint",

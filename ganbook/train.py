@@ -128,11 +128,8 @@ class Trainer(Loop):
             )
         self.loss = get_loss(loss)
         self.gp_weight = self.loss.gp_weight if gp_weight is None else float(gp_weight)
-        check_speed_options(precision, compile, self.gp_weight)
-        self.precision, self.channels_last = precision, bool(channels_last)
-        memory = {"memory_format": torch.channels_last} if channels_last else {}
-        self.G = generator.to(self.device, **memory)
-        self.D = discriminator.to(self.device, **memory)
+        self.G = generator.to(self.device)
+        self.D = discriminator.to(self.device)
         self.paired, self.d_sees_input = paired, d_sees_input
         # Paired generators take noise only when asked to; unpaired ones always do.
         inferred = None if paired else getattr(generator, "latent_dim", None)
@@ -155,11 +152,24 @@ class Trainer(Loop):
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=lr_d, betas=betas)
         self.ema_decay = ema_decay
         self.G_ema = self._make_ema() if ema_decay is not None else None
+        self.set_speed(precision, compile, channels_last)
+        self._checked = False  # True once a step ran: the networks fit the data
+
+    def set_speed(
+        self, precision: str = "fp32", compile: bool | str = False, channels_last: bool = False
+    ) -> None:
+        """The GPU speed options of :mod:`ganbook.speed`, also settable after construction
+        (``python -m ganbook train --precision bf16`` does). Compiling is in place, after the
+        EMA copy was made, so every state_dict keeps its keys."""
+        check_speed_options(precision, compile, self.gp_weight)
+        self.precision, self.channels_last = precision, bool(channels_last)
+        if channels_last:  # in place: the optimizers keep the same parameters
+            self.G.to(memory_format=torch.channels_last)
+            self.D.to(memory_format=torch.channels_last)
         self.scaler_g = make_scaler(self.device, precision)
         self.scaler_d = make_scaler(self.device, precision)
-        compile_module(self.G, compile)  # in place, after the EMA copy: state_dicts unchanged
+        compile_module(self.G, compile)
         compile_module(self.D, compile)
-        self._checked = False  # True once a step ran: the networks fit the data
 
     # -- pieces a subclass may override ---------------------------------------------------
 

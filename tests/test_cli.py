@@ -111,3 +111,13 @@ def test_text2music_starts_from_the_shipped_chorale_gan():
     assert torch.equal(own["to_bars.0.weight"][:, : loop.G.latent_dim],
                        source["to_bars.0.weight"])
     assert all(torch.equal(own[k], v) for k, v in source.items() if k != "to_bars.0.weight")
+
+
+def test_speed_flags_reach_the_trainer_and_refuse_non_gan_recipes(tmp_path, capsys):
+    path = tmp_path / "dcgan.pt"
+    assert main(["train", "dcgan", "--steps", "2", "--profile", "test", "--quiet",
+                 "--checkpoint", str(path), "--precision", "bf16", "--channels-last"]) == 0
+    assert load_checkpoint(path)["step"] == 2
+    assert main(["train", "names-lm", "--steps", "1", "--profile", "test", "--quiet",
+                 "--checkpoint", str(tmp_path / "lm.pt"), "--precision", "bf16"]) == 2
+    assert "apply to GAN recipes" in capsys.readouterr().err
