@@ -112,7 +112,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.workers < 1 or args.steps < 1:
         parser.error("--workers and --steps must be positive")
-    paths = [os.path.relpath(Path(p).resolve(), ROOT) for p in args.notebooks] or toc_notebooks()
+    paths = ([os.path.relpath(Path(p).resolve(), ROOT) for p in args.notebooks]
+             or toc_notebooks(ROOT))
     print(f"gpu profile, smoke mode (GANBOOK_SMOKE={args.steps}), on {args.device}: "
           f"{len(paths)} notebooks, {args.workers} at a time", flush=True)
     start, failed = time.perf_counter(), []
