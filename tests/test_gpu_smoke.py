@@ -199,3 +199,7 @@ def test_the_smoke_mode_downloads_nothing_and_says_what_stands_in(tmp_path, monk
     monkeypatch.delenv("GANBOOK_SMOKE")
     with pytest.raises(FileNotFoundError):  # outside the smoke mode: no stand-in
         load_corpus("coco", cache_dir=tmp_path, download=False)
+
+
+def test_longer_smoke_runs_are_named_by_notebooks_in_the_book():
+    assert set(gs.MIN_STEPS) <= set(toc_notebooks()) and min(gs.MIN_STEPS.values()) > 2
