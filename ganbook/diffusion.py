@@ -26,7 +26,7 @@ from torch import Tensor, nn
 
 from .checkpoint import load_model, save_model
 from .loop import Loop, ModelLoop, check_positive_ints
-from .utils import ema_update
+from .utils import ema_pairs, ema_update
 
 
 def time_features(t: Tensor, dim: int) -> Tensor:
@@ -129,6 +129,7 @@ class DenoisingTrainer(ModelLoop):
         )
         self.ema_decay = ema_decay
         self.ema: nn.Module | None = None
+        self._ema_pairs = None  # what each EMA update moves, built at the first
         if ema_decay is not None:
             self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
 
@@ -144,7 +145,9 @@ class DenoisingTrainer(ModelLoop):
     @torch.no_grad()
     def _update_ema(self) -> None:
         if self.ema is not None:
-            ema_update(self.ema, self.model, self.step, self.ema_decay)
+            if self._ema_pairs is None:
+                self._ema_pairs = ema_pairs(self.ema, self.model)
+            ema_update(self.ema, self.model, self.step, self.ema_decay, self._ema_pairs)
 
     @property
     def sampling_model(self) -> nn.Module:

@@ -28,7 +28,7 @@ from torch import Tensor, nn
 from .loop import Callback, Loop, check_positive
 from .losses import GANLoss, Term, get_loss, gradient_penalty
 from .speed import autocast, check_speed_options, compile_module, make_scaler, to_channels_last
-from .utils import ema_update, eval_mode
+from .utils import ema_pairs, ema_update, eval_mode
 
 __all__ = ["Batch", "Callback", "Trainer"]
 
@@ -152,6 +152,7 @@ class Trainer(Loop):
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=lr_d, betas=betas)
         self.ema_decay = ema_decay
         self.G_ema = self._make_ema() if ema_decay is not None else None
+        self._ema_pairs = None
         self.set_speed(precision, compile, channels_last)
         self._checked = False  # True once a step ran: the networks fit the data
 
@@ -379,6 +380,8 @@ class Trainer(Loop):
         Until a step has run, a TypeError, RuntimeError or IndexError from inside the network
         becomes a ValueError that says what the Trainer called, with which shapes.
         """
+        if self._checked:  # the contract held on the first step: no more checks
+            return net(*inputs, *cond)
         try:
             out = net(*inputs, *cond)
         except (TypeError, RuntimeError, IndexError) as err:
@@ -440,4 +443,6 @@ class Trainer(Loop):
     @torch.no_grad()
     def _update_ema(self) -> None:
         if self.G_ema is not None:
-            ema_update(self.G_ema, self.G, self.step, self.ema_decay)
+            if self._ema_pairs is None:  # built once: the parameters stay the same objects
+                self._ema_pairs = ema_pairs(self.G_ema, self.G)
+            ema_update(self.G_ema, self.G, self.step, self.ema_decay, self._ema_pairs)

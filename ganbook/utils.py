@@ -30,15 +30,32 @@ def eval_mode(*modules: nn.Module) -> Iterator[None]:
             m.train(mode)
 
 
+EMAPairs = tuple[list[Tensor], list[Tensor], list[tuple[Tensor, Tensor]]]
+
+
+def ema_pairs(ema: nn.Module, model: nn.Module) -> EMAPairs:
+    """What :func:`ema_update` moves: both modules' parameters and their buffers, paired.
+
+    Walking a module's tree costs more than the update itself for small networks, so a
+    training loop builds these lists once and passes them on every step.
+    """
+    buffers = list(zip(ema.buffers(), model.buffers()))
+    return list(ema.parameters()), list(model.parameters()), buffers
+
+
 @torch.no_grad()
-def ema_update(ema: nn.Module, model: nn.Module, step: int, decay: float) -> None:
+def ema_update(
+    ema: nn.Module, model: nn.Module, step: int, decay: float, pairs: EMAPairs | None = None
+) -> None:
     """Move ``ema``'s weights toward ``model``'s (an exponential moving average) and copy its
     buffers. The decay warms up as ``(1 + step) / (10 + step)`` until it reaches ``decay``
-    (as in TF's EMA), so early averages do not remember the random initialisation."""
+    (as in TF's EMA), so early averages do not remember the random initialisation.
+    ``pairs`` (from :func:`ema_pairs`) saves walking both modules again."""
     decay = min(decay, (1 + step) / (10 + step))
+    averaged, current, buffers = pairs if pairs is not None else ema_pairs(ema, model)
     # One fused call over all parameters (what torch.optim uses) instead of a Python loop.
-    torch._foreach_lerp_(list(ema.parameters()), list(model.parameters()), 1.0 - decay)
-    for b_ema, b in zip(ema.buffers(), model.buffers()):
+    torch._foreach_lerp_(averaged, current, 1.0 - decay)
+    for b_ema, b in buffers:
         b_ema.copy_(b)
 
 
