@@ -91,3 +91,23 @@ def test_sample_rejects_bad_arguments(kwargs, match):
 def test_sample_rejects_a_cond_of_the_wrong_length():
     with pytest.raises(ValueError, match="cond"):
         sample(_Cond(), 3, torch.zeros(2))
+
+
+def test_ema_update_with_prebuilt_pairs_matches_walking_the_modules():
+    import copy
+
+    from ganbook.utils import ema_pairs, ema_update
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4))
+    model(torch.randn(8, 3))  # moves the batch-norm buffers
+    a, b = copy.deepcopy(model), copy.deepcopy(model)
+    for p in model.parameters():
+        p.data.add_(1.0)
+    pairs = ema_pairs(b, model)
+    for step in range(3):
+        ema_update(a, model, step, 0.9)
+        ema_update(b, model, step, 0.9, pairs)
+    for x, y in zip(a.state_dict().values(), b.state_dict().values()):
+        assert torch.equal(x, y)
+    assert torch.equal(b[1].running_mean, model[1].running_mean), "buffers are copied"
