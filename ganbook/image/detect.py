@@ -254,7 +254,7 @@ def plot_spectrum_gaps(real: Tensor, fakes: Mapping[str, Tensor]) -> plt.Figure:
     fig, axes = plt.subplots(1, len(gaps), figsize=(2.2 * len(gaps), 2.6), squeeze=False)
     limit = max(float(g.abs().max()) for g in gaps.values())
     for ax, (name, g) in zip(axes[0], gaps.items()):
-        image = ax.imshow(g, cmap="RdBu_r", vmin=-limit, vmax=limit)
+        image = ax.imshow(g.numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
         ax.set_title(name.replace(" (", "\n(").replace(", ", "\n"), fontsize=8)
         ax.set_axis_off()
     fig.colorbar(image, ax=list(axes[0]), fraction=0.02, label="log power, fake - real")
