@@ -16,7 +16,7 @@ NB_WORKERS ?= 2
 # thread is about as fast, and two threads on a busy 2-core machine can stall for minutes.
 THREADS ?= 1
 
-.PHONY: install book test unit notebooks lint book-test checks checks-and-book clean chromium browser student
+.PHONY: install book test unit notebooks lint book-test checks checks-and-book clean chromium browser student gpu-smoke
 
 # The stamp names the Python and torch it was built with: changing either (or the
 # requirements) rebuilds the environment from scratch, so nothing stale or dropped survives.
@@ -76,6 +76,12 @@ checks-and-book: install
 	$(MAKE) -j2 --output-sync=target checks book-test NB_WORKERS=1
 
 test: chromium lint unit notebooks checks-and-book browser
+
+# The gpu profile's code path on the CPU (GANBOOK_SMOKE=2: a few steps a fit, a few hundred
+# samples): catches the Colab path's shape and configuration errors. About 7 minutes on 2
+# cores, so it is not part of `make test`; failed check cells are expected (nothing trained).
+gpu-smoke: install
+	$(PY) bench/gpu_smoke.py --workers $(NB_WORKERS)
 
 # The instructor's kit: every notebook without its solutions (_build/notebooks/student, for an
 # LMS or a JupyterHub) and with them (_build/notebooks/instructor).

@@ -300,6 +300,8 @@ class Loop:
                 raise ValueError(
                     f"each callback must be (every, function), got a {type(fn).__name__}"
                 )
+        if cap is not None:  # smoke mode: every callback still runs, at each of the few steps
+            callbacks = [(1, fn) for _, fn in callbacks]
         world = self.world
         if world is not None:
             self._join()

@@ -169,8 +169,6 @@ def test_every_notebook_says_what_gpu_changes(path):
     assert not missing, f"{path}: the gpu phrase quotes {missing}, which its code never uses"
 
 
-@pytest.mark.xfail(strict=True, reason="pyproject.toml still requires ipython>=8.0 and "
-                   "ipywidgets>=8.0: the lead relaxes them, then drops this marker")
 def test_the_requirements_admit_a_stock_colab_runtime():
     """Colab ships IPython 7.34 and ipywidgets 7.7 (googlecolab/colabtools#4525); requiring
     newer ones makes the install cell upgrade them, and the runtime must restart."""
