@@ -74,7 +74,8 @@ def test_seqgan_trainer_updates_generator_and_delayed_rollout(tmp_path):
     )
     before_g = G.head.weight.clone()
     before_r = tr.rollout.head.weight.clone()
-    assert len(tr.pretrain_discriminator(2)) == 2
+    losses = tr.pretrain_discriminator(2)
+    assert len(losses) == 2 and all(type(v) is float for v in losses)
     hist = tr.fit(3, progress=False)
     assert len(hist["reward"]) == 3 and all(0 < r < 1 for r in hist["reward"])
     moved_g = (G.head.weight - before_g).abs().max()
@@ -132,3 +133,4 @@ def test_seqgan_trainer_accepts_a_loss_and_clip():
     assert tr.loss.name == "least-squares" and tr.clip_g == 1.0
     assert SeqGANTrainer(G, D, data).clip_g == 5.0  # SeqGAN's own default
     tr.fit(1, progress=False)
+

@@ -13,11 +13,13 @@ All rollouts of a batch run together: one tensor pass per time step over
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any, Callable
 
 import torch
 from torch import Tensor, nn
 
+from ..loop import read_records
 from ..profiles import smoke_cap
 from ..train import Batch, Trainer
 from ..utils import eval_mode
@@ -176,10 +178,17 @@ class SeqGANTrainer(Trainer):
     def pretrain_discriminator(self, steps: int) -> list[float]:
         """``steps`` discriminator updates (the Trainer's ``d_step``)
         before adversarial training starts."""
-        losses = []
         self.D.train()
-        for _ in range(smoke_cap(steps)):  # smoke mode: a few steps only
-            losses.append(self.d_step(self.real_batch())["d_loss"])
+        records = [  # smoke mode: a few steps only
+            self.d_step(self.real_batch()) for _ in range(smoke_cap(steps))
+        ]
+        losses = [r["d_loss"] for r in read_records(records)]  # one host sync for all
+        for i, loss in enumerate(losses, 1):
+            if not math.isfinite(loss):
+                raise FloatingPointError(
+                    f"d_loss became {loss} at discriminator pre-training update {i}; "
+                    "try a lower lr_d or check the data"
+                )
         return losses
 
     def state_dict(self) -> dict[str, Any]:
