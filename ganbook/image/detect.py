@@ -245,17 +245,28 @@ def plot_accuracies(
     return fig
 
 
-def plot_spectrum_gaps(real: Tensor, fakes: Mapping[str, Tensor]) -> plt.Figure:
+def plot_spectrum_gaps(
+    real: Tensor, fakes: Mapping[str, Tensor], title: str | None = None, per_row: int = 4
+) -> plt.Figure:
     """One panel per generator: its :func:`spectrum_gap` against ``real``, on one colour scale
-    (red: more power than real images, zero frequency in the centre)."""
+    (red: more power than real images, zero frequency in the centre), ``per_row`` panels a
+    row so the figure fits the page's column; ``title`` names the data set."""
     if not fakes:
         raise ValueError("fakes must name at least one generator")
+    check_positive("per_row", per_row)
     gaps = {name: spectrum_gap(real, x) for name, x in fakes.items()}
-    fig, axes = plt.subplots(1, len(gaps), figsize=(2.2 * len(gaps), 2.6), squeeze=False)
+    cols = min(per_row, len(gaps))
+    rows = -(-len(gaps) // cols)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(1.5 * cols + 0.8, 1.8 * rows + 0.4), squeeze=False
+    )
     limit = max(float(g.abs().max()) for g in gaps.values())
-    for ax, (name, g) in zip(axes[0], gaps.items()):
-        image = ax.imshow(g.numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
-        ax.set_title(name.replace(" (", "\n(").replace(", ", "\n"), fontsize=8)
+    for ax in axes.flat:
         ax.set_axis_off()
-    fig.colorbar(image, ax=list(axes[0]), fraction=0.02, label="log power, fake - real")
+    for ax, (name, g) in zip(axes.flat, gaps.items()):
+        image = ax.imshow(g.numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
+        ax.set_title(name.replace(" (", "\n(").replace(", ", "\n"), fontsize=9)
+    fig.colorbar(image, ax=list(axes.flat), fraction=0.04, label="log power, fake - real")
+    if title:
+        fig.suptitle(title)
     return fig
