@@ -385,7 +385,7 @@ class Trainer(Loop):
         try:
             out = net(*inputs, *cond)
         except (TypeError, RuntimeError, IndexError) as err:
-            if self._checked or isinstance(err, torch.cuda.OutOfMemoryError):
+            if isinstance(err, torch.cuda.OutOfMemoryError):
                 raise
             raise ValueError(self._explain_failure(role, inputs, cond, err)) from err
         got = tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__
