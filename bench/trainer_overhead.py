@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-import ganbook
 from ganbook import Trainer, seed_everything
 from ganbook.nets import MLPDiscriminator, MLPGenerator
+from ganbook.speed import count_host_syncs
 from ganbook.toy import ring_2d
 
 MODES = {  # name: (ema_decay, sync_every)
@@ -51,30 +49,6 @@ def bare_loop(G, D, sample, steps: int, batch: int, device: torch.device) -> Non
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
-
-
-class SyncCounter:
-    """Counts ``Tensor.item``/``Tensor.tolist`` calls made from ganbook's own files."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.package = str(Path(ganbook.__file__).parent)
-
-    def __enter__(self) -> SyncCounter:
-        self.saved = {name: getattr(torch.Tensor, name) for name in ("item", "tolist")}
-        for name, original in self.saved.items():
-
-            def counted(tensor, _original=original):
-                if sys._getframe(1).f_code.co_filename.startswith(self.package):
-                    self.calls += 1
-                return _original(tensor)
-
-            setattr(torch.Tensor, name, counted)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for name, original in self.saved.items():
-            setattr(torch.Tensor, name, original)
 
 
 def sync(device: torch.device) -> None:
@@ -125,9 +99,9 @@ def main() -> None:
                     tr.fit(10, progress=False)  # warm-up (and the first step's shape checks)
                     run = lambda: tr.fit(10 + args.steps, progress=False)  # noqa: E731
                     if name not in syncs:
-                        with SyncCounter() as counter:
+                        with count_host_syncs() as calls:
                             tr.fit(10 + 100, progress=False)
-                        syncs[name] = counter.calls / 100
+                        syncs[name] = len(calls) / 100
                         run = lambda: tr.fit(110 + args.steps, progress=False)  # noqa: E731
                 times[name].append(timed(run, device) / args.steps)
         print(label)

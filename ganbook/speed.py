@@ -15,8 +15,10 @@ channels_last. All off by default; ``bench/gpu_step.py`` measures what each buys
 
 from __future__ import annotations
 
-from contextlib import nullcontext
-from typing import ContextManager
+import sys
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import ContextManager, Iterator
 
 import torch
 from torch import Tensor, nn
@@ -65,3 +67,29 @@ def compile_module(net: nn.Module, compile: bool | str) -> nn.Module:
 def to_channels_last(x: Tensor) -> Tensor:
     """Image batches (4-D) in channels_last memory order; anything else unchanged."""
     return x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x
+
+
+@contextmanager
+def count_host_syncs() -> Iterator[list[str]]:
+    """Meanwhile, record each ``Tensor.item`` / ``Tensor.tolist`` call made from ganbook's own
+    files (each one waits for a GPU); torch.optim's ``.item()`` of its CPU step counter is not
+    counted. Yields the list of call names it fills."""
+    package = str(Path(__file__).parent)
+    calls: list[str] = []
+    saved = {name: getattr(Tensor, name) for name in ("item", "tolist")}
+
+    def counting(name: str, original):
+        def counted(tensor: Tensor):
+            if sys._getframe(1).f_code.co_filename.startswith(package):
+                calls.append(name)
+            return original(tensor)
+
+        return counted
+
+    for name, original in saved.items():
+        setattr(Tensor, name, counting(name, original))
+    try:
+        yield calls
+    finally:
+        for name, original in saved.items():
+            setattr(Tensor, name, original)

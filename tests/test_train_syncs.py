@@ -4,38 +4,18 @@ the same values and the same run (issue 15)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 import torch
 
-import ganbook
 from ganbook import Trainer, seed_everything
 from ganbook.loop import to_floats
 from ganbook.losses import Reconstruction
 from ganbook.nets import MLPDiscriminator, MLPGenerator
-
-
-def count_syncs(monkeypatch) -> list[str]:
-    """Calls of ``Tensor.item`` / ``Tensor.tolist`` made by ganbook's own code (torch.optim's
-    ``.item()`` of its step counter reads a CPU tensor, no sync, and is not counted)."""
-    calls: list[str] = []
-    package = str(Path(ganbook.__file__).parent)
-    for name in ("item", "tolist"):
-        original = getattr(torch.Tensor, name)
-
-        def counted(self, _original=original, _name=name):
-            if sys._getframe(1).f_code.co_filename.startswith(package):
-                calls.append(_name)
-            return _original(self)
-
-        monkeypatch.setattr(torch.Tensor, name, counted)
-    return calls
+from ganbook.speed import count_host_syncs
 
 
 @pytest.mark.parametrize("loss, ema", [("non-saturating", None), ("wgan-gp", 0.999)])
-def test_one_host_sync_per_update_with_sync_every_1(monkeypatch, loss, ema):
+def test_one_host_sync_per_update_with_sync_every_1(loss, ema):
     seed_everything(0)
     trainer = Trainer(
         MLPGenerator(2, 2),
@@ -49,12 +29,12 @@ def test_one_host_sync_per_update_with_sync_every_1(monkeypatch, loss, ema):
         sync_every=1,
     )
     trainer.fit(1, progress=False)  # the first step checks the networks' shapes
-    calls = count_syncs(monkeypatch)
-    trainer.fit(4, progress=False)
+    with count_host_syncs() as calls:
+        trainer.fit(4, progress=False)
     assert len(calls) == 3 * 3  # per step: 2 discriminator updates + 1 generator update
 
 
-def test_terms_add_no_sync(monkeypatch):
+def test_terms_add_no_sync():
     seed_everything(0)
     pairs = lambda n: (torch.randn(n, 2), torch.randn(n, 2))  # noqa: E731
     trainer = Trainer(
@@ -68,8 +48,8 @@ def test_terms_add_no_sync(monkeypatch):
         sync_every=1,
     )
     trainer.fit(1, progress=False)
-    calls = count_syncs(monkeypatch)
-    trainer.fit(3, progress=False)
+    with count_host_syncs() as calls:
+        trainer.fit(3, progress=False)
     assert len(calls) == 2 * 2 and {"l1", "g_total"} <= set(trainer.history)
 
 
@@ -114,11 +94,11 @@ def test_records_read_every_k_steps_give_the_same_run():
         assert torch.equal(a, b)
 
 
-def test_one_host_sync_per_k_steps(monkeypatch):
+def test_one_host_sync_per_k_steps():
     trainer = deferred_trainer(4)
     trainer.fit(1, progress=False)
-    calls = count_syncs(monkeypatch)
-    trainer.fit(9, progress=False)  # steps 2-9: read at steps 5 and 9 (the end)
+    with count_host_syncs() as calls:
+        trainer.fit(9, progress=False)  # steps 2-9: read at steps 5 and 9 (the end)
     assert len(calls) == 2 and len(trainer.history["d_loss"]) == 9
 
 
