@@ -1,12 +1,13 @@
-"""Train and ship the video chapter's three generators (ganbook/weights/app_video_*.pt).
+"""Train and ship the video chapter's four generators (ganbook/weights/app_video_*.pt).
 
-    python bench/app_video.py                 # all three arms, RECIPE["steps"] steps each
+    python bench/app_video.py                 # all four arms, RECIPE["steps"] steps each
     python bench/app_video.py --arm MoCoGAN   # one of them
 
 Each arm of ganbook.video.mocogan.ARMS (MoCoGAN; MoCoGAN without its video discriminator;
-the per-frame image GAN) is trained by ``train_arm`` with the chapter's RECIPE on
-bouncing training digits, seeded and single-threaded, and its EMA generator is shipped with
-the steps, the wall time and its scores on 256 held-out clips. Prints the scores as it goes.
+the per-frame image GAN; MoCoGAN with the sprite generator of ganbook.video.sprite) is
+trained by ``train_arm`` with the chapter's RECIPE on bouncing training digits, seeded and
+single-threaded, and its EMA generator is shipped with the steps, the wall time and its
+scores on 256 held-out clips. Prints the scores as it goes.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ def main() -> None:
                         help="weigh the video critic's terms (an exercise; MoCoGAN's is 1)")
     parser.add_argument("--image-frames", type=int, default=None,
                         help="frames per clip the image critic judges (RECIPE's by default)")
+    parser.add_argument("--residual", type=float, default=None,
+                        help="the sprite arm's bounded change of appearance (an exercise)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     classifier, _ = load_digit_classifier()
@@ -47,6 +50,8 @@ def main() -> None:
         extra = {} if args.video_weight is None else {"video_weight": args.video_weight}
         if args.image_frames is not None:
             extra["image_frames"] = args.image_frames
+        if args.residual is not None:
+            extra["residual"] = args.residual
         trainer = train_arm(arm, args.steps, callbacks=[(max(1, args.steps // 8), report)],
                             **extra)
         seconds = time.perf_counter() - start

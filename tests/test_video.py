@@ -16,6 +16,7 @@ from ganbook.video.metrics import (
     blur_frames,
     centroids,
     crop_digits,
+    digits_read,
     identity_consistency,
     second_differences,
     speeds,
@@ -103,6 +104,11 @@ def test_crops_are_read_as_the_clip_digit(data):
     assert (read == clips.labels[:, None]).float().mean() > 0.85
     assert identity_consistency(classifier, clips.video) > 0.8
     assert identity_consistency(classifier, shuffle_frames(clips.video)) < 0.2
+    assert digits_read(classifier, clips.video) == 10
+    ones = clips.video[clips.labels == 1]
+    assert digits_read(classifier, ones) <= 2 and identity_consistency(classifier, ones) > 0.8
+    with pytest.raises(ValueError, match="share"):
+        digits_read(classifier, clips.video, share=0.5)
 
 
 def test_wasserstein_1d_is_the_shift_between_shifted_samples():

@@ -3,7 +3,8 @@
 * **frame FD**: the Fréchet distance between the digit classifier's features of the digit
   cropped (8x8) at each frame's centre of mass, generated against real;
 * **identity consistency**: the share of clips whose frames the classifier all reads as the
-  same digit;
+  same digit, and **digits read**: how many of the ten digits it reads in at least 2.5% of
+  the frames (a clip of one blob moved about is consistent, but it is one digit);
 * **motion**: the centroid's speed per frame and its second difference (zero for a straight
   path, large at a bounce or a jump), each compared with the real clips' distribution by the
   1-D Wasserstein distance in pixels.
@@ -109,6 +110,17 @@ def identity_consistency(classifier: nn.Module, video: Tensor) -> float:
     return float((read == read[:, :1]).all(1).float().mean())
 
 
+def digits_read(classifier: nn.Module, video: Tensor, share: float = 0.025) -> int:
+    """How many of the ten digits the classifier reads in at least ``share`` of all frames
+    (a quarter of the uniform share by default): 10 for real clips, few for a collapsed
+    generator."""
+    if not 0 < share <= 0.1:
+        raise ValueError(f"share must be in (0, 0.1], got {share}")
+    read = predicted_digits(classifier, video).flatten()
+    counts = torch.bincount(read, minlength=10).float() / len(read)
+    return int((counts >= share).sum())
+
+
 @torch.no_grad()
 def frame_fd(classifier: nn.Module, video: Tensor, real: Tensor) -> float:
     """Fréchet distance of the classifier's features of the centroid crops, ``video``'s
@@ -135,6 +147,7 @@ def video_scores(classifier: nn.Module, video: Tensor, real: Tensor) -> dict[str
     return {
         "frame FD": frame_fd(classifier, video, real),
         "identity consistency": identity_consistency(classifier, video),
+        "digits read": digits_read(classifier, video),
         "mean speed (px)": float(speed.mean()),
         "speed W1 (px)": wasserstein_1d(speed, real_speed),
         "straight share": float((accel < 0.5).float().mean()),

@@ -41,12 +41,14 @@ __all__ = [
     "train_arm",
 ]
 
-#: The chapter's three arms: MoCoGAN, its ablation without the video discriminator, and the
-#: per-frame image GAN (independent noise per frame, image discriminator only).
+#: The chapter's four arms: MoCoGAN, its ablation without the video discriminator, the
+#: per-frame image GAN (independent noise per frame, image discriminator only), and MoCoGAN
+#: with a sprite generator (:mod:`ganbook.video.sprite`: content draws, motion places).
 ARMS = {
     "MoCoGAN": {"independent": False, "video": True},
     "no video D": {"independent": False, "video": False},
     "per-frame image GAN": {"independent": True, "video": False},
+    "sprite MoCoGAN": {"independent": False, "video": True, "sprite": True},
 }
 
 
@@ -305,15 +307,28 @@ def mocogan(
     size: int = 24,
     width: int = 32,
     d_width: int = 32,
+    sprite: bool = False,
+    residual: float = 0.0,
     **kwargs: Any,
 ) -> MoCoGANTrainer:
-    """One arm of the chapter (see :data:`ARMS`): a :class:`VideoGenerator` and a
-    :class:`MoCoDiscriminator` of the given sizes in a :class:`MoCoGANTrainer`."""
+    """One arm of the chapter (see :data:`ARMS`): a :class:`VideoGenerator` (with
+    ``sprite=True`` a :class:`~ganbook.video.sprite.SpriteVideoGenerator` with the given
+    ``residual``) and a :class:`MoCoDiscriminator` of the given sizes in a
+    :class:`MoCoGANTrainer`."""
     if independent and video:
         raise ValueError(
             "independent=True is the per-frame image GAN: it has no video critic (video=False)"
         )
-    G = VideoGenerator(frames, size, width=width, independent=independent)
+    if independent and sprite:
+        raise ValueError("sprite=True needs a content code per clip: independent must be False")
+    if residual and not sprite:
+        raise ValueError("residual is the sprite generator's: pass sprite=True with it")
+    if sprite:
+        from .sprite import SpriteVideoGenerator
+
+        G = SpriteVideoGenerator(frames, size, width=width, residual=residual)
+    else:
+        G = VideoGenerator(frames, size, width=width, independent=independent)
     D = MoCoDiscriminator(frames, size, d_width, video=video)
     return MoCoGANTrainer(G, D, sample_real, **kwargs)
 
@@ -352,7 +367,7 @@ def arm_name(arm: str) -> str:
     if arm not in ARMS:
         raise ValueError(f"arm must be one of {list(ARMS)}, got {arm!r}")
     return "app_video_" + {"MoCoGAN": "mocogan", "no video D": "no_video_d",
-                           "per-frame image GAN": "per_frame"}[arm]
+                           "per-frame image GAN": "per_frame", "sprite MoCoGAN": "sprite"}[arm]
 
 
 def save_arm(arm: str, G: VideoGenerator, name_or_path: str | None = None, **extra: Any) -> None:
@@ -363,4 +378,8 @@ def save_arm(arm: str, G: VideoGenerator, name_or_path: str | None = None, **ext
 def load_arm(arm: str, name_or_path: str | None = None) -> tuple[VideoGenerator, dict]:
     """The shipped generator of ``arm`` (written by ``bench/app_video.py``) and its checkpoint
     dict; under the check harness's untrained mode it comes back freshly initialised."""
-    return load_model(name_or_path or arm_name(arm), lambda config: VideoGenerator(**config))
+    default = arm_name(arm)  # also checks ``arm``
+    build = VideoGenerator
+    if ARMS[arm].get("sprite"):
+        from .sprite import SpriteVideoGenerator as build
+    return load_model(name_or_path or default, lambda config: build(**config))
