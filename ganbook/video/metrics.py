@@ -104,10 +104,18 @@ def predicted_digits(classifier: nn.Module, video: Tensor) -> Tensor:
     return logits.argmax(1).view(video.shape[0], video.shape[2])
 
 
+def _consistency(read: Tensor) -> float:
+    return float((read == read[:, :1]).all(1).float().mean())
+
+
+def _spread(read: Tensor, share: float) -> int:
+    counts = torch.bincount(read.flatten(), minlength=10).float() / read.numel()
+    return int((counts >= share).sum())
+
+
 def identity_consistency(classifier: nn.Module, video: Tensor) -> float:
     """Share of clips whose frames are all read as the same digit."""
-    read = predicted_digits(classifier, video)
-    return float((read == read[:, :1]).all(1).float().mean())
+    return _consistency(predicted_digits(classifier, video))
 
 
 def digits_read(classifier: nn.Module, video: Tensor, share: float = 0.025) -> int:
@@ -116,9 +124,7 @@ def digits_read(classifier: nn.Module, video: Tensor, share: float = 0.025) -> i
     generator."""
     if not 0 < share <= 0.1:
         raise ValueError(f"share must be in (0, 0.1], got {share}")
-    read = predicted_digits(classifier, video).flatten()
-    counts = torch.bincount(read, minlength=10).float() / len(read)
-    return int((counts >= share).sum())
+    return _spread(predicted_digits(classifier, video), share)
 
 
 @torch.no_grad()
@@ -134,7 +140,8 @@ def frame_fd(classifier: nn.Module, video: Tensor, real: Tensor) -> float:
 
 
 def video_scores(classifier: nn.Module, video: Tensor, real: Tensor) -> dict[str, float]:
-    """One row of the chapter's table for ``video`` measured against the ``real`` clips."""
+    """One row of the chapter's table for ``video`` measured against the ``real`` clips
+    (``classifier`` has ``features`` and a ``head``, as the book's digit classifier)."""
     _check_video("video", video)
     _check_video("real", real)
     if video.shape[2:] != real.shape[2:]:
@@ -144,10 +151,14 @@ def video_scores(classifier: nn.Module, video: Tensor, real: Tensor) -> dict[str
         )
     speed, real_speed = speeds(video), speeds(real)
     accel, real_accel = second_differences(video), second_differences(real)
+    with torch.no_grad(), eval_mode(classifier):  # one pass over each set's crops
+        features = classifier.features(crop_digits(video))
+        real_features = classifier.features(crop_digits(real))
+        read = classifier.head(features).argmax(1).view(video.shape[0], video.shape[2])
     return {
-        "frame FD": frame_fd(classifier, video, real),
-        "identity consistency": identity_consistency(classifier, video),
-        "digits read": digits_read(classifier, video),
+        "frame FD": frechet_distance(features, real_features),
+        "identity consistency": _consistency(read),
+        "digits read": _spread(read, 0.025),
         "mean speed (px)": float(speed.mean()),
         "speed W1 (px)": wasserstein_1d(speed, real_speed),
         "straight share": float((accel < 0.5).float().mean()),
