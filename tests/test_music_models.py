@@ -167,3 +167,82 @@ def test_voice_order_penalises_crossing_and_wide_spacing_only():
     assert crossed.grad.abs().sum() > 0
     wide = grid((84, 67, 64, 40))  # S-A 17 (5 too wide), T-B 24 (5 beyond a twelfth)
     assert term(None, None, wide, None).item() == pytest.approx(10 / 3)
+
+
+def test_relative_logits_score_the_gap_below_the_voice_above():
+    from ganbook.music.models import INTERVAL_RANGE, N_INTERVALS, relative_logits
+
+    upper = torch.zeros(2, CHANNELS - 1)
+    upper[0, 72 - LOWEST + 1] = 1.0  # a C5 above; the second row rests
+    upper[1, 0] = 1.0
+    intervals = torch.zeros(2, N_INTERVALS)
+    intervals[:, 3 - INTERVAL_RANGE[0]] = 2.0  # a minor third below
+    intervals[:, -2 - INTERVAL_RANGE[0]] = -1.0  # two semitones *above* (crossed)
+    scores = relative_logits(upper, intervals)
+    assert scores.shape == (2, CHANNELS - 1)
+    assert scores[0, 69 - LOWEST + 1] == 2.0 and scores[0, 74 - LOWEST + 1] == -1.0
+    assert scores[0].abs().sum() == 3.0 and scores[1].abs().sum() == 0.0
+
+
+def test_relative_generator_writes_valid_grids_and_ships(tmp_path, monkeypatch):
+    torch.manual_seed(0)
+    trainer = training.make_trainer(
+        fake_windows(), hidden=16, batch_size=8, relative=True, voice_leading=True
+    )
+    trainer.fit(2, progress=False)
+    pitch, onset = decode(trainer.G(torch.randn(4, 64)))
+    check_grid(pitch, onset)
+    for v, (low, high) in enumerate(VOICE_RANGES):
+        sounding = pitch[:, v][pitch[:, v] > 0]
+        assert sounding.size == 0 or (sounding.min() >= low and sounding.max() <= high)
+    monkeypatch.setattr(ganbook.checkpoint, "weights_path", lambda name: tmp_path / f"{name}.pt")
+    training.save_generator(trainer, "music_test")
+    G, _ = training.load_generator("music_test")
+    assert G.relative and G.config()["relative"]
+    z = torch.randn(3, 64)
+    p1, _ = training.sample_grids(G, 3, z=z)
+    p2, _ = training.sample_grids(trainer.G_ema, 3, z=z)
+    assert (p1 == p2).all()
+
+
+def test_voice_leading_view_sees_crossing_spacing_and_parallels():
+    from ganbook.music.models import voice_leading
+
+    pitch = np.zeros((1, 4, 64), dtype=np.int16)
+    pitch[0, :, :32] = np.array([72, 65, 67, 40])[:, None]  # alto below tenor; T-B 27 apart
+    pitch[0, :, 32:] = np.array([74, 67, 62, 40])[:, None]  # S and A up a tone: fifths
+    onset = np.zeros_like(pitch, dtype=bool)
+    onset[..., [0, 32]] = True
+    rules = voice_leading(encode(pitch, onset))[0]  # (15, 64)
+    gap, crossing, wide, parallel = rules[:3], rules[3:6], rules[6:9], rules[9:]
+    assert gap[:, 0].tolist() == pytest.approx([7 / 12, -2 / 12, 27 / 12])
+    assert crossing[:, 0].tolist() == pytest.approx([0, 2 / 12, 0])
+    assert wide[:, 0].tolist() == pytest.approx([0, 0, 8 / 12])
+    assert parallel.sum() == 1.0 and parallel[0, 32] == 1.0  # S-A, at the move only
+    D = ChoraleCritic(hidden=16, voice_leading=True)
+    assert D(encode(pitch, onset)).shape == (1,)
+
+
+def test_parallels_term_counts_parallel_moves_with_a_gradient():
+    from ganbook.music.training import Parallels
+
+    pitch = np.zeros((1, 4, 64), dtype=np.int16)
+    pitch[0, :, :32] = np.array([72, 65, 60, 48])[:, None]
+    pitch[0, :, 32:] = np.array([74, 67, 57, 50])[:, None]  # S-A fifths; T down, B up
+    x = encode(pitch, np.ones_like(pitch, dtype=bool)).requires_grad_()
+    value = Parallels(1.0)(None, None, x, None)
+    # all four voices move once: 6 simultaneous moves; S-A (fifths) and S-B / A-B? S-B 72-48
+    # is an octave + 12 -> 0, then 74-50 = 24 -> 0: parallel octaves too; A-B 65-48 = 17 -> 5
+    assert value.item() == pytest.approx(2 / 6)
+    value.backward()
+    assert x.grad.abs().sum() > 0
+
+
+def test_start_from_copies_an_absolute_generator_into_a_relative_one():
+    torch.manual_seed(0)
+    source = ChoraleGenerator(hidden=16).eval()
+    G = training.start_from(ChoraleGenerator(hidden=16, relative=True), source).eval()
+    z = torch.randn(4, 64)
+    assert torch.equal(G(z), source(z))
+    with pytest.raises(ValueError, match="relative"):
+        training.start_from(ChoraleGenerator(hidden=16), G)

@@ -77,6 +77,25 @@ def tie_onsets(pitch: Tensor, onset_bit: Tensor) -> Tensor:
     return (1.0 - pitch[..., 0]) * (1.0 - same * (1.0 - onset_bit))
 
 
+INTERVAL_RANGE = (-12, 24)  # semitones from the voice above down to the voice below
+N_INTERVALS = INTERVAL_RANGE[1] - INTERVAL_RANGE[0] + 1
+
+
+def relative_logits(upper: Tensor, intervals: Tensor) -> Tensor:
+    """Pitch logits for a lower voice from logits over its interval below the voice above.
+
+    ``upper`` is the voice above, one-hot ``(..., N_PITCH + 1)`` (index 0 = rest);
+    ``intervals`` ``(..., N_INTERVALS)`` scores the gaps ``INTERVAL_RANGE`` (negative = the
+    lower voice crosses above). Returns ``(..., N_PITCH + 1)``: pitch ``p`` gets the score of
+    the gap ``upper - p``; 0 everywhere where the voice above rests, or for gaps out of range.
+    """
+    low, high = INTERVAL_RANGE
+    notes = F.pad(upper[..., 1:], (-low, high))  # so that window k of p is pitch p + low + k
+    windows = notes.unfold(-1, N_INTERVALS, 1)  # (..., N_PITCH, N_INTERVALS)
+    scores = (windows * intervals.unsqueeze(-2)).sum(-1)
+    return F.pad(scores, (1, 0))  # the rest column
+
+
 class ChoraleGenerator(nn.Module):
     """``G(z[, cond])`` -> one-hot chorale windows ``(B, 4, T, CHANNELS)``.
 
@@ -102,6 +121,7 @@ class ChoraleGenerator(nn.Module):
         gumbel: bool = False,
         vocab_size: int | None = None,
         text_dim: int = 16,
+        relative: bool = False,
     ) -> None:
         super().__init__()
         if condition not in CONDITIONS:
@@ -116,7 +136,7 @@ class ChoraleGenerator(nn.Module):
             bars,
             condition,
         )
-        self.tau, self.gumbel = tau, gumbel
+        self.tau, self.gumbel, self.relative = tau, gumbel, relative
         self.steps = bars * STEPS_PER_BAR
         in_dim = latent_dim + (8 if condition == "mode" else 0)
         if condition == "mode":
@@ -151,6 +171,8 @@ class ChoraleGenerator(nn.Module):
             nn.LeakyReLU(0.2),
             nn.Conv1d(4 * hidden, 4 * (N_PITCH + 2), 3, padding=1, groups=4),
         )
+        if relative:  # alto, tenor, bass: logits for their interval below the voice above
+            self.interval_heads = nn.Conv1d(4 * hidden, 3 * N_INTERVALS, 3, padding=1)
         self.register_buffer("masks", voice_masks(), persistent=False)
 
     def config(self) -> dict:
@@ -163,6 +185,8 @@ class ChoraleGenerator(nn.Module):
         }
         if self.condition == "text":
             out.update(vocab_size=self.vocab_size, text_dim=self.text_dim)
+        if self.relative:
+            out["relative"] = True
         return out
 
     def forward(self, z: Tensor, cond: Tensor | None = None) -> Tensor:
@@ -182,11 +206,21 @@ class ChoraleGenerator(nn.Module):
         h = self.beats_to_eighths(self.bars_to_beats(h))  # (B, hidden, T / 2)
         if self.condition == "soprano":
             h = h + self.soprano_encoder(cond.transpose(1, 2))
+        features = self.heads[:-1](h)
         out = (
-            self.heads(h).unflatten(1, (4, N_PITCH + 2)).transpose(2, 3)
+            self.heads[-1](features).unflatten(1, (4, N_PITCH + 2)).transpose(2, 3)
         )  # (B, 4, T / 2, N_PITCH + 2)
         argmax = not (self.training and self.gumbel)
-        pitch = straight_through_gumbel(out[..., :-1] + self.masks[:, None, :], self.tau, argmax)
+        logits = out[..., :-1] + self.masks[:, None, :]
+        if self.relative:
+            intervals = self.interval_heads(features).unflatten(1, (3, N_INTERVALS))
+            voices = [straight_through_gumbel(logits[:, 0], self.tau, argmax)]
+            for v in range(3):  # each lower voice also scores its interval to the one above
+                below = relative_logits(voices[-1], intervals[:, v].transpose(1, 2))
+                voices.append(straight_through_gumbel(logits[:, v + 1] + below, self.tau, argmax))
+            pitch = torch.stack(voices, dim=1)
+        else:
+            pitch = straight_through_gumbel(logits, self.tau, argmax)
         onset = tie_onsets(pitch, straight_through_bernoulli(out[..., -1], self.tau, argmax))
         # eighths -> sixteenths: each eighth's pitch sounds for two steps, its onset on the first
         pitch = pitch.repeat_interleave(2, dim=2)
@@ -228,6 +262,47 @@ def interval_classes(pc: Tensor) -> Tensor:
     return outer.flatten(-2) @ table.view(144, 12)
 
 
+SPACING_LIMITS = (12, 12, 19)  # semitones: S-A, A-T, T-B (the spacing rule)
+VOICE_LEADING_CHANNELS = 3 * 3 + len(PAIRS)
+
+
+def voice_moves(x: Tensor) -> Tensor:
+    """``(B, 4, T, C)`` -> ``(B, 4, T)``: 1 where a voice sounds a new pitch after sounding
+    another at the step before (the moves that parallels are counted over)."""
+    notes = x[..., 1 : N_PITCH + 1]
+    before, after = notes[:, :, :-1], notes[:, :, 1:]
+    moved = before.sum(-1) * after.sum(-1) * (1.0 - (before * after).sum(-1))
+    return F.pad(moved, (1, 0))
+
+
+def voice_leading(x: Tensor) -> Tensor:
+    """What the voice-leading rules look at, per step: ``(B, 4, T, C)`` -> ``(B, 15, T)``.
+
+    For the three adjacent pairs (S-A, A-T, T-B): the signed gap in octaves, how far the lower
+    voice is above the upper one (crossing) and how far the gap exceeds the spacing limit;
+    for all six pairs: 1 where both voices move into the same perfect interval (fifth or
+    octave, mod 12) that they left, a parallel. Computed from the one-hot notes, so a critic
+    that reads it passes straight-through gradients back to the generator's pitch logits.
+    The rules are those of :mod:`ganbook.music.metrics` (voice crossing, spacing, parallels).
+    """
+    notes = x[..., 1 : N_PITCH + 1]  # (B, 4, T, P): no rest, no onset
+    midi = torch.arange(N_PITCH, device=x.device, dtype=x.dtype) + LOWEST
+    sounding = notes.sum(-1)
+    pitch = (notes * midi).sum(-1)
+    both = sounding[:, :-1] * sounding[:, 1:]
+    gap = (pitch[:, :-1] - pitch[:, 1:]) * both / 12.0  # (B, 3, T)
+    limit = torch.tensor(SPACING_LIMITS, device=x.device, dtype=x.dtype)[None, :, None] / 12
+    crossing = torch.relu(-gap)
+    wide = torch.relu(gap - limit) * both
+    moved = voice_moves(x)
+    ic = interval_classes(pitch_classes(x))  # (B, 6, T, 12)
+    ic_before = F.pad(ic[:, :, :-1], (0, 0, 1, 0))
+    perfect = ic[..., 0] * ic_before[..., 0] + ic[..., 7] * ic_before[..., 7]
+    upper, lower = [i for i, _ in PAIRS], [j for _, j in PAIRS]
+    parallel = perfect * moved[:, upper] * moved[:, lower]
+    return torch.cat([gap, crossing, wide, parallel], dim=1)
+
+
 class ChoraleCritic(nn.Module):
     """``D(x[, cond])`` -> a score per window, from three views of it.
 
@@ -236,6 +311,8 @@ class ChoraleCritic(nn.Module):
     - *harmony*: the pitch classes sounding together and the interval class of every voice
       pair at every step, for chords, consonance and parallel fifths and octaves;
     - *rhythm*: onsets bar by bar, for groove and note lengths;
+    - *voice leading* (``voice_leading=True``): the gaps, crossings, wide spacings and
+      parallels of :func:`voice_leading` step by step, and their means over the window;
     - *spread*: how different the samples of the batch are (:func:`minibatch_spread`).
     No batch norm (it would break the gradient penalty's per-sample view).
     """
@@ -247,12 +324,13 @@ class ChoraleCritic(nn.Module):
         condition: str | None = None,
         vocab_size: int | None = None,
         text_dim: int = 16,
+        voice_leading: bool = False,
     ) -> None:
         super().__init__()
         if condition not in CONDITIONS:
             raise ValueError(f"condition must be one of {CONDITIONS}, got {condition!r}")
         _check_text_args(condition, vocab_size, text_dim)
-        self.bars, self.condition = bars, condition
+        self.bars, self.condition, self.voice_leading = bars, condition, voice_leading
         act = nn.LeakyReLU(0.2)
         self.voice_embedding = nn.Parameter(torch.zeros(4, 8))
         self.voice_encoder = nn.Sequential(
@@ -278,6 +356,14 @@ class ChoraleCritic(nn.Module):
             act,
         )  # bar against bar
         features = 4 * (hidden // 2) * bars + hidden * bars + (hidden // 2) * bars
+        if voice_leading:
+            self.voice_leading_encoder = nn.Sequential(
+                nn.Conv1d(VOICE_LEADING_CHANNELS, hidden // 2, 3, padding=1),
+                act,
+                nn.Conv1d(hidden // 2, hidden // 2, STEPS_PER_BAR, stride=STEPS_PER_BAR),
+                act,
+            )  # steps -> bars
+            features += (hidden // 2) * bars + VOICE_LEADING_CHANNELS
         self.body = nn.Sequential(nn.Linear(features + 1, hidden), act)
         self.head = nn.Linear(hidden, 1)
         if condition == "mode":  # projection discriminator (Miyato & Koyama, 2018)
@@ -300,6 +386,9 @@ class ChoraleCritic(nn.Module):
         harmony_features = self.harmony_encoder(harmony.transpose(1, 2)).flatten(1)
         rhythm_features = self.rhythm_encoder(x[..., -1]).flatten(1)
         h = torch.cat([voice_features, harmony_features, rhythm_features], dim=1)
+        if self.voice_leading:
+            rules = voice_leading(x)
+            h = torch.cat([h, self.voice_leading_encoder(rules).flatten(1), rules.mean(2)], 1)
         h = self.body(torch.cat([h, minibatch_spread(h)], dim=1))
         score = self.head(h).squeeze(1)
         if self.condition == "mode":  # score + <embed(mode), features>
@@ -326,5 +415,7 @@ def minibatch_spread(h: Tensor) -> Tensor:
     standard deviation, a light form of Salimans et al.'s minibatch discrimination): a
     generator that plays the same chorale every time gets caught.
     """
-    spread = h.std(0, unbiased=False).mean() if h.shape[0] > 1 else h.new_zeros(())
+    # sqrt(var + eps): a feature equal across the batch would give the gradient penalty's
+    # double backward 0 / 0 through a plain std
+    spread = h.var(0, unbiased=False).add(1e-8).sqrt().mean() if h.shape[0] > 1 else h.new_zeros(())
     return spread.expand(h.shape[0], 1)

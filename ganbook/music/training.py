@@ -17,8 +17,8 @@ from ..text.vocab import Vocab
 from ..train import Trainer
 from ..utils import eval_mode
 from .corpus import Windows, make_sampler
-from .grid import LOWEST, N_PITCH, decode, encode
-from .models import ChoraleCritic, ChoraleGenerator
+from .grid import decode, encode
+from .models import PAIRS, ChoraleCritic, ChoraleGenerator, voice_leading, voice_moves
 
 TRAINER_OPTIONS = ("loss", "checkpoint_path", "checkpoint_every", "ema_decay", "device")
 DEFAULTS = {
@@ -31,6 +31,9 @@ DEFAULTS = {
     "lr_d": 2e-4,
     "diversity_weight": 0.0,
     "voice_weight": 0.0,
+    "parallel_weight": 0.0,
+    "relative": False,
+    "voice_leading": False,
 }
 
 
@@ -48,24 +51,33 @@ class VoiceOrder(Term):
     For each adjacent pair (S-A, A-T, T-B) and step where both sound, the hinge
     ``relu(lower - upper) + relu(upper - lower - limit)`` in semitones, limits 12, 12, 19
     (the rules that :func:`ganbook.music.metrics.voice_crossing` and
-    :func:`ganbook.music.metrics.spacing` count). The pitches are read from the
-    straight-through one-hot notes, so the forward value is exact and the gradient reaches
-    the pitch logits.
+    :func:`ganbook.music.metrics.spacing` count), read from
+    :func:`ganbook.music.models.voice_leading`. The pitches are the straight-through one-hot
+    notes, so the forward value is exact and the gradient reaches the pitch logits.
     """
 
     name = "voice_order"
 
     def forward(self, trainer, batch, fake: torch.Tensor, z) -> torch.Tensor:
-        notes = fake[..., 1 : N_PITCH + 1]  # (N, 4, T, pitches): no rest, no onset
-        midi = torch.arange(N_PITCH, device=fake.device, dtype=fake.dtype) + LOWEST
-        sounding = notes.sum(-1)
-        pitch = (notes * midi).sum(-1)
-        upper, lower = pitch[:, :-1], pitch[:, 1:]
-        both = sounding[:, :-1] * sounding[:, 1:]
-        limit = torch.tensor([12.0, 12.0, 19.0], device=fake.device)[None, :, None]
-        gap = upper - lower
-        hinge = torch.relu(-gap) + torch.relu(gap - limit)
-        return (hinge * both).sum() / both.sum().clamp(min=1.0)
+        rules = voice_leading(fake)
+        both = (fake[:, :-1, :, 0] < 0.5) & (fake[:, 1:, :, 0] < 0.5)  # neither voice rests
+        hinge = 12.0 * (rules[:, 3:6] + rules[:, 6:9])
+        return hinge.sum() / both.sum().clamp(min=1)
+
+
+class Parallels(Term):
+    """Penalty on parallel fifths and octaves: their share of the simultaneous moves of two
+    voices, as :func:`ganbook.music.metrics.parallel_fifths_octaves` counts them, read from
+    :func:`ganbook.music.models.voice_leading` on the straight-through notes (so it has a
+    gradient: down on the notes that make each parallel)."""
+
+    name = "parallels"
+
+    def forward(self, trainer, batch, fake: torch.Tensor, z) -> torch.Tensor:
+        parallel = voice_leading(fake)[:, 9:]
+        moved = voice_moves(fake.detach())
+        moves = sum((moved[:, i] * moved[:, j]).sum() for i, j in PAIRS)
+        return parallel.sum() / moves.clamp(min=1.0)
 
 
 def make_trainer(
@@ -100,15 +112,19 @@ def make_trainer(
     cfg = {**DEFAULTS, **overrides}
     G = ChoraleGenerator(
         cfg["latent_dim"], cfg["hidden"], cfg["bars"], condition, gumbel=cfg.get("gumbel", False),
-        **text,
+        relative=cfg["relative"], **text,
     )
-    D = ChoraleCritic(cfg["hidden"], cfg["bars"], condition, **text)
+    D = ChoraleCritic(
+        cfg["hidden"], cfg["bars"], condition, voice_leading=cfg["voice_leading"], **text
+    )
     extra = {k: cfg[k] for k in TRAINER_OPTIONS if k in cfg}
     extra.setdefault("loss", "wgan-gp")
     weight = float(cfg["diversity_weight"])
     terms = [ModeSeeking(weight, pitch_difference)] if weight > 0 else []
     if float(cfg["voice_weight"]) > 0:
         terms.append(VoiceOrder(float(cfg["voice_weight"])))
+    if float(cfg["parallel_weight"]) > 0:
+        terms.append(Parallels(float(cfg["parallel_weight"])))
     return Trainer(
         G,
         D,
@@ -136,7 +152,10 @@ def load_generator(name: str) -> tuple[ChoraleGenerator, dict]:
     def build(cfg: dict) -> ChoraleGenerator:
         condition = None if cfg["condition"] == "none" else cfg["condition"]
         text = {k: cfg[k] for k in ("vocab_size", "text_dim") if k in cfg}
-        return ChoraleGenerator(cfg["latent_dim"], cfg["hidden"], cfg["bars"], condition, **text)
+        return ChoraleGenerator(
+            cfg["latent_dim"], cfg["hidden"], cfg["bars"], condition,
+            relative=bool(cfg.get("relative", False)), **text,
+        )
 
     return load_model(name, build)
 
@@ -151,17 +170,24 @@ def load_text_generator(name: str) -> tuple[ChoraleGenerator, Vocab, dict]:
 
 @torch.no_grad()
 def start_from(G: ChoraleGenerator, source: ChoraleGenerator) -> ChoraleGenerator:
-    """Copy a trained unconditional generator into a conditional one of the same size, in place.
+    """Copy a trained unconditional generator into a conditional (or a ``relative``) one of the
+    same size, in place.
 
     Every shared weight is copied; the first layer's columns for the condition start at zero,
-    so ``G`` begins by writing exactly what ``source`` writes and learns to listen from there.
+    and so do the interval heads of a relative ``G`` copied from an absolute ``source``, so
+    ``G`` begins by writing exactly what ``source`` writes and learns from there.
     """
     if source.condition is not None or (source.latent_dim, source.hidden, source.bars) != (
         G.latent_dim, G.hidden, G.bars
     ):
         raise ValueError("source must be an unconditional generator of the same latent_dim, "
                          "hidden and bars as G")
+    if source.relative and not G.relative:
+        raise ValueError("source writes intervals (relative=True); G must too")
     own = G.state_dict()
+    if G.relative and not source.relative:  # no interval scores yet: the same notes as source
+        for key in ("interval_heads.weight", "interval_heads.bias"):
+            own[key].zero_()
     for key, value in source.state_dict().items():
         if key == "to_bars.0.weight":
             own[key][:, : source.latent_dim] = value
