@@ -129,8 +129,10 @@ class SpriteVideoGenerator(VideoGenerator):
         if self.path == "position":
             return whole(room * torch.sigmoid(self.where(motion)))
         # a whole-pixel start from the first motion code, then a whole-pixel step from each
-        # later one (so a steady code is a straight path, as real digits move), reflected
-        start = whole(room * torch.sigmoid(self.start(motion[:, :1])))
+        # later one (so a steady code is a straight path, as real digits move), reflected.
+        # The start lies on the unfolded path of length 2 room: its second half is the
+        # canvas seen moving the other way, so one sign of step serves both directions.
+        start = whole(2 * room * torch.sigmoid(self.start(motion[:, :1])))
         steps = whole(self.step_px * self.where(motion[:, 1:])).cumsum(1)
         return reflect(torch.cat([start, start + steps], 1), room)
 
