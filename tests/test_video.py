@@ -1,5 +1,7 @@
 """The video chapter's pieces: bouncing-digit clips, their measures, and MoCoGAN's trainer."""
 
+import math
+
 import pytest
 import torch
 
@@ -17,6 +19,7 @@ from ganbook.video.metrics import (
     centroids,
     crop_digits,
     digits_read,
+    direction_shares,
     identity_consistency,
     second_differences,
     speeds,
@@ -93,6 +96,12 @@ def test_centroid_moves_exactly_with_the_digit(data):
     accel = second_differences(clips.video)
     assert accel[~clips.bounces].abs().max() < 1e-4
     assert speeds(clips.video).shape == (16, 7)
+    down, right = direction_shares(data.test_clips(256).video)
+    assert 0.4 < down < 0.6 and 0.4 < right < 0.6
+    rightward = render(clips.video.new_ones(1, 1, 8, 8), torch.tensor([[[2, 0], [2, 3], [2, 5]]]),
+                       16)
+    down, right = direction_shares(rightward)
+    assert math.isnan(down) and right == 1.0  # no vertical move at all
 
 
 def test_crops_are_read_as_the_clip_digit(data):

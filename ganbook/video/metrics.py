@@ -7,7 +7,8 @@
   the frames (a clip of one blob moved about is consistent, but it is one digit);
 * **motion**: the centroid's speed per frame and its second difference (zero for a straight
   path, large at a bounce or a jump), each compared with the real clips' distribution by the
-  1-D Wasserstein distance in pixels.
+  1-D Wasserstein distance in pixels; and the share of moves that go down or right
+  (:func:`direction_shares`).
 """
 
 from __future__ import annotations
@@ -67,6 +68,17 @@ def second_differences(video: Tensor) -> Tensor:
     """
     path = centroids(video)
     return (path[:, 2:] - 2 * path[:, 1:-1] + path[:, :-2]).norm(dim=-1)
+
+
+def direction_shares(video: Tensor, min_move: float = 0.5) -> tuple[float, float]:
+    """The share of the centroid's moves of more than ``min_move`` px along each axis that
+    go down and that go right: about a half each for real clips, whose velocity signs are
+    random (NaN for an axis without such a move). Speed and second differences ignore
+    direction; this does not."""
+    step = centroids(video).diff(dim=1)  # (N, T - 1, 2)
+    moved = (step.abs() > min_move).sum((0, 1)).double()
+    down, right = ((step > min_move).sum((0, 1)) / moved).tolist()  # 0 / 0 is NaN
+    return down, right
 
 
 def crop_digits(video: Tensor) -> Tensor:
