@@ -4,6 +4,13 @@ as ganbook/weights/music_<name>.pt.
     OMP_NUM_THREADS=1 python bench/music_train.py --condition none --steps 1500
     OMP_NUM_THREADS=1 python bench/music_train.py --condition mode --steps 1500
 
+The voice-led generator (``music_chorale_voiced``) is a second stage: the shipped
+unconditional GAN copied into a relative generator (lower voices also score their interval
+below the voice above), trained on against a fresh critic with the voice-leading view and
+the two rule penalties:
+
+    OMP_NUM_THREADS=1 python bench/music_train.py --voiced --steps 1200
+
 Prints the metrics table (held-out real, shuffled voices, random notes, this GAN) at the end.
 Resumable: the full training state is checkpointed to runs/music_<name>.ckpt.
 """
@@ -19,7 +26,13 @@ import torch
 from ganbook import seed_everything, set_threads
 from ganbook.music import metrics as M
 from ganbook.music.corpus import load_chorales, windows
-from ganbook.music.training import make_trainer, sample_grids, save_generator
+from ganbook.music.training import (
+    load_generator,
+    make_trainer,
+    make_voiced_trainer,
+    sample_grids,
+    save_generator,
+)
 
 
 def main() -> None:
@@ -32,6 +45,11 @@ def main() -> None:
         "--diversity-weight", type=float, default=0.0, help="mode-seeking term (0 = plain WGAN-GP)"
     )
     parser.add_argument(
+        "--voiced",
+        action="store_true",
+        help="fine-tune the shipped unconditional GAN for voice leading (music_chorale_voiced)",
+    )
+    parser.add_argument(
         "--checkpoint",
         default=None,
         help="resume from / save to this file (default runs/<name>.ckpt)",
@@ -41,15 +59,20 @@ def main() -> None:
     seed_everything(args.seed)
     condition = None if args.condition == "none" else args.condition
     name = "music_chorale_gan" if condition is None else f"music_chorale_{condition}"
+    if args.voiced and condition is not None:
+        parser.error("--voiced fine-tunes the unconditional GAN: use it with --condition none")
+    name = "music_chorale_voiced" if args.voiced else name
     chorales = load_chorales()
     train, test = windows(chorales, "train"), windows(chorales, "test")
-    trainer = make_trainer(
-        train,
-        condition,
-        checkpoint_path=args.checkpoint or f"runs/{name}.ckpt",
-        checkpoint_every=100,
-        diversity_weight=args.diversity_weight,
-    )
+    options = {
+        "checkpoint_path": args.checkpoint or f"runs/{name}.ckpt",
+        "checkpoint_every": 100,
+        "diversity_weight": args.diversity_weight,
+    }
+    if args.voiced:
+        trainer = make_voiced_trainer(train, load_generator("music_chorale_gan")[0], **options)
+    else:
+        trainer = make_trainer(train, condition, **options)
     if trainer.resume():
         print(f"resumed at step {trainer.step}")
     start = time.perf_counter()

@@ -246,3 +246,14 @@ def test_start_from_copies_an_absolute_generator_into_a_relative_one():
     assert torch.equal(G(z), source(z))
     with pytest.raises(ValueError, match="relative"):
         training.start_from(ChoraleGenerator(hidden=16), G)
+
+
+def test_voiced_trainer_starts_from_the_source_and_records_both_penalties():
+    torch.manual_seed(0)
+    source = ChoraleGenerator(hidden=16).eval()
+    trainer = training.make_voiced_trainer(fake_windows(), source, hidden=16, batch_size=8)
+    z = torch.randn(2, 64)
+    assert torch.equal(trainer.G_ema.eval()(z), source(z))
+    assert trainer.G.relative and trainer.D.voice_leading
+    trainer.fit(2, progress=False)
+    assert len(trainer.history["voice_order"]) == len(trainer.history["parallels"]) == 2

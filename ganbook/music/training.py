@@ -139,6 +139,28 @@ def make_trainer(
     )
 
 
+# The second stage that teaches the plain GAN voice leading (see make_voiced_trainer).
+VOICED = {"relative": True, "voice_leading": True, "voice_weight": 1.0, "parallel_weight": 40.0}
+
+
+def make_voiced_trainer(
+    train: Windows, source: ChoraleGenerator, **overrides
+) -> Trainer:
+    """A trainer that teaches a trained unconditional generator voice leading.
+
+    ``source`` is copied into a relative generator (:func:`start_from`: it first writes
+    exactly what ``source`` writes), which trains on against a fresh critic that has the
+    voice-leading view, with the :class:`VoiceOrder` and :class:`Parallels` penalties
+    (:data:`VOICED`; ``overrides`` change them or any other option of :func:`make_trainer`).
+    Starting from a GAN that already writes chorales matters: from scratch the penalties
+    are cheapest to meet with silence and the generator collapses.
+    """
+    trainer = make_trainer(train, None, **{**VOICED, **overrides})
+    start_from(trainer.G, source)
+    trainer.G_ema.load_state_dict(trainer.G.state_dict())
+    return trainer
+
+
 def save_generator(trainer: Trainer, name: str, **extra) -> None:
     """Ship the EMA generator (no critic, no optimizers) as ``ganbook/weights/NAME.pt``;
     ``extra`` entries (a text generator's vocabulary) are stored beside it."""
