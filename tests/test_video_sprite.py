@@ -107,3 +107,18 @@ def test_sprite_arm_round_trip(tmp_path):
         assert torch.equal(a, b)
     z = torch.randn(2, G.latent_dim)
     assert torch.equal(G.eval()(z), loaded(z))
+
+
+def test_mirror_flips_bits_mirror_the_path_and_nothing_else():
+    G = small().eval()
+    assert G.mirror and G.latent_dim == 6 + 3 + 4 * 2 + 2
+    z = torch.randn(4, G.latent_dim)
+    flipped = z.clone()
+    flipped[:, -2:] = -z[:, -2:]  # the other choice on both axes
+    with torch.no_grad():
+        a, b = G.corners(z), G.corners(flipped)
+        assert torch.equal(a + b, torch.full_like(a, 8.0))  # room - corner
+        assert torch.equal(G.sprites(z), G.sprites(flipped))
+    plain = small(mirror=False)
+    assert plain.latent_dim == 6 + 3 + 4 * 2 and plain(torch.randn(2, 17)).shape[1:] == (
+        1, 4, 16, 16)

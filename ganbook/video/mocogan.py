@@ -142,6 +142,9 @@ class VideoGenerator(nn.Module):
         """(N, latent_dim) -> (N, frames, content_dim + motion_dim): every frame's code."""
         if z.dim() != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must be (N, {self.latent_dim}), got {tuple(z.shape)}")
+        return self._codes(z)
+
+    def _codes(self, z: Tensor) -> Tensor:
         n, c, m = len(z), self.content_dim, self.motion_dim
         if self.independent:
             return z.view(n, self.frames, c + m)

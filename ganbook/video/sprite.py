@@ -63,10 +63,13 @@ def whole(x: Tensor) -> Tensor:
 class SpriteVideoGenerator(VideoGenerator):
     """``G(z) -> clips`` (N, 1, frames, size, size), ``z`` laid out as :class:`VideoGenerator`'s.
 
-    A :class:`FrameGenerator` draws the content code into a ``sprite`` x ``sprite`` image; a
-    linear layer maps each frame's motion code to the sprite's top-left corner, squashed into
-    the canvas by a sigmoid. With ``residual > 0`` a second small frame generator adds
-    ``residual`` times a tanh change of appearance from ``[content, motion_t]``.
+    A :class:`FrameGenerator` draws the content code into a ``sprite`` x ``sprite`` image.
+    The motion codes place it (``path``): with "velocity" a linear layer maps the first code
+    to a start and ``step_px`` times another maps each later code to a step, in whole pixels,
+    reflected at the walls; with "position" each code maps to a corner directly. With
+    ``mirror`` two extra numbers of ``z`` mirror the path along each axis. With
+    ``residual > 0`` a second small frame generator adds ``residual`` times a tanh change of
+    appearance from ``[content, motion_t]``.
     """
 
     def __init__(
@@ -82,6 +85,7 @@ class SpriteVideoGenerator(VideoGenerator):
         residual: float = 0.0,
         path: str = "velocity",
         step_px: float = 3.0,
+        mirror: bool = True,
     ) -> None:
         super().__init__(frames, size, content_dim, motion_dim, noise_dim, width, False,
                          noise_scale)
@@ -97,7 +101,10 @@ class SpriteVideoGenerator(VideoGenerator):
         self.path = path
         self.step_px = check_positive("step_px", step_px, integer=False)
         self.config |= {"sprite": sprite, "residual": float(residual), "path": path,
-                        "step_px": float(step_px)}
+                        "step_px": float(step_px), "mirror": bool(mirror)}
+        self.mirror, self.code_dim = bool(mirror), self.latent_dim
+        if self.mirror:  # two more numbers of z, unseen by the networks: the flips
+            self.latent_dim += 2
         self.frame = FrameGenerator(content_dim, sprite, width)  # what: content only
         self.where = nn.Linear(motion_dim, 2)  # where: motion only (a corner or a step)
         self.start = nn.Linear(motion_dim, 2) if path == "velocity" else None
@@ -106,13 +113,20 @@ class SpriteVideoGenerator(VideoGenerator):
             if self.residual else None
         )
 
+    def codes(self, z: Tensor) -> Tensor:
+        """(N, latent_dim) -> (N, frames, content_dim + motion_dim), as MoCoGAN's (the
+        mirror flips, if any, are the last two numbers of ``z`` and no part of a code)."""
+        if z.dim() != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"z must be (N, {self.latent_dim}), got {tuple(z.shape)}")
+        return self._codes(z[:, : self.code_dim])
+
     def sprites(self, z: Tensor) -> Tensor:
         """(N, latent_dim) -> (N, frames, 1, s, s): the sprite each frame pastes."""
         return self._sprites(self.codes(z))
 
     def corners(self, z: Tensor) -> Tensor:
         """(N, latent_dim) -> (N, frames, 2): the sprite's top-left corner in each frame."""
-        return self._corners(self.codes(z))
+        return self._corners(self.codes(z), z)
 
     def _sprites(self, codes: Tensor) -> Tensor:
         n, t = codes.shape[:2]
@@ -123,9 +137,17 @@ class SpriteVideoGenerator(VideoGenerator):
             out = (out + self.residual * delta).clamp(-1, 1)
         return out
 
-    def _corners(self, codes: Tensor) -> Tensor:
-        motion = codes[:, :, self.content_dim :]
+    def _corners(self, codes: Tensor, z: Tensor) -> Tensor:
         room = self.size - self.sprite_size
+        corner = self._path(codes[:, :, self.content_dim :], room)
+        if not self.mirror:
+            return corner
+        # each axis of the path mirrored when its flip number is positive: the networks never
+        # see it, so a path and its mirror image are equally likely, as in the data
+        flip = (z[:, self.code_dim :] > 0).unsqueeze(1)  # (N, 1, 2)
+        return torch.where(flip, room - corner, corner)
+
+    def _path(self, motion: Tensor, room: int) -> Tensor:
         if self.path == "position":
             return whole(room * torch.sigmoid(self.where(motion)))
         # a whole-pixel start from the first motion code, then a whole-pixel step from each
@@ -140,5 +162,5 @@ class SpriteVideoGenerator(VideoGenerator):
         codes = self.codes(z)
         n, t, s = len(z), self.frames, self.sprite_size
         sprites = self._sprites(codes).reshape(n * t, 1, s, s)
-        frames = paste(sprites, self._corners(codes).reshape(n * t, 2), self.size)
+        frames = paste(sprites, self._corners(codes, z).reshape(n * t, 2), self.size)
         return frames.view(n, t, 1, self.size, self.size).transpose(1, 2)
