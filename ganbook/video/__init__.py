@@ -1,5 +1,7 @@
 """Video: digits bouncing on a small canvas, and a MoCoGAN (Tulyakov et al. 2018) that makes them.
 
 :mod:`.data` renders the clips (known digit, known trajectory), :mod:`.mocogan` holds the
-model and its trainer, :mod:`.metrics` the measures of frame quality, identity and motion.
+model and its trainer, :mod:`.sprite` a generator with a stronger prior (one drawn sprite per
+clip, moved by the motion codes), :mod:`.metrics` the measures of frame quality, identity and
+motion.
 """
