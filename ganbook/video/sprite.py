@@ -1,12 +1,14 @@
 """A MoCoGAN generator with a stronger prior than the paper's: the content code draws *what*
 (a small sprite), the motion code only says *where* it goes.
 
-The content code is drawn into an 8x8 sprite once per clip; each frame's motion code (from
-MoCoGAN's GRU, :meth:`VideoGenerator.codes`) is mapped to a position, and a differentiable
-spatial transform (``affine_grid``/``grid_sample``, Jaderberg et al. 2015) pastes the sprite
-there on the background. The digit cannot change between frames unless ``residual > 0``
-lets the motion code add a small change of appearance. Real bouncing digits are exactly such
-translated sprites, so this is a prior the data happen to fit, not a general video model.
+The content code is drawn into an 8x8 sprite once per clip; the motion codes (from
+MoCoGAN's GRU, :meth:`VideoGenerator.codes`) give a start and one whole-pixel step per frame,
+reflected at the walls and mirrored per axis by two numbers of ``z`` that no network sees, and
+a differentiable spatial transform (``affine_grid``/``grid_sample``, Jaderberg et al. 2015)
+pastes the sprite at each corner on the background. The digit cannot change between frames
+unless ``residual > 0`` lets the motion code add a small change of appearance. Real bouncing
+digits are exactly such translated sprites, so this is a prior the data happen to fit, not a
+general video model.
 """
 
 from __future__ import annotations
@@ -61,7 +63,8 @@ def whole(x: Tensor) -> Tensor:
 
 
 class SpriteVideoGenerator(VideoGenerator):
-    """``G(z) -> clips`` (N, 1, frames, size, size), ``z`` laid out as :class:`VideoGenerator`'s.
+    """``G(z) -> clips`` (N, 1, frames, size, size), ``z`` laid out as :class:`VideoGenerator`'s
+    (with ``mirror``, two more numbers at the end).
 
     A :class:`FrameGenerator` draws the content code into a ``sprite`` x ``sprite`` image.
     The motion codes place it (``path``): with "velocity" a linear layer maps the first code
