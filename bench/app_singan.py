@@ -4,7 +4,8 @@
     python bench/app_singan.py --only photo  # one of them
 
 Each pyramid: the picture (scikit-image's ``rocket`` photo, its ``brick`` texture) with its
-longer side resized to 48 px, 5 scales with scale factor 0.75, one Trainer fit a
+longer side resized to 48 px, ``SCALES`` scales (3 for the photo, 5 for the texture; see
+ganbook.image.singan) with scale factor 0.75, one Trainer fit a
 scale (3 critic + 3 generator updates a step, WGAN-GP weight 0.1, reconstruction weight 10,
 Adam 5e-4 divided by 10 after 80% of the steps), as in tamarott/SinGAN at a smaller size.
 The photo gets the paper's 2,000 steps a scale, the texture 1,000 (our time budget).
@@ -20,9 +21,17 @@ import time
 import torch
 
 from ganbook import seed_everything
-from ganbook.image.singan import PHOTO, SHIPPED, TEXTURE, load_image, save_pyramid, train_singan
+from ganbook.image.singan import (
+    PHOTO,
+    SCALES,
+    SHIPPED,
+    TEXTURE,
+    load_image,
+    save_pyramid,
+    train_singan,
+)
 
-ARCH = {"max_size": 48, "scales": 5, "width": 32, "layers": 5}
+ARCH = {"max_size": 48, "width": 32, "layers": 5}
 PICTURES = {"photo": PHOTO, "texture": TEXTURE}
 STEPS = {"photo": 2000, "texture": 1000}  # per scale
 
@@ -44,14 +53,15 @@ def main() -> None:
         image = load_image(picture, ARCH["max_size"])
         start = time.perf_counter()
         pyramid, histories = train_singan(
-            image, ARCH["scales"], steps, width=ARCH["width"], layers=ARCH["layers"],
+            image, SCALES[kind], steps, width=ARCH["width"], layers=ARCH["layers"],
             checkpoint_dir=f"{args.work}/{kind}",
         )
         seconds = [h["seconds"][-1] for h in histories]
         save_pyramid(pyramid, SHIPPED[kind], picture=picture, steps=steps,
                      seconds=sum(seconds), scale_seconds=seconds, max_size=ARCH["max_size"],
+                     scales=SCALES[kind],
                      recipe="WGAN-GP 0.1 + 10 x MSE reconstruction, 3+3 updates, Adam 5e-4")
-        print(f"{kind} ({picture}): {steps} steps x {ARCH['scales']} scales, "
+        print(f"{kind} ({picture}): {steps} steps x {SCALES[kind]} scales, "
               f"{sum(seconds):.0f} s training, {time.perf_counter() - start:.0f} s in all",
               flush=True)
 

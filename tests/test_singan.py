@@ -17,6 +17,8 @@ from ganbook.image.patches import (
     sliced_wasserstein,
 )
 from ganbook.image.singan import (
+    PHOTO,
+    SCALES,
     FixedNoiseReconstruction,
     ScaleDiscriminator,
     ScaleGenerator,
@@ -50,6 +52,14 @@ def test_pyramid_sizes_go_coarse_to_fine_by_the_factor():
         pyramid_sizes(16, 16, 0)
     levels = image_pyramid(_image(), pyramid_sizes(12, 16, 2))
     assert [tuple(x.shape[-2:]) for x in levels] == [(9, 12), (12, 16)]
+
+
+def test_the_photo_recipe_starts_above_the_critics_view():
+    # With 5 scales the 48 px photo's coarsest scale (10x15) barely exceeds the 11x11 patches
+    # the critic sees, and that pyramid memorised the photo; the shipped recipe starts larger.
+    coarsest = pyramid_sizes(*load_image(PHOTO, 48).shape[-2:], SCALES["photo"])[0]
+    assert coarsest == (18, 27) and min(coarsest) > 11
+    assert min(pyramid_sizes(32, 48, 5)[0]) < 11
 
 
 def test_load_image_sets_the_longer_side():

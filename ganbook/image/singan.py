@@ -36,6 +36,7 @@ from .superres import load_picture
 __all__ = [
     "PHOTO",
     "SCALE_FACTOR",
+    "SCALES",
     "SHIPPED",
     "TEXTURE",
     "FixedNoiseReconstruction",
@@ -55,6 +56,9 @@ SCALE_FACTOR = 0.75  # tamarott/SinGAN's default
 PHOTO = "rocket"  # scikit-image's launch photo: sky, smoke, trees, a tower
 TEXTURE = "brick"  # scikit-image's brick wall (grey, repeated to three channels)
 SHIPPED = {"photo": "app_singan_photo", "texture": "app_singan_texture"}
+# Scales of each shipped pyramid at 48 px. The photo gets 3, so that its coarsest scale
+# (18x27 px) is larger than the critic's 11x11 view; with 5 (10x15 px) it memorised the photo.
+SCALES = {"photo": 3, "texture": 5}
 
 Size = tuple[int, int]
 
