@@ -108,7 +108,9 @@ class ChoraleGenerator(nn.Module):
     (``cond``: the soprano line ``(B, T, CHANNELS)``, which the output then contains unchanged)
     or ``"text"`` (``cond``: a description's token ids ``(B, L)``, read by a
     :class:`~ganbook.text.caption.CaptionEncoder` of ``vocab_size`` words into ``text_dim``
-    numbers that join ``z``, as the mode embedding does).
+    numbers that join ``z``, as the mode embedding does). With ``relative=True`` the alto,
+    tenor and bass heads also score their interval below the note the voice above chose
+    (:func:`relative_logits`), so "a third below the soprano" is one learned number.
     """
 
     def __init__(
