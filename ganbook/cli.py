@@ -270,6 +270,15 @@ def _chorale_recipe(condition: str | None) -> Callable[[Profile, torch.device], 
     return build
 
 
+def _voiced_chorale(profile: Profile, device: torch.device) -> Loop:
+    """bench/music_train.py --voiced: the chorale chapter's voice-leading stage (VOICED)."""
+    from .music.corpus import load_chorales, windows
+    from .music.training import VOICED, make_trainer
+
+    train = windows(load_chorales(progress=False), "train")
+    return make_trainer(train, None, **VOICED, device=device)
+
+
 def _shipped_chorale(name: str) -> Callable[[], nn.Module]:
     def load() -> nn.Module:
         from .music.training import load_generator
@@ -442,7 +451,8 @@ def _text2music(profile: Profile, device: torch.device) -> Loop:
 
 
 def _start_from_chorale_gan(loop: Loop, profile: Profile) -> None:
-    """As bench/app_text2music.py: the generator starts from the shipped unconditional one."""
+    """As bench/app_text2music.py and make_voiced_trainer: the generator starts from the
+    shipped unconditional one."""
     from .music.training import load_generator, start_from
 
     start_from(loop.G, load_generator("music_chorale_gan")[0].to(loop.device))
@@ -512,6 +522,15 @@ for _recipe in (
         _shipped_chorale("music_chorale_soprano"),
     ),
     Recipe(
+        "chorale-voiced",
+        "the chorale GAN taught voice leading (from the chorale GAN)",
+        _voiced_chorale,
+        (20, 1000, 1000),
+        _music_writer(None),
+        _shipped_chorale("music_chorale_voiced"),
+        _start_from_chorale_gan,
+    ),
+    Recipe(
         "oracle-mle",
         "LSTM by maximum likelihood on the SeqGAN oracle (vocabulary 100)",
         _oracle_mle,
@@ -576,6 +595,15 @@ for _recipe in (
         (20, 1800, 14400),
         write_clips,
         _shipped_arm("per-frame image GAN"),
+        schedule=_linear_decay,
+    ),
+    Recipe(
+        "mocogan-sprite",
+        "MoCoGAN whose content code draws a sprite the motion codes move",
+        _mocogan("sprite MoCoGAN"),
+        (20, 1800, 14400),
+        write_clips,
+        _shipped_arm("sprite MoCoGAN"),
         schedule=_linear_decay,
     ),
     Recipe(

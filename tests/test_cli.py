@@ -113,6 +113,20 @@ def test_text2music_starts_from_the_shipped_chorale_gan():
     assert all(torch.equal(own[k], v) for k, v in source.items() if k != "to_bars.0.weight")
 
 
+def test_the_voiced_chorale_recipe_starts_by_writing_the_shipped_gans_notes():
+    from ganbook.cli import build
+    from ganbook.device import get_device
+    from ganbook.music.training import load_generator
+    from ganbook.profiles import get_profile
+
+    profile = get_profile("test")
+    loop = build("chorale-voiced", profile, get_device("cpu"))
+    RECIPES["chorale-voiced"].prepare(loop, profile)
+    source = load_generator("music_chorale_gan")[0]
+    z = torch.randn(3, source.latent_dim)
+    assert loop.G.relative and torch.equal(loop.G_ema.eval()(z), source(z))
+
+
 def test_speed_flags_reach_the_trainer_and_refuse_non_gan_recipes(tmp_path, capsys):
     path = tmp_path / "dcgan.pt"
     assert main(["train", "dcgan", "--steps", "2", "--profile", "test", "--quiet",
