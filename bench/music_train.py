@@ -4,12 +4,13 @@ as ganbook/weights/music_<name>.pt.
     OMP_NUM_THREADS=1 python bench/music_train.py --condition none --steps 1500
     OMP_NUM_THREADS=1 python bench/music_train.py --condition mode --steps 1500
 
-The voice-led generator (``music_chorale_voiced``) is a second stage: the shipped
-unconditional GAN copied into a relative generator (lower voices also score their interval
-below the voice above), trained on against a fresh critic with the voice-leading view and
-the two rule penalties:
+The voice-led generators (``music_chorale_voiced``, ``music_chorale_<condition>_voiced``)
+are a second stage: the shipped GAN of the same condition copied into a relative generator
+(lower voices also score their interval below the voice above), trained on against a fresh
+critic with the voice-leading view and the two rule penalties:
 
-    OMP_NUM_THREADS=1 python bench/music_train.py --voiced --steps 1200
+    OMP_NUM_THREADS=1 python bench/music_train.py --voiced --steps 1000
+    OMP_NUM_THREADS=1 python bench/music_train.py --voiced --condition soprano --steps 1000
 
 Prints the metrics table (held-out real, shuffled voices, random notes, this GAN) at the end.
 Resumable: the full training state is checkpointed to runs/music_<name>.ckpt.
@@ -47,7 +48,7 @@ def main() -> None:
     parser.add_argument(
         "--voiced",
         action="store_true",
-        help="fine-tune the shipped unconditional GAN for voice leading (music_chorale_voiced)",
+        help="fine-tune the shipped GAN of --condition for voice leading (name + _voiced)",
     )
     parser.add_argument(
         "--checkpoint",
@@ -59,9 +60,9 @@ def main() -> None:
     seed_everything(args.seed)
     condition = None if args.condition == "none" else args.condition
     name = "music_chorale_gan" if condition is None else f"music_chorale_{condition}"
-    if args.voiced and condition is not None:
-        parser.error("--voiced fine-tunes the unconditional GAN: use it with --condition none")
-    name = "music_chorale_voiced" if args.voiced else name
+    source = name
+    if args.voiced:  # music_chorale_voiced, music_chorale_mode_voiced, ...
+        name = "music_chorale_voiced" if condition is None else f"{name}_voiced"
     chorales = load_chorales()
     train, test = windows(chorales, "train"), windows(chorales, "test")
     options = {
@@ -70,7 +71,7 @@ def main() -> None:
         "diversity_weight": args.diversity_weight,
     }
     if args.voiced:
-        trainer = make_voiced_trainer(train, load_generator("music_chorale_gan")[0], **options)
+        trainer = make_voiced_trainer(train, load_generator(source)[0], **options)
     else:
         trainer = make_trainer(train, condition, **options)
     if trainer.resume():

@@ -257,3 +257,33 @@ def test_voiced_trainer_starts_from_the_source_and_records_both_penalties():
     assert trainer.G.relative and trainer.D.voice_leading
     trainer.fit(2, progress=False)
     assert len(trainer.history["voice_order"]) == len(trainer.history["parallels"]) == 2
+
+
+@pytest.mark.parametrize("condition", ["mode", "soprano"])
+def test_voiced_trainer_keeps_the_sources_condition(condition):
+    torch.manual_seed(0)
+    data = fake_windows()
+    source = ChoraleGenerator(hidden=16, condition=condition).eval()
+    trainer = training.make_voiced_trainer(data, source, hidden=16, batch_size=8)
+    _, cond = make_sampler(data, condition)(4)
+    z = torch.randn(4, 64)
+    assert trainer.G.condition == condition
+    assert torch.equal(trainer.G_ema.eval()(z, cond), source(z, cond))
+    trainer.fit(1, progress=False)
+    with pytest.raises(ValueError, match="condition"):
+        training.start_from(ChoraleGenerator(hidden=16, condition="mode", relative=True),
+                            ChoraleGenerator(hidden=16, condition="soprano"))
+
+
+def test_relative_harmoniser_writes_its_alto_below_the_given_soprano():
+    from ganbook.music.models import INTERVAL_RANGE
+
+    torch.manual_seed(0)
+    G = ChoraleGenerator(hidden=16, condition="soprano", relative=True).eval()
+    with torch.no_grad():  # the alto can only be a major sixth below the voice above
+        G.interval_heads.bias.fill_(-1e3)
+        G.interval_heads.bias[9 - INTERVAL_RANGE[0]] = 1e3
+    _, melody = make_sampler(fake_windows(), "soprano")(3)
+    pitch, _ = decode(G(torch.randn(3, 64), melody))
+    fits = pitch[:, 0] - 9 >= VOICE_RANGES[1][0]  # else the alto's range leaves it a rest
+    assert fits.any() and ((pitch[:, 0] - pitch[:, 1])[fits] == 9).all()

@@ -137,7 +137,7 @@ def test_text_generator_listens_and_starts_from_the_unconditional_one():
     source = ChoraleGenerator(hidden=16).eval()
     start_from(G, source)
     assert torch.equal(G(z, ids), source(z))  # zero text columns: the source's output, any text
-    with pytest.raises(ValueError, match="unconditional generator"):
+    with pytest.raises(ValueError, match="source must be unconditional"):
         start_from(G, ChoraleGenerator(hidden=32).eval())
 
 

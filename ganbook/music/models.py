@@ -216,7 +216,10 @@ class ChoraleGenerator(nn.Module):
         logits = out[..., :-1] + self.masks[:, None, :]
         if self.relative:
             intervals = self.interval_heads(features).unflatten(1, (3, N_INTERVALS))
-            voices = [straight_through_gumbel(logits[:, 0], self.tau, argmax)]
+            if self.condition == "soprano":  # the given tune, one step per eighth
+                voices = [cond[:, ::2, :-1]]
+            else:
+                voices = [straight_through_gumbel(logits[:, 0], self.tau, argmax)]
             for v in range(3):  # each lower voice also scores its interval to the one above
                 below = relative_logits(voices[-1], intervals[:, v].transpose(1, 2))
                 voices.append(straight_through_gumbel(logits[:, v + 1] + below, self.tau, argmax))

@@ -144,18 +144,19 @@ VOICED = {"relative": True, "voice_leading": True, "voice_weight": 1.0, "paralle
 
 
 def make_voiced_trainer(
-    train: Windows, source: ChoraleGenerator, **overrides
+    train: Windows, source: ChoraleGenerator, sample_real: Callable | None = None, **overrides
 ) -> Trainer:
-    """A trainer that teaches a trained unconditional generator voice leading.
+    """A trainer that teaches a trained generator voice leading, under its own condition.
 
     ``source`` is copied into a relative generator (:func:`start_from`: it first writes
     exactly what ``source`` writes), which trains on against a fresh critic that has the
     voice-leading view, with the :class:`VoiceOrder` and :class:`Parallels` penalties
-    (:data:`VOICED`; ``overrides`` change them or any other option of :func:`make_trainer`).
+    (:data:`VOICED`; ``overrides`` change them or any other option of :func:`make_trainer`,
+    which also receives ``sample_real``).
     Starting from a GAN that already writes chorales matters: from scratch the penalties
     are cheapest to meet with silence and the generator collapses.
     """
-    trainer = make_trainer(train, None, **{**VOICED, **overrides})
+    trainer = make_trainer(train, source.condition, sample_real, **{**VOICED, **overrides})
     start_from(trainer.G, source)
     trainer.G_ema.load_state_dict(trainer.G.state_dict())
     return trainer
@@ -192,18 +193,19 @@ def load_text_generator(name: str) -> tuple[ChoraleGenerator, Vocab, dict]:
 
 @torch.no_grad()
 def start_from(G: ChoraleGenerator, source: ChoraleGenerator) -> ChoraleGenerator:
-    """Copy a trained unconditional generator into a conditional (or a ``relative``) one of the
-    same size, in place.
+    """Copy a trained generator into one of the same size, in place: an unconditional
+    ``source`` into a conditional ``G``, or an absolute ``source`` into a ``relative`` ``G``
+    of the same condition.
 
-    Every shared weight is copied; the first layer's columns for the condition start at zero,
-    and so do the interval heads of a relative ``G`` copied from an absolute ``source``, so
-    ``G`` begins by writing exactly what ``source`` writes and learns from there.
+    Every shared weight is copied; the first layer's columns for a new condition start at
+    zero, and so do the interval heads of a relative ``G`` copied from an absolute ``source``,
+    so ``G`` begins by writing exactly what ``source`` writes and learns from there.
     """
-    if source.condition is not None or (source.latent_dim, source.hidden, source.bars) != (
-        G.latent_dim, G.hidden, G.bars
-    ):
-        raise ValueError("source must be an unconditional generator of the same latent_dim, "
-                         "hidden and bars as G")
+    if source.condition not in (None, G.condition) or (
+        source.latent_dim, source.hidden, source.bars
+    ) != (G.latent_dim, G.hidden, G.bars):
+        raise ValueError("source must be unconditional or have G's condition, with the same "
+                         "latent_dim, hidden and bars as G")
     if source.relative and not G.relative:
         raise ValueError("source writes intervals (relative=True); G must too")
     own = G.state_dict()
@@ -211,7 +213,7 @@ def start_from(G: ChoraleGenerator, source: ChoraleGenerator) -> ChoraleGenerato
         for key in ("interval_heads.weight", "interval_heads.bias"):
             own[key].zero_()
     for key, value in source.state_dict().items():
-        if key == "to_bars.0.weight":
+        if key == "to_bars.0.weight" and value.shape != own[key].shape:  # a new condition
             own[key][:, : source.latent_dim] = value
             own[key][:, source.latent_dim :] = 0.0
         else:
