@@ -271,12 +271,13 @@ def _chorale_recipe(condition: str | None) -> Callable[[Profile, torch.device], 
 
 
 def _voiced_chorale(profile: Profile, device: torch.device) -> Loop:
-    """bench/music_train.py --voiced: the chorale chapter's voice-leading stage (VOICED)."""
+    """bench/music_train.py --voiced: the chorale chapter's voice-leading stage, from the
+    shipped chorale GAN (ganbook.music.training.make_voiced_trainer)."""
     from .music.corpus import load_chorales, windows
-    from .music.training import VOICED, make_trainer
+    from .music.training import load_generator, make_voiced_trainer
 
     train = windows(load_chorales(progress=False), "train")
-    return make_trainer(train, None, **VOICED, device=device)
+    return make_voiced_trainer(train, load_generator("music_chorale_gan")[0], device=device)
 
 
 def _shipped_chorale(name: str) -> Callable[[], nn.Module]:
@@ -451,8 +452,7 @@ def _text2music(profile: Profile, device: torch.device) -> Loop:
 
 
 def _start_from_chorale_gan(loop: Loop, profile: Profile) -> None:
-    """As bench/app_text2music.py and make_voiced_trainer: the generator starts from the
-    shipped unconditional one."""
+    """As bench/app_text2music.py: the generator starts from the shipped unconditional one."""
     from .music.training import load_generator, start_from
 
     start_from(loop.G, load_generator("music_chorale_gan")[0].to(loop.device))
@@ -528,7 +528,6 @@ for _recipe in (
         (20, 1000, 1000),
         _music_writer(None),
         _shipped_chorale("music_chorale_voiced"),
-        _start_from_chorale_gan,
     ),
     Recipe(
         "oracle-mle",

@@ -121,7 +121,6 @@ def test_the_voiced_chorale_recipe_starts_by_writing_the_shipped_gans_notes():
 
     profile = get_profile("test")
     loop = build("chorale-voiced", profile, get_device("cpu"))
-    RECIPES["chorale-voiced"].prepare(loop, profile)
     source = load_generator("music_chorale_gan")[0]
     z = torch.randn(3, source.latent_dim)
     assert loop.G.relative and torch.equal(loop.G_ema.eval()(z), source(z))
