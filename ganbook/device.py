@@ -8,6 +8,8 @@ import random
 import numpy as np
 import torch
 
+from .profiles import seed_offset
+
 _VALID = ("cuda", "mps", "cpu")
 
 
@@ -41,9 +43,14 @@ def get_device(prefer: str | None = None) -> torch.device:
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch (all devices) so a run can be repeated."""
+    """Seed Python, NumPy and torch (all devices) so a run can be repeated.
+
+    ``$GANBOOK_SEED`` (default 0) is added to ``seed``: one switch reruns every seeded run
+    under another draw (see :func:`ganbook.profiles.seed_offset`).
+    """
     if not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    seed += seed_offset()
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)

@@ -69,6 +69,23 @@ def starting_point() -> bool:
     return os.environ.get("GANBOOK_STARTING_POINT", "") in ("1", "pretrained")
 
 
+SEED_VAR = "GANBOOK_SEED"
+
+
+def seed_offset() -> int:
+    """``$GANBOOK_SEED`` (a non-negative int, default 0), added to every ``seed_everything`` seed.
+
+    It reruns a notebook under other seeds without editing it: ``bench/check_robustness.py``
+    sweeps it to prove that every check holds on more than one draw of a chaotic GAN run.
+    """
+    value = os.environ.get(SEED_VAR, "").strip()
+    if not value:
+        return 0
+    if not value.isdigit():
+        raise ValueError(f"{SEED_VAR} must be a non-negative int (a seed offset), got {value!r}")
+    return int(value)
+
+
 SMOKE_VAR = "GANBOOK_SMOKE"
 
 
