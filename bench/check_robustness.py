@@ -14,7 +14,8 @@ its margin: how far the two sides are apart, absolute and relative to the larger
 when the check holds. The table lists each check cell's pass rate over all runs and its
 smallest margin; the same rows go to ``bench/results/check_robustness.json`` under the
 profile's name, each run with the commit that measured it (a rerun replaces the earlier runs
-of the same notebook, capability and seed, and keeps the others). Exit status 1 if any check failed anywhere.
+of the same notebook, capability and seed, and keeps the others). Exit status 1 if any check
+failed anywhere.
 """
 from __future__ import annotations
 
