@@ -16,7 +16,8 @@ NB_WORKERS ?= 2
 # thread is about as fast, and two threads on a busy 2-core machine can stall for minutes.
 THREADS ?= 1
 
-.PHONY: install book test unit notebooks lint book-test checks checks-and-book clean chromium browser student gpu-smoke
+.PHONY: install book test unit notebooks lint book-test checks checks-and-book clean chromium browser \
+	student gpu-smoke robustness robustness-cpu
 
 # The stamp names the Python and torch it was built with: changing either (or the
 # requirements) rebuilds the environment from scratch, so nothing stale or dropped survives.
@@ -41,12 +42,26 @@ lint: install
 unit: install
 	GANBOOK_PROFILE=test OMP_NUM_THREADS=1 $(PY) -m pytest -n $(NB_WORKERS) tests
 
+# nbval runs torch's portable kernels (ATEN_CPU_CAPABILITY=default) and `book-test` this
+# machine's native ones (AVX2, AVX-512...), so every `make test` proves the checks on two float
+# paths (see bench/check_robustness.py for every path and several seeds). An
+# ATEN_CPU_CAPABILITY set for the whole run wins in both.
 notebooks: install
-	GANBOOK_PROFILE=test OMP_NUM_THREADS=1 $(PY) -m pytest --nbval-lax --nbval-cell-timeout=600 -n $(NB_WORKERS) --dist loadfile book
+	GANBOOK_PROFILE=test OMP_NUM_THREADS=1 ATEN_CPU_CAPABILITY=$(or $(ATEN_CPU_CAPABILITY),default) \
+	  $(PY) -m pytest --nbval-lax --nbval-cell-timeout=600 -n $(NB_WORKERS) --dist loadfile book
 
 # Every check cell must fail with each model at its starting point (no training).
 checks: install
 	$(PY) bench/check_harness.py --workers $(NB_WORKERS)
+
+# Every check cell over every CPU float path this machine has x 3 seeds, under `test` (about
+# 45 minutes on 2 cores), and the `cpu` profile's two-arm comparisons likewise (longer):
+# pass rates and margins in bench/results/check_robustness.json.
+robustness: install
+	$(PY) bench/check_robustness.py --workers $(NB_WORKERS)
+
+robustness-cpu: install
+	$(PY) bench/check_robustness.py --profile cpu --comparisons --workers $(NB_WORKERS)
 
 # The book as CI builds it: every page under the `test` profile, warnings as errors.
 book-test: install
