@@ -41,6 +41,14 @@ def load_lm(name: str) -> tuple[LSTMGenerator, dict]:
     return model, info
 
 
+def load_discriminator(name: str) -> tuple[CNNDiscriminator, dict]:
+    """A shipped :class:`CNNDiscriminator` (``ganbook/weights/NAME.pt`` or a ``.pt`` path):
+    ``(model, info)``, with ``info["meta"]`` how it was trained."""
+    model, info = load_model(name, lambda config: CNNDiscriminator(**config))
+    info.setdefault("meta", {})
+    return model, info
+
+
 __all__ = [
     "CNNDiscriminator",
     "CaptionEncoder",
@@ -55,6 +63,7 @@ __all__ = [
     "bleu",
     "caption_vocab",
     "encode_captions",
+    "load_discriminator",
     "load_lm",
     "make_oracle",
     "mc_rewards",

@@ -52,12 +52,19 @@ class CNNDiscriminator(nn.Module):
                 f"got {filters!r} for widths {widths!r}"
             )
         self.vocab_size, self.widths = vocab_size, tuple(widths)
+        self.emb_dim, self.filters, self.dropout_p = emb_dim, filters, dropout
         self.embedding = nn.Parameter(torch.randn(vocab_size, emb_dim) * emb_dim**-0.5)
         self.convs = nn.ModuleList(nn.Conv1d(emb_dim, f, w) for f, w in zip(filters, widths))
         features = sum(filters)
         self.highway = Highway(features)
         self.dropout = nn.Dropout(dropout)
         self.out = nn.Linear(features, 1)
+
+    def config(self) -> dict:
+        """The arguments that rebuild this network (for :func:`ganbook.checkpoint.save_model`)."""
+        return {"vocab_size": self.vocab_size, "emb_dim": self.emb_dim,
+                "widths": list(self.widths), "filters": list(self.filters),
+                "dropout": self.dropout_p}
 
     def embed(self, x: Tensor) -> Tensor:
         """(batch, length, emb) from ids (long) or probability vectors (float, last dim = vocab)."""
