@@ -14,11 +14,19 @@ maximum likelihood, Coconet, flow matching, the PixelCNN and the fake detectors.
 Ctrl-C is deferred to the end of the step in progress, so the checkpoint it writes holds
 the weights, optimizers and RNG of one step boundary and a resumed run continues bit for bit.
 
+One run writes a checkpoint at a time: ``fit`` holds the path's
+:class:`~ganbook.files.WriterLock` until it ends, and a second run on the path (a second
+``python -m ganbook train``, a notebook in two kernels) is refused with the first's pid. A
+resume refuses other settings (:meth:`Loop.check_compatible`) except the learning rates,
+which it applies and reports, as it reports a change in the number of processes.
+
 Records (the numbers a step reports: losses, D(x), ...) are scalar tensors. Reading one
 into Python (``.item()``) makes the host wait for the GPU, so the loop reads them all in
 one go every ``sync_every`` steps (25), and always before callbacks, checkpoints and the
 end of ``fit``; a NaN or inf stops the run there, naming the step it appeared at, before
-any checkpoint could hold the damaged weights. ``sync_every=1`` reads every update's
+any checkpoint could hold the damaged weights; the loop then goes back to its last
+checkpoint, or, with none, is marked unusable if its weights hold a NaN (the error says
+which), and ``save`` refuses non-finite weights. ``sync_every=1`` reads every update's
 numbers before its optimizer step, so a NaN never reaches the weights at all; so does a
 distributed run, whose ranks average each step's record. The speed options for a GPU
 (mixed precision, compile, channels_last) are the Trainer's: see :mod:`ganbook.speed`.
@@ -749,9 +757,12 @@ class Loop:
         ``save`` and ``generate`` refuse it). ``err``'s message gets which it was."""
         what, failed = None, ""
         if self._good is not None and self._good[0].is_file():
-            path = self._good[0]
+            path, step = self._good
             try:
-                self._load(path)
+                state = load_checkpoint(path, map_location="cpu")
+                if state.get("step") != step:  # rewritten since, by another run
+                    raise ValueError(f"it now holds step {state.get('step')}, not {step}")
+                self.load_state_dict(state)
                 what = f"rolled back to its last checkpoint, step {self.step} ({path})"
             except (ValueError, OSError) as load_err:
                 failed = f" (its checkpoint {path} could not be loaded: {load_err})"

@@ -58,6 +58,10 @@ class Trainer(Loop):
     should draw its randomness from torch's global RNG, so that checkpoints (which store
     that RNG) make resumed runs exact. The generator's objective is
     ``adv_weight * adversarial loss + sum(term.weight * term(...))`` over ``terms``.
+
+    :meth:`resume` refuses a checkpoint written with other settings (``loss``,
+    ``batch_size``, ``betas``, ...), except ``lr_g`` and ``lr_d``: a new learning rate is
+    applied and a line says so (:meth:`ganbook.loop.Loop.load_state_dict`).
     """
 
     history_keys = HISTORY_KEYS
