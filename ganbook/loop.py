@@ -123,10 +123,15 @@ def first_nonfinite(state: Any, prefix: str = "") -> str | None:
                 walk(item, f"{name}.{i}" if name else str(i))
 
     walk(state, prefix)
-    if not named:
-        return None
+    by_device: dict[torch.device, list[int]] = {}
+    for i, (_, t) in enumerate(named):
+        by_device.setdefault(t.device, []).append(i)
+    ok = [True] * len(named)
     with torch.no_grad():
-        ok = torch.stack([t.isfinite().all().cpu() for _, t in named]).tolist()
+        for indices in by_device.values():
+            flags = torch.stack([named[i][1].isfinite().all() for i in indices]).tolist()
+            for i, flag in zip(indices, flags):
+                ok[i] = flag
     return next((name for (name, _), good in zip(named, ok) if not good), None)
 
 
