@@ -129,10 +129,16 @@ def first_nonfinite(state: Any, prefix: str = "") -> str | None:
     ok = [True] * len(named)
     with torch.no_grad():
         for indices in by_device.values():
-            flags = torch.stack([named[i][1].isfinite().all() for i in indices]).tolist()
-            for i, flag in zip(indices, flags):
-                ok[i] = flag
+            # A NaN or inf makes the sum NaN or inf: a finite sum clears a tensor at a tenth
+            # of isfinite's cost; a non-finite one (maybe an overflow) is checked exactly.
+            sums = [_sum(named[i][1]).isfinite() for i in indices]
+            for i, flag in zip(indices, torch.stack(sums).tolist()):
+                ok[i] = flag or bool(named[i][1].isfinite().all())
     return next((name for (name, _), good in zip(named, ok) if not good), None)
+
+
+def _sum(t: Tensor) -> Tensor:
+    return t.sum(dtype=torch.float32) if t.dtype in (torch.float16, torch.bfloat16) else t.sum()
 
 
 def update(

@@ -506,3 +506,14 @@ def test_two_trainers_on_one_path_in_one_process(tmp_path):
     assert len(errors) == 4 and "run.pt is in use" in errors[0]
     later = make_trainer(tmp_path, seed=1)  # once the first run is done, it may continue it
     assert later.resume() and later.step == 4
+
+
+def test_first_nonfinite_names_the_tensor_and_ignores_overflowing_sums():
+    from ganbook.loop import first_nonfinite
+
+    half = torch.full((4,), 60000.0, dtype=torch.float16)  # finite, its fp16 sum is not
+    state = {"models": {"G": {"w": torch.ones(3), "big": torch.full((4,), 3e38), "h": half}},
+             "rng": torch.zeros(4, dtype=torch.uint8)}
+    assert first_nonfinite(state) is None
+    state["ema"] = [torch.ones(2), torch.tensor([1.0, float("inf")], dtype=torch.bfloat16)]
+    assert first_nonfinite(state) == "ema.1"
