@@ -2,14 +2,18 @@
 
 Files are plain dicts of tensors and Python primitives, so they load with
 ``torch.load(weights_only=True)``, and are written atomically (temp file + rename) so an
-interrupted save never leaves a broken file behind.
+interrupted save never leaves a broken file behind. Since version 2 each file holds the
+SHA-256 of its contents (:func:`state_digest`), checked on load: a byte changed on disk is
+an error, not silently changed weights. Version 1 files (the shipped weights) have none and
+load as before.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-import pickle
 import random
+from array import array
 from pathlib import Path
 from typing import Any, Callable
 
@@ -21,7 +25,7 @@ from .files import atomic_write
 from .profiles import untrained_results
 
 FORMAT = "ganbook-checkpoint"
-VERSION = 1
+VERSION = 2  # 2: with a "sha256" entry (state_digest); 1: without
 
 
 def get_rng_state() -> dict[str, Any]:
@@ -61,9 +65,41 @@ def set_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
 
 
+def state_digest(state: Any) -> str:
+    """Hex SHA-256 of a checkpoint's contents: every key, tensor (dtype, shape, bytes) and
+    Python value, in order. It survives a save and a load unchanged, so :func:`load_checkpoint`
+    can recompute it; the ``"sha256"`` entry itself is left out."""
+    digest = hashlib.sha256()
+    _digest(digest, {k: v for k, v in state.items() if k != "sha256"})
+    return digest.hexdigest()
+
+
+def _digest(digest: Any, value: Any) -> None:
+    if isinstance(value, torch.Tensor):
+        t = value.detach().cpu().contiguous()
+        digest.update(f"T{t.dtype}{tuple(t.shape)}".encode())
+        digest.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    elif isinstance(value, dict):
+        digest.update(f"D{len(value)}".encode())
+        for key, item in value.items():
+            _digest(digest, key)
+            _digest(digest, item)
+    elif isinstance(value, (list, tuple)):
+        if value and all(type(v) is float for v in value):  # a history column: one update
+            digest.update(f"F{type(value).__name__}{len(value)}".encode())
+            digest.update(array("d", value).tobytes())
+            return
+        digest.update(f"L{type(value).__name__}{len(value)}".encode())
+        for item in value:
+            _digest(digest, item)
+    else:  # str, int, float, bool, None
+        digest.update(f"V{type(value).__name__}:{value!r};".encode())
+
+
 def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> Path:
-    """Write ``state`` (plus format tag) to ``path`` atomically and return the path."""
+    """Write ``state`` (plus format tag and checksum) to ``path`` atomically; return the path."""
     payload = {"format": FORMAT, "version": VERSION, **state}
+    payload["sha256"] = state_digest(payload)
     with atomic_write(path) as f:
         torch.save(payload, f)
     return Path(path)
@@ -72,15 +108,19 @@ def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> Path:
 def load_checkpoint(
     path: str | os.PathLike, map_location: str | torch.device = "cpu"
 ) -> dict[str, Any]:
-    """Load a checkpoint written by :func:`save_checkpoint`, with ``weights_only=True``."""
+    """Load a checkpoint written by :func:`save_checkpoint`, with ``weights_only=True``, and
+    check its SHA-256 (files from version 2 on): ``ValueError`` for anything else, a changed
+    byte included."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no checkpoint at {path}")
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder, not a checkpoint file")
     if path.stat().st_size == 0:
         raise ValueError(f"{path} is empty (0 bytes): not a checkpoint; delete it and train again")
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
-    except (EOFError, OSError, RuntimeError, pickle.UnpicklingError) as err:
+    except Exception as err:  # torch raises KeyError for a text file, RuntimeError, ...
         # torch's message may advise weights_only=False; that would run arbitrary code: never do it.
         raise ValueError(
             f"{path} is not a readable ganbook checkpoint (truncated, corrupt or not "
@@ -88,10 +128,18 @@ def load_checkpoint(
         ) from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise ValueError(f"{path} is not a ganbook checkpoint (format tag missing)")
-    if state.get("version", 0) > VERSION:
+    version = state.get("version", 0)
+    if not isinstance(version, int) or version > VERSION:
         raise ValueError(
-            f"{path} has checkpoint version {state['version']}; this ganbook reads up to {VERSION}"
+            f"{path} has checkpoint version {version!r}; this ganbook reads up to {VERSION}"
         )
+    if version >= 2 or "sha256" in state:
+        if state.get("sha256") != state_digest(state):
+            raise ValueError(
+                f"{path} fails its checksum (the SHA-256 of its contents written with it): the "
+                "file was damaged or changed after it was saved; restore a copy, or delete it "
+                "and train again"
+            )
     return state
 
 

@@ -30,6 +30,7 @@ from torch import nn
 from . import distributed
 from .checkpoint import load_checkpoint
 from .device import get_device, seed_everything
+from .files import FileInUseError
 from .loop import Callback, Loop, check_positive
 from .profiles import PROFILES, Profile, get_profile
 from .speed import PRECISIONS
@@ -774,7 +775,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return train(args) if args.command == "train" else sample(args)
-    except (ValueError, FileNotFoundError) as err:
+    except (ValueError, FileNotFoundError, FileInUseError) as err:
         print(f"python -m ganbook {args.command}: error: {err}", file=sys.stderr)
         return 2
     finally:

@@ -26,7 +26,10 @@ on CUDA (one GPU per process, ``cuda:LOCAL_RANK``) and gloo on the CPU, and retu
 * **Data streams.** Each rank reseeds Python, NumPy and torch with ``base + rank`` (``base``
   drawn on rank 0), so ``sample_real`` and the noise differ per rank: with per-rank batch B,
   N ranks train on a batch of N*B. Checkpoints keep every rank's RNG state (rank 0 gathers
-  them), and a resume with the same number of ranks restores each rank's own stream.
+  them), and a resume with the same number of ranks restores each rank's own stream. A
+  resume on another number of processes (a 2-rank checkpoint on 1, say) goes on and prints
+  what changes: the global batch, and the streams (rank 0's continues on 1 process; on
+  several, fresh ones are derived from it); every checkpoint records its ``world_size``.
 * **One record.** The step's record is averaged over the ranks (a mean of per-rank means is
   the mean over the global batch), so every rank keeps the same history; rank 0 alone writes
   checkpoints and shows the progress bar. Callbacks run on every rank, because some change

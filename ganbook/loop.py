@@ -14,11 +14,19 @@ maximum likelihood, Coconet, flow matching, the PixelCNN and the fake detectors.
 Ctrl-C is deferred to the end of the step in progress, so the checkpoint it writes holds
 the weights, optimizers and RNG of one step boundary and a resumed run continues bit for bit.
 
+One run writes a checkpoint at a time: ``fit`` holds the path's
+:class:`~ganbook.files.WriterLock` until it ends, and a second run on the path (a second
+``python -m ganbook train``, a notebook in two kernels) is refused with the first's pid. A
+resume refuses other settings (:meth:`Loop.check_compatible`) except the learning rates,
+which it applies and reports, as it reports a change in the number of processes.
+
 Records (the numbers a step reports: losses, D(x), ...) are scalar tensors. Reading one
 into Python (``.item()``) makes the host wait for the GPU, so the loop reads them all in
 one go every ``sync_every`` steps (25), and always before callbacks, checkpoints and the
 end of ``fit``; a NaN or inf stops the run there, naming the step it appeared at, before
-any checkpoint could hold the damaged weights. ``sync_every=1`` reads every update's
+any checkpoint could hold the damaged weights; the loop then goes back to its last
+checkpoint, or, with none, is marked unusable if its weights hold a NaN (the error says
+which), and ``save`` refuses non-finite weights. ``sync_every=1`` reads every update's
 numbers before its optimizer step, so a NaN never reaches the weights at all; so does a
 distributed run, whose ranks average each step's record. The speed options for a GPU
 (mixed precision, compile, channels_last) are the Trainer's: see :mod:`ganbook.speed`.
@@ -44,7 +52,7 @@ from . import distributed
 from .checkpoint import get_rng_state, load_checkpoint, save_checkpoint, set_rng_state
 from .data import TensorSampler
 from .device import get_device
-from .files import remove_stale_temp_files
+from .files import FileInUseError, WriterLock, check_writable_path, remove_stale_temp_files
 from .profiles import smoke_steps, starting_point
 
 Callback = tuple[int, Callable[[Any], None]]
@@ -95,6 +103,42 @@ def read_records(records: Sequence[dict[str, Any]]) -> list[dict[str, float]]:
 def to_floats(**values: Any) -> dict[str, float]:
     """One record's numbers or scalar tensors as Python floats, in one host sync."""
     return read_records([values])[0]
+
+
+def first_nonfinite(state: Any, prefix: str = "") -> str | None:
+    """The dotted name of the first floating-point tensor in ``state`` (nested dicts, lists
+    and tuples, as a state_dict or a checkpoint) that holds a NaN or inf; None if there is
+    none. One host sync for all the tensors."""
+    named: list[tuple[str, Tensor]] = []
+
+    def walk(value: Any, name: str) -> None:
+        if isinstance(value, Tensor):
+            if value.is_floating_point() or value.is_complex():
+                named.append((name, value))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{name}.{key}" if name else str(key))
+        elif isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                walk(item, f"{name}.{i}" if name else str(i))
+
+    walk(state, prefix)
+    by_device: dict[torch.device, list[int]] = {}
+    for i, (_, t) in enumerate(named):
+        by_device.setdefault(t.device, []).append(i)
+    ok = [True] * len(named)
+    with torch.no_grad():
+        for indices in by_device.values():
+            # A NaN or inf makes the sum NaN or inf: a finite sum clears a tensor at a tenth
+            # of isfinite's cost; a non-finite one (maybe an overflow) is checked exactly.
+            sums = [_sum(named[i][1]).isfinite() for i in indices]
+            for i, flag in zip(indices, torch.stack(sums).tolist()):
+                ok[i] = flag or bool(named[i][1].isfinite().all())
+    return next((name for (name, _), good in zip(named, ok) if not good), None)
+
+
+def _sum(t: Tensor) -> Tensor:
+    return t.sum(dtype=torch.float32) if t.dtype in (torch.float16, torch.bfloat16) else t.sum()
 
 
 def update(
@@ -182,13 +226,26 @@ class Loop:
         self.device, self.world = distributed.setup(self.device)
         self.sync_every = check_positive("sync_every", sync_every)
         self._joined = False  # distributed: ranks made equal and given their own RNG streams
-        self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
+        self._locks: dict[Path, WriterLock] = {}  # one writer per checkpoint (see _claim)
+        self.checkpoint_path = checkpoint_path  # checked here, not at the first save
         self.checkpoint_every = checkpoint_every
         self.checkpoint_seconds = checkpoint_seconds
         self.step = 0
         self.history: dict[str, list[float]] = {k: [] for k in self.history_keys}
         self._elapsed = 0.0
         self._interrupts = 0
+        self._good: tuple[Path, int] | None = None  # the last checkpoint saved or loaded
+        self._unusable: str | None = None  # why, after a NaN left no checkpoint to go back to
+
+    @property
+    def checkpoint_path(self) -> Path | None:
+        """Where checkpoints go. Set (here or later) only to a path a file can be written to:
+        a folder, or a folder without write permission, is a ``ValueError`` at once."""
+        return self._checkpoint_path
+
+    @checkpoint_path.setter
+    def checkpoint_path(self, value: str | os.PathLike | None) -> None:
+        self._checkpoint_path = check_writable_path("checkpoint_path", value) if value else None
 
     # -- what a subclass defines -----------------------------------------------------------
 
@@ -205,7 +262,14 @@ class Loop:
         return {}
 
     def config(self) -> dict[str, Any]:
-        """Settings worth keeping in the checkpoint (Python primitives only)."""
+        """Settings worth keeping in the checkpoint (Python primitives only). A resume with
+        other values is refused (:meth:`check_compatible`), except learning rates."""
+        return {}
+
+    def learning_rates(self) -> dict[str, torch.optim.Optimizer]:
+        """The :meth:`config` keys that are learning rates given at construction, and their
+        optimizer. A resume with another value applies it and says so (:meth:`load_state_dict`):
+        lowering the learning rate is what the NaN guard advises."""
         return {}
 
     def scalers(self) -> dict[str, torch.amp.GradScaler]:
@@ -302,6 +366,16 @@ class Loop:
                 )
         if cap is not None:  # smoke mode: every callback still runs, at each of the few steps
             callbacks = [(1, fn) for _, fn in callbacks]
+        if self._unusable is not None:
+            raise RuntimeError(self._unusable)
+        # One writer per checkpoint: the run holds its path's lock until fit returns or fails
+        # (the OS frees it if the process dies); a second run on the path is refused here.
+        with self._claim(self.checkpoint_path, collective=True):
+            return self._fit(steps, callbacks, progress)
+
+    def _fit(
+        self, steps: int, callbacks: Sequence[Callback], progress: bool
+    ) -> dict[str, list[float]]:
         world = self.world
         if world is not None:
             self._join()
@@ -368,6 +442,8 @@ class Loop:
         except BaseException as err:
             if pending:  # steps done before the error keep their records
                 self._read_pending(pending)
+            if isinstance(err, FloatingPointError):
+                self._after_nan(err)
             if not isinstance(err, KeyboardInterrupt):
                 raise
             if self.checkpoint_path is not None and at_boundary:
@@ -416,6 +492,39 @@ class Loop:
         self.world.broadcast_modules(self.replicated_modules(), buffers_only=True)
         return self.world.mean_record(record, (timed, bool(self._interrupts)))
 
+    def _is_main(self) -> bool:
+        return self.world is None or self.world.is_main
+
+    @contextmanager
+    def _claim(self, path: Path | None, collective: bool = False) -> Iterator[None]:
+        """Hold ``path``'s :class:`~ganbook.files.WriterLock` while the block runs (reentrant:
+        ``fit`` holds it, its saves reclaim it). Rank 0 alone locks; with ``collective`` every
+        rank learns whether it could, so all stop together."""
+        lock = None
+        error: Exception | None = None
+        if path is not None and self._is_main():
+            lock = self._locks.setdefault(Path(path), WriterLock(path))
+            try:
+                lock.acquire()
+            except Exception as err:  # raised below, on every rank alike
+                error, lock = err, None
+        if collective and path is not None and self.world is not None:
+            _, (failed,) = self.world.mean_record({}, (error is not None,))
+            if failed and error is None:
+                error = FileInUseError(f"rank 0 could not claim the checkpoint {path}")
+        if error is not None:
+            raise error
+        try:
+            yield
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _say(self, message: str) -> None:
+        """Print ``message`` (on rank 0 only in a distributed run)."""
+        with self._quiet():
+            print(message, flush=True)
+
     @contextmanager
     def _quiet(self) -> Iterator[None]:
         """Silence printing on ranks other than 0 (callbacks run on every rank)."""
@@ -461,18 +570,22 @@ class Loop:
             "elapsed": self._elapsed,
             "history": self.history,
             "config": self.config(),
+            "world_size": self.world.size if self.world is not None else 1,
             **({"scalers": {k: v.state_dict() for k, v in scalers.items()}} if scalers else {}),
         }
 
     def check_compatible(self, state: dict[str, Any]) -> None:
         """Raise ``ValueError`` (naming the key) if ``state`` comes from a different run or network.
 
-        Runs before :meth:`load_state_dict` changes anything, so a refused checkpoint leaves
-        this loop as it was.
+        Every :meth:`config` setting must match, except the learning rates
+        (:meth:`learning_rates`), which :meth:`load_state_dict` applies and reports. Runs
+        before :meth:`load_state_dict` changes anything, so a refused checkpoint leaves this
+        loop as it was.
         """
         saved = state.get("config", {})
+        rates = self.learning_rates()
         for key, value in self.config().items():
-            if key in saved and saved[key] != value:
+            if key in saved and key not in rates and saved[key] != value:
                 raise ValueError(
                     f"checkpoint was written with {key}={saved[key]!r}, "
                     f"this run has {key}={value!r}; "
@@ -498,6 +611,12 @@ class Loop:
                     )
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue the run ``state`` holds (:meth:`check_compatible` first).
+
+        A learning rate given at construction that differs from the checkpoint's is applied
+        rather than refused, with a printed line saying so: the optimizer's rates are
+        rescaled by new/old, so a schedule keeps its place.
+        """
         self.check_compatible(state)
         for key, module in self.networks().items():
             module.load_state_dict(state["models"][key])
@@ -517,50 +636,168 @@ class Loop:
         self.step = int(state["step"])
         self._elapsed = float(state.get("elapsed", 0.0))
         self.history = {k: list(v) for k, v in state["history"].items()}
+        self._unusable = None  # every weight was just replaced
+        self._apply_learning_rates(state.get("config", {}))
+
+    def _apply_learning_rates(self, saved: dict[str, Any]) -> None:
+        """Learning rates of this run that differ from the checkpoint's: rescale the
+        optimizer's (and a schedule's ``initial_lr``) by new/old, and say so."""
+        config = self.config()
+        for key, optimizer in self.learning_rates().items():
+            old, new = saved.get(key), config.get(key)
+            if old is None or new is None or old == new:
+                continue
+            for group in optimizer.param_groups:
+                for name in ("lr", "initial_lr"):
+                    if name in group:
+                        value = group[name]
+                        group[name] = new if value == old else value * new / old
+            self._say(
+                f"resumed with {key}={new:g}; the checkpoint was trained with {key}={old:g}: "
+                f"its optimizer continues at the new rate ({new / old:g}x the old)"
+            )
+
+    def _note_world_size(self, saved: int) -> None:
+        """Say what changes when a checkpoint of ``saved`` processes continues on this many."""
+        size = self.world.size if self.world is not None else 1
+        if saved == size:
+            return
+        batch = getattr(self, "batch_size", None)
+        change = (
+            f"the global batch is now {size} x {batch} = {size * batch} instead of "
+            f"{saved * batch}"
+            if isinstance(batch, int)
+            else f"each step now averages {size} batches instead of {saved}"
+        )
+        streams = (
+            f"rank 0's random stream continues, the other {saved - 1} rank(s)' streams end"
+            if size == 1
+            else "every rank draws a fresh random stream, derived from rank 0's"
+        )
+        self._say(
+            f"resumed a checkpoint written by {saved} process(es) on {size}: {change}, and "
+            f"{streams}; the run is not the one {saved} process(es) would have continued "
+            f"(for that, resume with torchrun --nproc_per_node={saved}). Its checkpoints now "
+            f"record world_size={size}."
+        )
 
     def save(self, path: str | os.PathLike | None = None) -> Path:
-        """Write a checkpoint (atomically, Ctrl-C held off until it is written) to ``path``."""
-        path = path or self.checkpoint_path
+        """Write a checkpoint (atomically, Ctrl-C held off until it is written) to ``path``.
+
+        Refused (``FloatingPointError``) if any weight or optimizer state holds a NaN or inf,
+        so a damaged trainer cannot replace a good checkpoint; and (``FileInUseError``) if
+        another live run holds ``path``.
+        """
+        path = check_writable_path("path", path) if path else self.checkpoint_path
         if path is None:
             raise ValueError(
                 "no checkpoint path: pass one, or give the trainer checkpoint_path=..."
             )
+        if self._unusable is not None:
+            raise RuntimeError(f"{self._unusable}; nothing was saved to {path}")
         state = self.state_dict()
+        bad = first_nonfinite(state)
+        if bad is not None:
+            raise FloatingPointError(
+                f"not saving to {path}: {bad} holds NaN or inf at step {self.step}; a "
+                "checkpoint of damaged weights would replace a good one"
+            )
         if self.world is not None:  # every rank calls save; rank 0 writes
             state["rng_ranks"] = self.world.gather_rng()
-            state["world_size"] = self.world.size
-            if not self.world.is_main:
+            if self.world.is_main:
+                try:
+                    self._write(path, state)
+                finally:
+                    self.world.barrier()
+            else:
                 self.world.barrier()
-                return Path(path)
-            try:
-                return self._write(path, state)
-            finally:
-                self.world.barrier()
-        return self._write(path, state)
+        else:
+            self._write(path, state)
+        self._good = (path, self.step)
+        return path
 
-    def _write(self, path: str | os.PathLike, state: dict[str, Any]) -> Path:
-        remove_stale_temp_files(path)
-        if threading.current_thread() is not threading.main_thread():
-            return save_checkpoint(path, state)
-        previous = signal.signal(signal.SIGINT, self._count_interrupt)
-        try:
-            return save_checkpoint(path, state)
-        finally:
-            signal.signal(signal.SIGINT, previous)
+    def _write(self, path: Path, state: dict[str, Any]) -> Path:
+        with self._claim(path):
+            remove_stale_temp_files(path)
+            if threading.current_thread() is not threading.main_thread():
+                return save_checkpoint(path, state)
+            previous = signal.signal(signal.SIGINT, self._count_interrupt)
+            try:
+                return save_checkpoint(path, state)
+            finally:
+                signal.signal(signal.SIGINT, previous)
 
     def _count_interrupt(self, signum: int, frame: Any) -> None:
         self._interrupts += 1
 
     def resume(self, path: str | os.PathLike | None = None) -> bool:
-        """Load the checkpoint at ``path`` if it exists; return whether one was loaded."""
-        path = Path(path or self.checkpoint_path or "")
-        remove_stale_temp_files(path)
-        if not path.is_file():
+        """Load the checkpoint at ``path`` (default: ``checkpoint_path``) if it exists; return
+        whether one was loaded (False also when there is no path at all).
+
+        A folder is a ``ValueError``; a path another live run is writing, a
+        ``FileInUseError`` naming it (its checkpoint is not this run's to continue). A
+        checkpoint written by another number of processes (torchrun) continues with a printed
+        line saying what changes: the global batch, and the random streams (see
+        :mod:`ganbook.distributed`); a resume with the same number continues bit for bit.
+        """
+        path = path or self.checkpoint_path
+        if not path:
             return False
+        path = Path(path)
+        if path.is_dir():
+            raise ValueError(f"resume needs a checkpoint file, got {str(path)!r}, a folder")
+        with self._claim(path):
+            if self._is_main():
+                remove_stale_temp_files(path)
+            if not path.is_file():
+                return False
+            self._load(path)
+        return True
+
+    def _load(self, path: Path) -> None:
         # Loaded on the CPU: RNG states must stay there; weights and optimizer states are
         # copied to each parameter's device by load_state_dict.
-        self.load_state_dict(load_checkpoint(path, map_location="cpu"))
-        return True
+        state = load_checkpoint(path, map_location="cpu")
+        self.load_state_dict(state)
+        self._good = (path, self.step)
+        self._note_world_size(int(state.get("world_size", 1)))
+
+    def _after_nan(self, err: FloatingPointError) -> None:
+        """After the NaN guard stopped ``fit``: go back to the last checkpoint this loop saved
+        or loaded, or else, if a weight is NaN or inf, mark the loop unusable (``fit``,
+        ``save`` and ``generate`` refuse it). ``err``'s message gets which it was."""
+        what, failed = None, ""
+        if self._good is not None and self._good[0].is_file():
+            path, step = self._good
+            try:
+                state = load_checkpoint(path, map_location="cpu")
+                if state.get("step") != step:  # rewritten since, by another run
+                    raise ValueError(f"it now holds step {state.get('step')}, not {step}")
+                self.load_state_dict(state)
+                what = f"rolled back to its last checkpoint, step {self.step} ({path})"
+            except (ValueError, OSError) as load_err:
+                failed = f" (its checkpoint {path} could not be loaded: {load_err})"
+        if what is None:
+            # The weights are those of a later step than the last record read: keep
+            # step and history together.
+            steps = self.history.get("step", [])
+            self.step = int(steps[-1]) if steps else 0
+            bad = first_nonfinite({k: m.state_dict() for k, m in self.networks().items()})
+            bad = bad or first_nonfinite([m.state_dict() for m in self.replicated_modules()])
+            if bad is not None:
+                self._unusable = (
+                    f"this {type(self).__name__} is unusable: a NaN or inf reached its weights "
+                    f"({bad}) and it had no checkpoint to roll back to{failed}; fit, save and "
+                    "generate refuse it. Build a new one (with checkpoint_path=... it can roll "
+                    "back next time)"
+                )
+                what = f"marked unusable ({bad} holds NaN or inf){failed}"
+            else:
+                what = (
+                    f"kept at step {self.step}: the update that saw it was refused, so its "
+                    f"weights are still finite{failed}"
+                )
+        err.args = (f"{err}; the {type(self).__name__} was {what}",)
 
     # -- internals -------------------------------------------------------------------------
 
@@ -650,3 +887,6 @@ class ModelLoop(Loop):
 
     def config(self) -> dict[str, Any]:
         return {"batch_size": self.batch_size, "lr": self.lr, "clip": self.clip}
+
+    def learning_rates(self) -> dict[str, torch.optim.Optimizer]:
+        return {"lr": self.optimizer}

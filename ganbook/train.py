@@ -25,7 +25,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 import torch
 from torch import Tensor, nn
 
-from .loop import Callback, Loop, check_positive
+from .loop import Callback, Loop, check_positive, first_nonfinite
 from .losses import GANLoss, Term, get_loss, gradient_penalty
 from .speed import autocast, check_speed_options, compile_module, make_scaler, to_channels_last
 from .utils import ema_pairs, ema_update, eval_mode
@@ -58,6 +58,10 @@ class Trainer(Loop):
     should draw its randomness from torch's global RNG, so that checkpoints (which store
     that RNG) make resumed runs exact. The generator's objective is
     ``adv_weight * adversarial loss + sum(term.weight * term(...))`` over ``terms``.
+
+    :meth:`resume` refuses a checkpoint written with other settings (``loss``,
+    ``batch_size``, ``betas``, ...), except ``lr_g`` and ``lr_d``: a new learning rate is
+    applied and a line says so (:meth:`ganbook.loop.Loop.load_state_dict`).
     """
 
     history_keys = HISTORY_KEYS
@@ -150,6 +154,7 @@ class Trainer(Loop):
         self.clip_g, self.clip_d = clip_g, clip_d
         self.opt_g = torch.optim.Adam(self.g_parameters(), lr=lr_g, betas=betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=lr_d, betas=betas)
+        self.lr_g, self.lr_d, self.betas = float(lr_g), float(lr_d), tuple(betas)
         self.ema_decay = ema_decay
         self.G_ema = self._make_ema() if ema_decay is not None else None
         self._ema_pairs = None
@@ -312,6 +317,14 @@ class Trainer(Loop):
         """
         check_positive("n", n)
         G = self.G_ema if (ema and self.G_ema is not None) else self.G
+        if self._unusable is not None:
+            raise RuntimeError(self._unusable)
+        bad = first_nonfinite(G.state_dict())
+        if bad is not None:
+            raise FloatingPointError(
+                f"generate: the generator's {bad} holds NaN or inf (step {self.step}); its "
+                "samples would be NaN. Resume from a checkpoint written before the damage"
+            )
         cond = tuple(c.to(self.device) for c in cond)
         with eval_mode(G):
             if self.paired:
@@ -353,7 +366,13 @@ class Trainer(Loop):
             "gp_weight": self.gp_weight,
             "adv_weight": self.adv_weight,
             "terms": {t.name: t.weight for t in self.terms},
+            "lr_g": self.lr_g,
+            "lr_d": self.lr_d,
+            "betas": [float(b) for b in self.betas],
         }
+
+    def learning_rates(self) -> dict[str, torch.optim.Optimizer]:
+        return {"lr_g": self.opt_g, "lr_d": self.opt_d}
 
     def state_dict(self) -> dict[str, Any]:
         return {

@@ -5,11 +5,14 @@ import pytest
 import torch
 
 from ganbook.checkpoint import (
+    FORMAT,
     get_rng_state,
     load_checkpoint,
     load_pretrained,
     save_checkpoint,
     set_rng_state,
+    state_digest,
+    weights_path,
 )
 from ganbook.data import TensorSampler
 
@@ -59,3 +62,66 @@ def test_save_model_and_load_model_round_trip(tmp_path):
         torch.load(tmp_path / "net.pt", weights_only=True)["models"]["G"].keys()
         == net.state_dict().keys()
     )
+
+
+# -- clear errors and a checksum (issue 25, section 4) --------------------------------------
+
+
+def test_a_text_file_is_a_clear_error_not_a_key_error(tmp_path):
+    path = tmp_path / "notes.pt"
+    path.write_text("hello world\nthis is text\n")
+    with pytest.raises(ValueError, match="not a readable ganbook checkpoint"):
+        load_checkpoint(path)
+    with pytest.raises(ValueError, match="a folder, not a checkpoint"):
+        load_checkpoint(tmp_path)
+
+
+def _state():
+    g = torch.Generator().manual_seed(0)
+    return {
+        "models": {"G": {"w": torch.randn(256, generator=g), "b": torch.arange(64.0)}},
+        "step": 7,
+        "history": {"loss": [0.5, 0.25, 0.125]},
+        "config": {"lr": 2e-4, "name": "run"},
+    }
+
+
+def test_a_changed_byte_is_caught_by_the_checksum(tmp_path):
+    path = tmp_path / "c.pt"
+    save_checkpoint(path, _state())
+    data = bytearray(path.read_bytes())
+    weights = _state()["models"]["G"]["w"].numpy().tobytes()
+    at = bytes(data).index(weights) + 100  # inside the stored tensor: torch loads it fine
+    data[at] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="fails its checksum"):
+        load_checkpoint(path)
+    # Any single byte changed anywhere: an error, or (bytes torch never reads) the same values.
+    clean = bytearray(data)
+    clean[at] ^= 0x01
+    want = state_digest(load_checkpoint(_write(path, clean)))
+    rng = random.Random(0)
+    for at in rng.sample(range(len(clean)), 40):
+        corrupt = bytearray(clean)
+        corrupt[at] ^= 1 << rng.randrange(8)
+        try:
+            state = load_checkpoint(_write(path, corrupt))
+        except ValueError:
+            continue
+        assert state_digest(state) == want, f"byte {at} changed a value unnoticed"
+
+
+def _write(path, data):
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_checkpoints_without_a_checksum_still_load(tmp_path):
+    old = {"format": FORMAT, "version": 1, **_state()}  # as version 1 wrote them
+    torch.save(old, tmp_path / "old.pt")
+    assert load_checkpoint(tmp_path / "old.pt")["step"] == 7
+    shipped = sorted(weights_path("x").parent.glob("*.pt"))  # written before the checksum
+    assert shipped and all(load_pretrained(p.stem)["format"] == FORMAT for p in shipped)
+    torch.save({**old, "version": 2}, tmp_path / "stripped.pt")  # version 2 has one: missing
+    with pytest.raises(ValueError, match="fails its checksum"):
+        load_checkpoint(tmp_path / "stripped.pt")

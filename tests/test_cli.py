@@ -134,3 +134,14 @@ def test_speed_flags_reach_the_trainer_and_refuse_non_gan_recipes(tmp_path, caps
     assert main(["train", "names-lm", "--steps", "1", "--profile", "test", "--quiet",
                  "--checkpoint", str(tmp_path / "lm.pt"), "--precision", "bf16"]) == 2
     assert "apply to GAN recipes" in capsys.readouterr().err
+
+
+def test_a_checkpoint_another_run_is_writing_is_a_one_line_error(tmp_path, capsys):
+    from ganbook.files import WriterLock
+
+    path = tmp_path / "run.pt"
+    with WriterLock(path):  # as a run in progress holds it (here: this process)
+        assert train("names-lm", path, 2) == 2
+    err = capsys.readouterr().err
+    assert "error: " in err and "run.pt is in use" in err and "Traceback" not in err
+    assert train("names-lm", path, 2) == 0  # free again

@@ -355,3 +355,165 @@ def test_numpy_integers_are_accepted_and_infinite_rates_refused(tmp_path):
         with pytest.raises(ValueError, match=match):
             make_trainer(**kw)
     assert check_positive("lr", np.float32(0.5), integer=False) == 0.5
+
+
+# -- issue 25: one writer, NaN recovery, resumes that change the run, paths -----------------
+
+
+def poison_at(tr, step):
+    """Make the batch of step ``step`` hold a NaN."""
+    sample = tr.sample_real
+
+    def poisoned(n):
+        x = sample(n)
+        if tr.step == step - 1:
+            x = x.clone()
+            x[0] = float("nan")
+        return x
+
+    tr.sample_real = poisoned
+
+
+def finite(tr):
+    return all(torch.isfinite(p).all() for m in (tr.G, tr.D, tr.G_ema) for p in m.parameters())
+
+
+def test_nan_rolls_back_to_the_last_checkpoint(tmp_path):
+    tr = make_trainer(tmp_path, checkpoint_every=10)  # default sync_every=25
+    poison_at(tr, 23)
+    with pytest.raises(FloatingPointError, match=r"at step 23 .*rolled back to its last "
+                       r"checkpoint, step 20"):
+        tr.fit(40, progress=False)
+    assert tr.step == 20 and tr.history["step"] == list(range(1, 21)) and finite(tr)
+    assert torch.isfinite(tr.generate(100)).all()
+    tr.save()  # the good checkpoint stays good
+    assert load_checkpoint(tmp_path / "run.pt")["step"] == 20
+
+
+def test_nan_without_a_checkpoint_marks_the_trainer_unusable(tmp_path):
+    tr = make_trainer()
+    poison_at(tr, 5)
+    with pytest.raises(FloatingPointError, match=r"at step 5 .*marked unusable"):
+        tr.fit(20, progress=False)
+    assert tr.step == 4 and len(tr.history["step"]) == 4  # step and history agree
+    for call in (lambda: tr.generate(10), lambda: tr.fit(30, progress=False),
+                 lambda: tr.save(tmp_path / "x.pt")):
+        with pytest.raises(RuntimeError, match="unusable: a NaN or inf reached its weights"):
+            call()
+    assert not (tmp_path / "x.pt").exists()
+
+
+def test_nan_caught_before_the_update_keeps_the_trainer():
+    tr = make_trainer(sync_every=1)
+    poison_at(tr, 3)
+    with pytest.raises(FloatingPointError, match=r"kept at step 2: the update that saw it"):
+        tr.fit(10, progress=False)
+    assert finite(tr) and tr.generate(5).shape == (5, 1)
+
+
+def test_save_and_generate_refuse_non_finite_weights(tmp_path):
+    tr = make_trainer(tmp_path)
+    tr.fit(3, progress=False)
+    good = (tmp_path / "run.pt").read_bytes()
+    with torch.no_grad():
+        next(tr.G_ema.parameters())[0] = float("nan")
+    with pytest.raises(FloatingPointError, match=r"generate: the generator's .* holds NaN"):
+        tr.generate(4)
+    assert tr.generate(4, ema=False).shape == (4, 1)  # the raw generator is still finite
+    with pytest.raises(FloatingPointError, match=r"not saving to .*run.pt: .* holds NaN or inf"):
+        tr.save()
+    assert (tmp_path / "run.pt").read_bytes() == good
+
+
+def test_a_changed_learning_rate_is_applied_and_said(tmp_path, capsys):
+    tr = make_trainer(tmp_path)  # lr 1e-3
+    tr.fit(3, progress=False)
+    other = make_trainer(tmp_path, lr_g=2e-4)
+    assert other.resume()
+    assert "resumed with lr_g=0.0002; the checkpoint was trained with lr_g=0.001" in (
+        capsys.readouterr().out
+    )
+    assert other.opt_g.param_groups[0]["lr"] == 2e-4 and other.opt_d.param_groups[0]["lr"] == 1e-3
+    other.fit(4, progress=False)
+    assert load_checkpoint(tmp_path / "run.pt")["config"]["lr_g"] == 2e-4
+    # A schedule keeps its place: lr and initial_lr are both scaled.
+    other.opt_g.param_groups[0].update(lr=1e-4, initial_lr=2e-4)
+    other.save()
+    again = make_trainer(tmp_path, lr_g=4e-4)
+    assert again.resume()
+    assert again.opt_g.param_groups[0]["lr"] == pytest.approx(2e-4)
+    assert again.opt_g.param_groups[0]["initial_lr"] == 4e-4
+    with pytest.raises(ValueError, match=r"written with betas=\[0.5, 0.999\]"):
+        make_trainer(tmp_path, lr_g=4e-4, betas=(0.0, 0.9)).resume()
+
+
+def test_a_checkpoint_of_two_ranks_resumed_on_one_says_what_changes(tmp_path, capsys):
+    from ganbook.checkpoint import get_rng_state, save_checkpoint
+    from ganbook.distributed import World
+
+    tr = make_trainer(tmp_path)
+    tr.fit(3, progress=False)
+    state = load_checkpoint(tmp_path / "run.pt")
+    assert state["world_size"] == 1
+    state.pop("sha256")
+    save_checkpoint(tmp_path / "run.pt", {**state, "world_size": 2,
+                                          "rng_ranks": [state["rng"], get_rng_state()]})
+    one = make_trainer(tmp_path)
+    assert one.resume()
+    out = capsys.readouterr().out
+    assert "resumed a checkpoint written by 2 process(es) on 1: the global batch is now " \
+           "1 x 64 = 64 instead of 128" in out and "other 1 rank(s)' streams end" in out
+    one.fit(4, progress=False)
+    assert load_checkpoint(tmp_path / "run.pt")["world_size"] == 1
+    two = make_trainer(tmp_path)  # and the other way: one process's checkpoint on two ranks
+    two.world = World(0, 2, torch.device("cpu"))
+    two._load(tmp_path / "run.pt")
+    assert "written by 1 process(es) on 2: the global batch is now 2 x 64" in (
+        capsys.readouterr().out
+    )
+    assert not two._joined  # fresh per-rank streams, as the message says
+
+
+def test_a_folder_or_unwritable_checkpoint_path_is_refused_at_once(tmp_path):
+    (tmp_path / "folder" / "run.pt").mkdir(parents=True)
+    (tmp_path / "file").write_text("a file")
+    with pytest.raises(ValueError, match="checkpoint_path must be a file path, got .* a folder"):
+        make_trainer(tmp_path / "folder")
+    with pytest.raises(ValueError, match="checkpoint_path .* cannot be written: .* is a file"):
+        make_trainer(tmp_path / "file")
+    tr = make_trainer()
+    with pytest.raises(ValueError, match="checkpoint_path must be a file path"):
+        tr.checkpoint_path = tmp_path  # as the CLI sets it
+    with pytest.raises(ValueError, match="resume needs a checkpoint file, got .* a folder"):
+        tr.resume(tmp_path)
+    assert not tr.resume()  # no path at all: nothing to resume
+
+
+def test_two_trainers_on_one_path_in_one_process(tmp_path):
+    from ganbook.files import FileInUseError
+
+    tr = make_trainer(tmp_path)
+    errors = []
+
+    def second(t):
+        other = make_trainer(tmp_path, seed=1)
+        for call in (other.resume, lambda: other.fit(5, progress=False)):
+            with pytest.raises(FileInUseError, match="another trainer in this process") as err:
+                call()
+            errors.append(str(err.value))
+
+    tr.fit(4, callbacks=[(2, second)], progress=False)
+    assert len(errors) == 4 and "run.pt is in use" in errors[0]
+    later = make_trainer(tmp_path, seed=1)  # once the first run is done, it may continue it
+    assert later.resume() and later.step == 4
+
+
+def test_first_nonfinite_names_the_tensor_and_ignores_overflowing_sums():
+    from ganbook.loop import first_nonfinite
+
+    half = torch.full((4,), 60000.0, dtype=torch.float16)  # finite, its fp16 sum is not
+    state = {"models": {"G": {"w": torch.ones(3), "big": torch.full((4,), 3e38), "h": half}},
+             "rng": torch.zeros(4, dtype=torch.uint8)}
+    assert first_nonfinite(state) is None
+    state["ema"] = [torch.ones(2), torch.tensor([1.0, float("inf")], dtype=torch.bfloat16)]
+    assert first_nonfinite(state) == "ema.1"

@@ -82,3 +82,56 @@ def assert_same_run(full_path, cut_path, steps):
     for key in ("G", "D"):
         for name, tensor in full["models"][key].items():
             assert torch.equal(tensor, cut["models"][key][name]), (key, name)
+
+
+# Two runs on one checkpoint path (issue 25, section 1): the first holds the path while it
+# trains, waiting at step 1 for a line on stdin; argv: path, seed, steps, resume first or not.
+SHARED = r"""
+import sys, torch
+from ganbook import Trainer, seed_everything
+from ganbook.nets import MLPDiscriminator, MLPGenerator
+from ganbook.toy import mixture_1d
+
+torch.set_num_threads(1)
+seed_everything(int(sys.argv[2]))
+data = mixture_1d((-2.0, 2.0), 0.3)
+tr = Trainer(MLPGenerator(4, 1, hidden=32), MLPDiscriminator(1, hidden=32), data.sample,
+             device="cpu", checkpoint_path=sys.argv[1], checkpoint_every=1)
+if sys.argv[4] == "resume":
+    tr.resume()
+
+
+def wait(t):
+    if t.step == 1:
+        print("training", flush=True)
+        sys.stdin.readline()
+
+
+tr.fit(int(sys.argv[3]), callbacks=[(1, wait)], progress=False)
+print("done", tr.step, flush=True)
+"""
+
+
+def test_a_second_run_on_the_same_checkpoint_is_refused_by_name(tmp_path):
+    path = tmp_path / "shared.pt"
+    args = [sys.executable, "-c", SHARED, str(path)]
+    first = subprocess.Popen(
+        [*args, "0", "60", "resume"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert first.stdout.readline().strip() == "training"
+        for when in ("resume", "fit"):  # started later (it resumes), or together (it trains)
+            second = subprocess.run(
+                [*args, "1", "60", when], capture_output=True, text=True, timeout=120,
+                stdin=subprocess.DEVNULL,
+            )
+            assert second.returncode == 1, second.stdout
+            assert f"shared.pt is in use: process {first.pid} on host" in second.stderr, when
+            assert "FileInUseError" in second.stderr
+        out, _ = first.communicate("go\n", timeout=120)
+    finally:
+        first.kill()
+    assert first.returncode == 0 and out.strip() == "done 60"
+    state = torch.load(path, weights_only=True)  # the first run's, whole
+    assert state["step"] == 60 and len(state["history"]["d_loss"]) == 60
+    assert not list(tmp_path.glob("*.tmp"))
