@@ -138,7 +138,7 @@ def run_notebook(job: tuple[str, str, str, int]) -> dict:
                       GANBOOK_SEED=str(seed), GANBOOK_CHECK_LOG=log_path, OMP_NUM_THREADS="1",
                       TQDM_DISABLE="1", GANBOOK_STATIC="1")
     os.environ.pop("GANBOOK_STARTING_POINT", None)
-    start = time.perf_counter()
+    measured_at, start = commit(), time.perf_counter()
     client = NotebookClient(nb, timeout=1200, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(Path(path).parent)}})
     client.execute()
@@ -161,7 +161,7 @@ def run_notebook(job: tuple[str, str, str, int]) -> dict:
         }
     return {"notebook": os.path.relpath(path, ROOT), "profile": profile,
             "capability": capability, "effective": effective, "seed": seed,
-            "seconds": round(seconds, 1), "cells": cells}
+            "seconds": round(seconds, 1), "commit": measured_at, "cells": cells}
 
 
 def capabilities() -> list[str]:
@@ -254,8 +254,7 @@ def main() -> int:
     results = json.loads(args.out.read_text()) if args.out.exists() else {}
     earlier = results.get(args.profile, {}).get("runs", [])
     rerun = {(r["notebook"], r["capability"], r["seed"]) for r in runs}
-    runs = [r for r in earlier if (r["notebook"], r["capability"], r["seed"]) not in rerun] + [
-        dict(r, commit=commit()) for r in runs]
+    runs = [r for r in earlier if (r["notebook"], r["capability"], r["seed"]) not in rerun] + runs
     rows = summarise(runs)
     print_table(rows)
     results[args.profile] = {
