@@ -46,7 +46,7 @@ def check_images(
     values = x.detach().float()
     if not torch.isfinite(values).all():
         raise ValueError(f"{name} must hold finite values in [{lo}, {hi}], got NaN or inf")
-    low, high = values.min().item(), values.max().item()
+    low, high = values.min().item() + 0.0, values.max().item() + 0.0  # no -0 in messages
     if low < lo - RANGE_TOLERANCE or high > hi + RANGE_TOLERANCE:
         hint = "; 8-bit values v become v / 127.5 - 1" if (lo, hi) == (-1, 1) else ""
         raise ValueError(
