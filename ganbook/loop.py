@@ -304,6 +304,7 @@ class Loop:
             steps = min(steps, self.step + cap)
         if callable(callbacks) or isinstance(callbacks, (str, bytes)):
             raise ValueError(f"callbacks must be a list of (every, function), got {callbacks!r}")
+        callbacks = list(callbacks)  # a generator is read once, here and in the loop alike
         for entry in callbacks:
             if not (isinstance(entry, (tuple, list)) and len(entry) == 2 and callable(entry[1])):
                 raise ValueError(
