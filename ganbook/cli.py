@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import math
 import os
 import sys
 import time
@@ -30,7 +31,6 @@ from torch import nn
 from . import distributed
 from .checkpoint import load_checkpoint
 from .device import get_device, seed_everything
-from .files import FileInUseError
 from .loop import Callback, Loop, check_positive
 from .profiles import PROFILES, Profile, get_profile
 from .speed import PRECISIONS
@@ -652,6 +652,16 @@ def _say(*args: Any) -> None:
         print(*args, flush=True)
 
 
+def last_record(history: dict[str, list[float]]) -> dict[str, float]:
+    """The last step's numbers, rounded, without the step and time and without entries the
+    run never writes (a history key such as ``gp`` that holds NaN for a loss without it)."""
+    return {
+        k: round(v[-1], 4)
+        for k, v in history.items()
+        if k not in ("step", "seconds") and v and not math.isnan(v[-1])
+    }
+
+
 def train(args: argparse.Namespace) -> int:
     profile = get_profile(args.profile)
     recipe = RECIPES[args.recipe]
@@ -669,13 +679,23 @@ def train(args: argparse.Namespace) -> int:
     loop.checkpoint_path = path
     steps = args.steps or profile.pick(*recipe.steps)
     if loop.resume(path):
-        _say(f"resumed {path} at step {loop.step}")
+        if loop.step >= steps:
+            _say(
+                f"{path} is already at step {loop.step}: --steps is the total number of steps "
+                f"({steps}), not how many more, so there is nothing left to do; pass "
+                f"--steps {loop.step + steps} to train {steps} more"
+            )
+            return 0
+        _say(f"resumed {path} at step {loop.step}; training to step {steps} (--steps is a total)")
     elif recipe.prepare is not None:
         recipe.prepare(loop, profile)
     start = time.perf_counter()
     callbacks = recipe.schedule(steps) if recipe.schedule is not None else []
-    history = loop.fit(steps, callbacks=callbacks, progress=not args.quiet)
-    last = {k: round(v[-1], 4) for k, v in history.items() if k not in ("step", "seconds") and v}
+    try:
+        history = loop.fit(steps, callbacks=callbacks, progress=not args.quiet)
+    except KeyboardInterrupt:
+        return 130  # the loop has said at which step, and where the checkpoint is
+    last = last_record(history)
     _say(
         f"{args.recipe} ({profile.name} profile, {loop.device}): step {loop.step} "
         f"after {time.perf_counter() - start:.1f} s; last record {last}\n"
@@ -704,6 +724,11 @@ def sample(args: argparse.Namespace) -> int:
                 f"its config); recipes: {', '.join(RECIPES)}"
             )
         recipe = RECIPES[config["recipe"]]
+        if config.get("profile") not in PROFILES:
+            raise ValueError(
+                f"{source}'s config names no known profile ({', '.join(PROFILES)}), got "
+                f"{config.get('profile')!r}"
+            )
         loop = build(recipe.name, get_profile(config["profile"]), get_device(args.device))
         loop.load_state_dict(state)
         G = generator_of(loop)
@@ -727,28 +752,42 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a positive int, got {text!r}") from None
 
 
+NO_WEIGHTS = "(no shipped weights: train it before sampling)"
+
+
+def _listing() -> str:
+    """The recipes, one a line, noting those that ship no weights (``sample NAME`` needs them)."""
+    lines = ["recipes (each ships trained weights for 'sample RECIPE' unless noted):"]
+    for r in RECIPES.values():
+        lines.append(f"  {r.name:<16} {r.summary}" if len(r.name) <= 16
+                     else f"  {r.name}\n{'':19}{r.summary}")
+        if r.shipped is None:
+            lines.append(f"{'':19}{NO_WEIGHTS}")
+    return "\n".join(lines)
+
+
 def parser() -> argparse.ArgumentParser:
-    recipes = "\n".join(
-        f"  {r.name:<16} {r.summary}" if len(r.name) <= 16 else f"  {r.name}\n{'':19}{r.summary}"
-        for r in RECIPES.values()
-    )
+    recipes = _listing()
     top = argparse.ArgumentParser(
         prog="python -m ganbook",
         description="Train the book's recipes and sample from them (also under torchrun).",
-        epilog=f"recipes:\n{recipes}",
+        epilog=recipes,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = top.add_subparsers(dest="command", required=True, metavar="{train,sample}")
     t = commands.add_parser(
         "train",
         help="train a recipe (resumes from --checkpoint if it exists)",
-        epilog=f"recipes:\n{recipes}",
+        epilog=recipes,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     t.add_argument("recipe", choices=list(RECIPES), metavar="RECIPE", help="one of the recipes")
-    t.add_argument("--steps", type=_positive, help="total steps (default: the profile's)")
+    t.add_argument("--steps", type=_positive, help="total steps, a resumed checkpoint's included "
+                   "(default: the profile's)")
     t.add_argument("--checkpoint", help="resume from / save to this file (runs/RECIPE.pt)")
-    t.add_argument("--profile", choices=list(PROFILES), help="scale (default $GANBOOK_PROFILE)")
+    t.add_argument("--profile", choices=list(PROFILES),
+                   help="scale (default: $GANBOOK_PROFILE; if unset, detected: gpu if "
+                   "CUDA works, else cpu)")
     t.add_argument("--device", help="cpu, cuda, cuda:N or mps (default: the best there is)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -760,7 +799,7 @@ def parser() -> argparse.ArgumentParser:
     s = commands.add_parser(
         "sample",
         help="write samples of a recipe's shipped weights or of a checkpoint",
-        epilog=f"recipes:\n{recipes}",
+        epilog=recipes,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     s.add_argument("source", metavar="RECIPE|CHECKPOINT")
@@ -770,14 +809,30 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _one_line(err: BaseException) -> str:
+    """``err``'s message on one line; the exception's name first unless it is a ValueError
+    (whose messages here say what was wrong): ``PermissionError: [Errno 13] ...``."""
+    text = " ".join(str(err).split())
+    return text if type(err) is ValueError else f"{type(err).__name__}: {text}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (2 with a message for bad input)."""
+    """Run the command line; returns the exit status.
+
+    Errors a user can act on (bad input, files that cannot be read or written, a run that
+    diverged) are one line on stderr, no traceback: status 2 for bad input, 1 otherwise.
+    Ctrl-C is status 130 (the loop has already said where its checkpoint is).
+    """
     args = parser().parse_args(argv)
+    command = f"python -m ganbook {args.command}"
     try:
         return train(args) if args.command == "train" else sample(args)
-    except (ValueError, FileNotFoundError, FileInUseError) as err:
-        print(f"python -m ganbook {args.command}: error: {err}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        print(f"{command}: interrupted before training started; nothing saved", file=sys.stderr)
+        return 130
+    except (ValueError, KeyError, OSError, FloatingPointError) as err:
+        print(f"{command}: error: {_one_line(err)}", file=sys.stderr)
+        return 1 if isinstance(err, FloatingPointError) else 2
     finally:
         if torch.distributed.is_available() and torch.distributed.is_initialized():
             torch.distributed.destroy_process_group()  # a torchrun run ends cleanly

@@ -71,6 +71,14 @@ def check_positive(name: str, value: Any, integer: bool = True) -> Any:
     return int(value) if integer else float(value)
 
 
+def check_nonnegative(name: str, value: Any) -> float:
+    """Return ``value`` as a float if it is a finite real number >= 0 (a weight: 0 turns a
+    term off), else raise ``ValueError`` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < math.inf:
+        raise ValueError(f"{name} must be a number >= 0 (finite), got {value!r}")
+    return float(value)
+
+
 def check_positive_ints(**values: Any) -> None:
     """:func:`check_positive` for each keyword: ``check_positive_ints(width=w, depth=d)``."""
     for name, value in values.items():
@@ -358,12 +366,16 @@ class Loop:
         cap = smoke_steps()
         if cap is not None:  # smoke mode: the code path only (ganbook.profiles)
             steps = min(steps, self.step + cap)
-        for every, fn in callbacks:
-            check_positive("callback interval", every)
-            if not callable(fn):
+        if callable(callbacks) or isinstance(callbacks, (str, bytes)):
+            raise ValueError(f"callbacks must be a list of (every, function), got {callbacks!r}")
+        callbacks = list(callbacks)  # a generator is read once, here and in the loop alike
+        for entry in callbacks:
+            if not (isinstance(entry, (tuple, list)) and len(entry) == 2 and callable(entry[1])):
                 raise ValueError(
-                    f"each callback must be (every, function), got a {type(fn).__name__}"
+                    f"each entry of callbacks must be a pair (every, function), such as "
+                    f"(10, fn), got {entry!r}"
                 )
+            check_positive("callback interval", entry[0])
         if cap is not None:  # smoke mode: every callback still runs, at each of the few steps
             callbacks = [(1, fn) for _, fn in callbacks]
         if self._unusable is not None:

@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .loop import check_nonnegative
+
 # -- discriminator losses ---------------------------------------------------------------
 
 
@@ -165,8 +167,7 @@ class Term(nn.Module):
 
     def __init__(self, weight: float) -> None:
         super().__init__()
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
-            raise ValueError(f"weight must be a number >= 0, got {weight!r}")
+        check_nonnegative("weight", weight)
         self.weight = float(weight)
 
     def forward(self, trainer: Any, batch: Any, fake: Tensor, z: Tensor | None) -> Tensor:

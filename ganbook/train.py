@@ -19,13 +19,14 @@ pix2pix's conditional discriminator).
 from __future__ import annotations
 
 import copy
+import numbers
 import os
 from typing import Any, Callable, NamedTuple, Sequence
 
 import torch
 from torch import Tensor, nn
 
-from .loop import Callback, Loop, check_positive, first_nonfinite
+from .loop import Callback, Loop, check_nonnegative, check_positive, first_nonfinite
 from .losses import GANLoss, Term, get_loss, gradient_penalty
 from .speed import autocast, check_speed_options, compile_module, make_scaler, to_channels_last
 from .utils import ema_pairs, ema_update, eval_mode
@@ -114,8 +115,23 @@ class Trainer(Loop):
         for name, clip in (("clip_g", clip_g), ("clip_d", clip_d)):
             if clip is not None:
                 check_positive(name, clip, integer=False)
-        if not isinstance(adv_weight, (int, float)) or adv_weight < 0:
-            raise ValueError(f"adv_weight must be a number >= 0, got {adv_weight!r}")
+        check_nonnegative("adv_weight", adv_weight)
+        if gp_weight is not None:
+            check_nonnegative("gp_weight", gp_weight)
+        if not (
+            isinstance(betas, (tuple, list))
+            and len(betas) == 2
+            and all(isinstance(b, numbers.Real) and not isinstance(b, bool) for b in betas)
+            and all(0 <= b < 1 for b in betas)
+        ):
+            raise ValueError(f"betas must be two numbers in [0, 1) (Adam's), got {betas!r}")
+        if not callable(sample_real):
+            hint = " (wrap a tensor in ganbook.data.TensorSampler)" if isinstance(
+                sample_real, Tensor) else ""
+            raise ValueError(
+                f"sample_real must be a function batch_size -> x or (x, *cond), got a "
+                f"{type(sample_real).__name__}{hint}"
+            )
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in (0, 1) or None, got {ema_decay!r}")
         for term in terms:
@@ -191,6 +207,13 @@ class Trainer(Loop):
         """One real batch from ``sample_real``, on the trainer's device."""
         batch = self.sample_real(self.batch_size)
         parts = list(batch) if isinstance(batch, (tuple, list)) else [batch]
+        if not parts or not all(isinstance(p, Tensor) for p in parts):
+            got = ", ".join(type(p).__name__ for p in parts) or "an empty tuple"
+            hint = "; torch.as_tensor converts a numpy array" if "ndarray" in got else ""
+            raise ValueError(
+                f"sample_real({self.batch_size}) must return a tensor or a tuple (x, *cond) of "
+                f"tensors, got {got}{hint}"
+            )
         parts = [p.to(self.device) for p in parts]
         if self.channels_last:
             parts = [to_channels_last(p) for p in parts]

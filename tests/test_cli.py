@@ -4,6 +4,7 @@ is a clear error; a run resumes from its checkpoint; the command runs under torc
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +12,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from ganbook import cli
 from ganbook.checkpoint import load_checkpoint
-from ganbook.cli import RECIPES, main
+from ganbook.cli import NO_WEIGHTS, RECIPES, last_record, main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,9 +25,11 @@ def train(name: str, path: Path, steps: int = 2) -> int:
 
 
 @pytest.mark.parametrize("name", list(RECIPES))
-def test_every_recipe_trains_and_samples(name, tmp_path):
+def test_every_recipe_trains_and_samples(name, tmp_path, capsys):
     path = tmp_path / f"{name}.pt"
     assert train(name, path) == 0
+    last = capsys.readouterr().out.split("last record")[1].splitlines()[0]
+    assert "nan" not in last, last  # no entry the run never writes (MoCoGAN's gp)
     state = load_checkpoint(path)
     assert state["step"] == 2 and state["config"]["recipe"] == name
     assert state["config"]["profile"] == "test"
@@ -145,3 +149,106 @@ def test_a_checkpoint_another_run_is_writing_is_a_one_line_error(tmp_path, capsy
     err = capsys.readouterr().err
     assert "error: " in err and "run.pt is in use" in err and "Traceback" not in err
     assert train("names-lm", path, 2) == 0  # free again
+
+
+def test_help_says_which_recipes_ship_weights_and_what_an_unset_profile_means(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = capsys.readouterr().out
+    lines = text.split("recipes (")[1].splitlines()
+    for name, recipe in RECIPES.items():
+        row = next(i for i, line in enumerate(lines) if line.split() and line.split()[0] == name)
+        below = []
+        for line in lines[row + 1 :]:
+            if not line.startswith(" " * 19):
+                break
+            below.append(line)
+        assert any(NO_WEIGHTS in line for line in below) == (recipe.shipped is None), name
+    assert sum(NO_WEIGHTS in line for line in lines) == 2  # seqgan and srgan
+    assert "if unset, detected: gpu if CUDA works" in " ".join(text.split())
+
+
+def test_steps_is_a_total_and_a_finished_run_says_so(tmp_path, capsys):
+    path = tmp_path / "run.pt"
+    assert train("names-lm", path, 3) == 0
+    capsys.readouterr()
+    assert train("names-lm", path, 2) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "already at step 3" in out and "--steps is the total" in out, out
+    assert "nothing left to do" in out and "--steps 5" in out, out
+    assert load_checkpoint(path)["step"] == 3
+    assert train("names-lm", path, 4) == 0
+    assert "training to step 4 (--steps is a total)" in capsys.readouterr().out
+
+
+def test_the_last_record_leaves_out_what_the_run_never_writes():
+    history = {"step": [1, 2], "d_loss": [0.5, 0.25], "gp": [float("nan")] * 2, "seconds": [1, 2]}
+    assert last_record(history) == {"d_loss": 0.25}
+
+
+def _raise(err):
+    def command(*args, **kwargs):
+        raise err
+
+    return command
+
+
+@pytest.mark.parametrize(
+    "err, code, line",
+    [
+        (KeyError("profile"), 2, "error: KeyError: 'profile'"),
+        (PermissionError(13, "Permission denied", "runs/x.pt"),
+         2, "error: PermissionError: [Errno 13] Permission denied: 'runs/x.pt'"),
+        (FileExistsError(17, "File exists", "out"), 2, "error: FileExistsError: [Errno 17]"),
+        (IsADirectoryError(21, "Is a directory", "runs"), 2, "error: IsADirectoryError"),
+        (ValueError("steps must be\n  positive"), 2, "error: steps must be positive"),
+        (FloatingPointError("d_loss became nan at step 3"), 1, "error: FloatingPointError: d_loss"),
+    ],
+)
+def test_user_errors_are_one_line_and_no_traceback(monkeypatch, capsys, err, code, line):
+    monkeypatch.setattr(cli, "train", _raise(err))
+    assert main(["train", "dcgan"]) == code
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("python -m ganbook train: "), lines
+    assert line in lines[0], lines
+
+
+def test_an_out_folder_that_is_a_file_is_one_line_from_the_real_command(tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("a file, not a folder")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "ganbook", "sample", "dcgan", "--out", str(taken), "--n", "2"],
+        env=env, capture_output=True, text=True, timeout=240,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert done.stderr.count("\n") == 1 and "FileExistsError" in done.stderr, done.stderr
+
+
+def test_ctrl_c_saves_says_one_line_and_exits_130(tmp_path, monkeypatch, capsys):
+    real_build = cli.build
+
+    def build(*args, **kwargs):
+        loop = real_build(*args, **kwargs)
+        step = loop.train_step
+
+        def train_step():
+            if loop.step == 2:  # a real SIGINT, caught by the loop at the step boundary
+                os.kill(os.getpid(), signal.SIGINT)
+            return step()
+
+        loop.train_step = train_step
+        return loop
+
+    monkeypatch.setattr(cli, "build", build)
+    path = tmp_path / "run.pt"
+    assert train("names-lm", path, 50) == 130
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [f"interrupted at step 3; checkpoint saved to {path}"], out
+    assert err == ""
+    assert load_checkpoint(path)["step"] == 3
+    monkeypatch.setattr(cli, "build", _raise(KeyboardInterrupt()))  # before any training
+    assert train("names-lm", path, 50) == 130
+    assert capsys.readouterr().err.splitlines() == [
+        "python -m ganbook train: interrupted before training started; nothing saved"
+    ]

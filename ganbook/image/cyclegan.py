@@ -30,9 +30,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..loop import check_nonnegative
 from ..losses import Reconstruction
 from ..train import Batch, Trainer
 from ..utils import eval_mode
+from .checks import check_images
 from .classifier import to_classifier_size
 from .data import load_digits
 from .patchgan import PatchDiscriminator
@@ -64,16 +66,9 @@ __all__ = [
 # -- the two domains ----------------------------------------------------------------------
 
 
-def _check_images(name: str, x: Any) -> Tensor:
-    if not isinstance(x, Tensor) or x.dim() != 4 or x.shape[1] != 1:
-        got = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
-        raise ValueError(f"{name} must be a tensor of shape (N, 1, H, W), got {got}")
-    return x
-
-
 def upsample(x: Tensor, size: int = 16) -> Tensor:
     """Bilinear upsampling of (N, 1, h, w) images to ``size`` x ``size`` (stays in [-1, 1])."""
-    _check_images("x", x)
+    check_images("x", x, 1)
     if not isinstance(size, int) or size < x.shape[-1]:
         raise ValueError(f"size must be an int >= the images' width {x.shape[-1]}, got {size!r}")
     return F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
@@ -83,7 +78,7 @@ def thicken(x: Tensor, radius: int = 1) -> Tensor:
     """Grey-level dilation with a disk of ``radius`` pixels: every stroke grows by ``radius``
     pixels on each side. Equal to ``skimage.morphology.dilation(image, disk(radius))`` with
     the background value -1 outside the image; radius 1 is the 3x3 plus-shaped disk."""
-    _check_images("x", x)
+    check_images("x", x, 1)
     if isinstance(radius, bool) or not isinstance(radius, int) or radius < 1:
         raise ValueError(f"radius must be an int >= 1, got {radius!r}")
     h, w = x.shape[-2:]
@@ -137,8 +132,8 @@ class UnpairedSampler:
     batches, not pairs."""
 
     def __init__(self, a: Tensor, b: Tensor) -> None:
-        _check_images("a", a)
-        _check_images("b", b)
+        check_images("a", a, 1)
+        check_images("b", b, 1)
         if a.shape[1:] != b.shape[1:]:
             raise ValueError(f"a and b must have the same image shape, got {a.shape} and {b.shape}")
         self.a, self.b = a, b
@@ -152,8 +147,8 @@ class UnpairedSampler:
 
 def paired_sampler(inputs: Tensor, targets: Tensor) -> Callable[[int], tuple[Tensor, Tensor]]:
     """``sample(n) -> (inputs[i], targets[i])`` for the same random rows ``i`` (pix2pix)."""
-    _check_images("inputs", inputs)
-    _check_images("targets", targets)
+    check_images("inputs", inputs, 1)
+    check_images("targets", targets, 1)
     if inputs.shape != targets.shape:
         raise ValueError(
             f"inputs and targets must have the same shape, got {inputs.shape}, {targets.shape}"
@@ -171,7 +166,7 @@ def paired_sampler(inputs: Tensor, targets: Tensor) -> Callable[[int], tuple[Ten
 
 def ink_share(images: Tensor, threshold: float = 0.0) -> Tensor:
     """Per image, the share of pixels brighter than ``threshold`` (ink); (N,)."""
-    _check_images("images", images)
+    check_images("images", images, 1)
     return (images > threshold).flatten(1).float().mean(1)
 
 
@@ -188,7 +183,7 @@ def stroke_width(images: Tensor, threshold: float = 0.0) -> Tensor:
     from scipy.ndimage import distance_transform_edt
     from skimage.morphology import skeletonize
 
-    _check_images("images", images)
+    check_images("images", images, 1)
     ink = (images[:, 0] > threshold).cpu().numpy()
     widths = []
     for mask in ink:
@@ -318,8 +313,7 @@ class CycleGANTrainer(Trainer):
         for name, value in (("cycle_weight", cycle_weight), ("identity_weight", identity_weight)):
             if name == "identity_weight" and value is None:
                 continue  # the default: half the cycle weight
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+            check_nonnegative(name, value)
         super().__init__(generator, discriminator, sample_real, loss=loss, paired=True, **kwargs)
         self.cycle_weight = float(cycle_weight)
         self.identity_weight = (
@@ -447,7 +441,7 @@ def input_correlation(outputs: Tensor, inputs: Tensor) -> Tensor:
     Near 1 for a translation that keeps the input's layout (a thickened digit), near 0 for an
     output unrelated to it, -1 for an inverted one. A blank image counts as 0.
     """
-    _check_images("outputs", outputs)
+    check_images("outputs", outputs, 1)
     if inputs.shape != outputs.shape:
         raise ValueError(
             f"inputs must have the outputs' shape {tuple(outputs.shape)}, got {tuple(inputs.shape)}"
@@ -475,7 +469,7 @@ def evaluate_translation(
     ``kept after round trip``; with ``inputs``, ``correlation with input``
     (:func:`input_correlation`).
     """
-    _check_images("outputs", outputs)
+    check_images("outputs", outputs, 1)
     if truth.shape != outputs.shape or len(labels) != len(outputs):
         raise ValueError(
             f"outputs {tuple(outputs.shape)}, truth {tuple(truth.shape)} and labels "
@@ -511,7 +505,7 @@ class DigitTracker:
     """
 
     def __init__(self, classifier: nn.Module, images: Tensor, labels: Tensor) -> None:
-        _check_images("images", images)
+        check_images("images", images, 1)
         if len(labels) != len(images):
             raise ValueError(f"labels must have {len(images)} entries, got {len(labels)}")
         self.classifier, self.images, self.labels = classifier, images, labels
@@ -554,7 +548,7 @@ def show_rows(rows: dict[str, Tensor], n: int = 12, title: str | None = None) ->
     fig, axes = plt.subplots(len(rows), 1, figsize=(n * 0.55 + 2, len(rows) * 0.7 + 0.3))
     axes = np.atleast_1d(axes)
     for ax, (name, images) in zip(axes, rows.items()):
-        show_images(_check_images(name, images)[:n], nrow=n, ax=ax)
+        show_images(check_images(name, images, 1)[:n], nrow=n, ax=ax)
         ax.text(-0.01, 0.5, name, transform=ax.transAxes, ha="right", va="center", fontsize=9)
     if title:
         fig.suptitle(title, fontsize=10)

@@ -30,11 +30,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..loop import update
+from ..loop import check_nonnegative, check_positive, update
 from ..losses import Reconstruction
 from ..profiles import smoke_cap
 from ..train import Trainer
 from ..utils import eval_mode
+from .checks import check_images
 from .classifier import to_classifier_size
 from .patchgan import PatchDiscriminator
 from .quality import gradient_energy, two_sample_accuracy
@@ -67,17 +68,9 @@ def _positive_int(name: str, value: object) -> int:
     return value
 
 
-def _check_images(name: str, images: Tensor) -> None:
-    if not isinstance(images, Tensor) or images.dim() != 4:
-        shape = tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__
-        raise ValueError(f"{name} must be a tensor (N, C, H, W), got {shape}")
-
-
 def _check_mask(images: Tensor, mask: Tensor) -> None:
-    _check_images("images", images)
-    if not isinstance(mask, Tensor) or mask.dim() != 4 or mask.shape[1] != 1:
-        shape = tuple(mask.shape) if isinstance(mask, Tensor) else type(mask).__name__
-        raise ValueError(f"mask must be a tensor (N, 1, H, W) (1 = missing), got {shape}")
+    check_images("images", images)
+    check_images("mask (1 = missing)", mask, 1, value_range=(0, 1))
     if mask.shape[0] != images.shape[0] or mask.shape[-2:] != images.shape[-2:]:
         raise ValueError(
             f"mask {tuple(mask.shape)} must have the images' N, H and W, "
@@ -161,7 +154,7 @@ def load_digits_16(split: str = "train", mode: str = "bicubic") -> tuple[Tensor,
 
 def downsample(images: Tensor, factor: int = 2) -> Tensor:
     """Area averaging by ``factor`` (how the 16 px digits go back to the 8x8 classifier)."""
-    _check_images("images", images)
+    check_images("images", images)
     factor = _positive_int("factor", factor)
     if images.shape[-1] % factor or images.shape[-2] % factor:
         raise ValueError(f"H and W {tuple(images.shape[-2:])} must be divisible by factor={factor}")
@@ -171,7 +164,7 @@ def downsample(images: Tensor, factor: int = 2) -> Tensor:
 def downsample_mask(mask: Tensor, factor: int = 2) -> Tensor:
     """A coarse pixel is missing if any of its ``factor`` x ``factor`` fine pixels is, so the
     visible coarse pixels are exact area averages of visible fine pixels."""
-    _check_images("mask", mask)
+    check_images("mask (1 = missing)", mask, 1, value_range=(0, 1))
     factor = _positive_int("factor", factor)
     return F.max_pool2d(mask, factor)
 
@@ -184,7 +177,7 @@ class InpaintingPairs:
     """
 
     def __init__(self, images: Tensor, mask_fn: Callable[[int], Tensor]) -> None:
-        _check_images("images", images)
+        check_images("images", images)
         if len(images) == 0:
             raise ValueError("images must not be empty")
         if not callable(mask_fn):
@@ -268,7 +261,7 @@ def context_encoder_trainer(
     ``adv_weight=0`` is the L2-only context encoder; Pathak et al. used 0.999 / 0.001.
     Other keyword arguments (``batch_size``, ``lr_g``, ``loss``, ...) go to the Trainer.
     """
-    _check_images("images", images)
+    check_images("images", images)
     channels = images.shape[1]
     G = ContextEncoder(channels, width=width)
     D = PatchDiscriminator(channels, width=d_width, layers=d_layers)
@@ -306,10 +299,8 @@ def invert_generator(
     """
     _check_mask(images, mask)
     steps, restarts = _positive_int("steps", steps), _positive_int("restarts", restarts)
-    if not isinstance(lr, (int, float)) or not 0 < lr < math.inf:
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
-    if not isinstance(prior, (int, float)) or prior < 0:
-        raise ValueError(f"prior must be a number >= 0, got {prior!r}")
+    check_positive("lr", lr, integer=False)
+    check_nonnegative("prior", prior)
     n = len(images)
     x = images.detach().repeat(restarts, 1, 1, 1)
     visible = 1 - mask.detach().repeat(restarts, 1, 1, 1)
@@ -377,7 +368,7 @@ def hole_psnr(output: Tensor, truth: Tensor, mask: Tensor) -> float:
 
 def digit_accuracy(classifier: nn.Module, images: Tensor, labels: Tensor) -> float:
     """The 8x8 digit classifier's accuracy on ``images`` (area-downsampled to 8x8 if larger)."""
-    _check_images("images", images)
+    check_images("images", images)
     small = to_classifier_size(images)
     with eval_mode(classifier), torch.no_grad():
         predicted = classifier(small.clamp(-1, 1)).argmax(1)

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ..loop import check_positive, check_positive_ints
+from .checks import check_images
 from .singan import image_pyramid, resize
 
 #: RMS distance per value (images in [-1, 1]) under which a patch counts as copied:
@@ -46,15 +47,9 @@ __all__ = [
 ]
 
 
-def _check_images(name: str, x: Tensor) -> None:
-    if not isinstance(x, Tensor) or x.dim() != 4:
-        shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
-        raise ValueError(f"{name} must be (N, C, H, W) images, got {shape}")
-
-
 def extract_patches(images: Tensor, size: int = 7, stride: int = 1) -> Tensor:
     """Every ``size x size`` patch of (N, C, H, W) images, flattened: (patches, C size size)."""
-    _check_images("images", images)
+    check_images("images", images)
     check_positive_ints(size=size, stride=stride)
     if min(images.shape[-2:]) < size:
         raise ValueError(f"images of {tuple(images.shape[-2:])} px have no {size}x{size} patch")
@@ -103,8 +98,8 @@ def patch_swd(
 ) -> float:
     """:func:`sliced_wasserstein` between the ``size x size`` patches of ``samples`` and of
     ``image`` (at most ``most`` patches of each, drawn with ``seed``)."""
-    _check_images("samples", samples)
-    _check_images("image", image)
+    check_images("samples", samples)
+    check_images("image", image)
     gen = torch.Generator().manual_seed(seed)
     a = _subsample(extract_patches(samples, size), most, gen)
     b = _subsample(extract_patches(image, size), most, gen)
@@ -113,7 +108,7 @@ def patch_swd(
 
 def diversity(samples: Tensor) -> float:
     """Standard deviation across samples of each pixel value, averaged over the pixels."""
-    _check_images("samples", samples)
+    check_images("samples", samples)
     if len(samples) < 2:
         raise ValueError(f"samples must hold at least 2 images, got {len(samples)}")
     return float(samples.float().std(dim=0).mean())
@@ -137,8 +132,8 @@ def nearest_patch_distances(
 ) -> Tensor:
     """For (at most ``most``) sample patches, the RMS distance per value to the nearest
     ``size x size`` patch of ``image``: 0 for a copied patch."""
-    _check_images("samples", samples)
-    _check_images("image", image)
+    check_images("samples", samples)
+    check_images("image", image)
     gen = torch.Generator().manual_seed(seed)
     queries = _subsample(extract_patches(samples, size), most, gen)
     d2, _ = _nearest(queries, extract_patches(image, size))
@@ -155,7 +150,7 @@ def nearest_patch_distance(
 def crop_shuffle(image: Tensor, n: int, tiles: int = 4, seed: int = 0) -> Tensor:
     """``n`` images made by cutting ``image`` (1, C, H, W) into ``tiles x tiles`` blocks and
     putting them back in a random order (a trivial "new image" of copied patches)."""
-    _check_images("image", image)
+    check_images("image", image)
     check_positive_ints(n=n, tiles=tiles)
     _, c, h, w = image.shape
     th, tw = h // tiles, w // tiles
@@ -179,7 +174,7 @@ def replace_patches(query: Tensor, keys: Tensor, values: Tensor, size: int = 7) 
     nearest patch of ``keys`` (1, C, h, w) and replaced by the patch of ``values`` (same
     size as ``keys``) at the same place; overlapping patches are averaged."""
     for name, x in (("query", query), ("keys", keys), ("values", values)):
-        _check_images(name, x)
+        check_images(name, x)
     if keys.shape != values.shape or keys.shape[0] != 1:
         raise ValueError(
             f"keys and values must be one image each of the same shape, got "
@@ -213,7 +208,7 @@ def gpnn(
     runs ``iterations`` :func:`replace_patches` steps: the first matches against the
     blurred image (the coarser scale upsampled), the others against the image itself.
     """
-    _check_images("image", image)
+    check_images("image", image)
     check_positive_ints(n=n, size=size, iterations=iterations)
     if not sizes:
         raise ValueError("sizes must list at least one (h, w)")

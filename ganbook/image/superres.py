@@ -37,9 +37,11 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..checkpoint import load_model, save_model
+from ..loop import check_nonnegative, check_positive
 from ..losses import Reconstruction
 from ..profiles import smoke_count
 from ..train import Trainer
+from .checks import check_images
 from .patchgan import PatchDiscriminator
 from .quality import high_frequency_ratio, psnr, radial_power_spectrum, ssim, two_sample_accuracy
 
@@ -276,8 +278,7 @@ def sr_trainer(
     """
     if not isinstance(data, SRPatches):
         raise ValueError(f"data must be an SRPatches, got {type(data).__name__}")
-    if not isinstance(adv_weight, (int, float)) or adv_weight < 0:
-        raise ValueError(f"adv_weight must be a number >= 0, got {adv_weight!r}")
+    check_nonnegative("adv_weight", adv_weight)
     pure = adv_weight == 0
     D = PatchDiscriminator(3, 4, 1) if pure else PatchDiscriminator(3, d_width, d_layers)
     return Trainer(
@@ -360,7 +361,18 @@ def spectral_distance(output: Tensor, truth: Tensor) -> float:
 
 @torch.no_grad()
 def super_resolve(net: nn.Module, lr: Tensor, batch_size: int = 256) -> Tensor:
-    """``net``'s outputs for ``lr`` in eval mode, in batches, on the CPU, clipped to [-1, 1]."""
+    """``net``'s outputs for ``lr`` in eval mode, in batches, on the CPU, clipped to [-1, 1].
+
+    ``lr`` must be a float ``(N, C, H, W)`` batch in [-1, 1], as :class:`SRPatches` gives
+    it: a picture in [0, 255] would come back almost all clipped to +-1.
+    """
+    if isinstance(lr, Tensor) and not lr.is_floating_point():
+        raise ValueError(
+            f"lr must be a floating-point tensor in [-1, 1], got dtype {lr.dtype}; "
+            "8-bit values v become v / 127.5 - 1"
+        )
+    check_images("lr", lr, value_range=(-1, 1))
+    batch_size = check_positive("batch_size", batch_size)
     was_training = net.training
     net.eval()
     device = next(net.parameters()).device

@@ -24,7 +24,7 @@ from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from ..checkpoint import load_model, save_model
-from ..loop import Loop, check_positive, check_positive_ints
+from ..loop import Loop, check_nonnegative, check_positive, check_positive_ints
 from ..text.caption import UNK, CaptionEncoder, encode_captions
 from ..text.vocab import Vocab
 from ..train import Batch, Trainer
@@ -198,8 +198,7 @@ class MatchingAwareTrainer(Trainer):
     def __init__(self, *args: Any, int_weight: float = 1.0, cls: bool = True,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if not isinstance(int_weight, (int, float)) or int_weight < 0:
-            raise ValueError(f"int_weight must be a number >= 0, got {int_weight!r}")
+        check_nonnegative("int_weight", int_weight)
         self.int_weight, self.cls = float(int_weight), bool(cls)
 
     @staticmethod

@@ -75,6 +75,26 @@ class Attributes:
     pace: np.ndarray
     register: np.ndarray
 
+    def __post_init__(self) -> None:
+        """Each field as an int64 array of indices in range (an int: one window), all of one
+        length: a -1 would otherwise index the last level ("busy") without a word."""
+        for name, levels in (("mode", MODES), ("pace", PACES), ("register", REGISTERS)):
+            value = np.atleast_1d(getattr(self, name))
+            if value.dtype == bool or not np.issubdtype(value.dtype, np.integer) or value.ndim != 1:
+                raise ValueError(f"{name} must be a 1-D array of ints, got {value!r}")
+            bad = (value < 0) | (value >= len(levels))
+            if bad.any():
+                raise ValueError(
+                    f"{name} must hold indices in [0, {len(levels)}) into {levels}, got "
+                    f"{value[bad][:5].tolist()}"
+                )
+            setattr(self, name, value.astype(np.int64, copy=False))
+        if not len(self.mode) == len(self.pace) == len(self.register):
+            raise ValueError(
+                f"mode, pace and register must have one entry per window each, got lengths "
+                f"{len(self.mode)}, {len(self.pace)} and {len(self.register)}"
+            )
+
     def __len__(self) -> int:
         return len(self.mode)
 

@@ -11,6 +11,7 @@ word order matters but the padded length does not.
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Iterable, Sequence
 
 import torch
@@ -46,14 +47,41 @@ def encode_captions(vocab: Vocab, texts: Sequence[str], max_len: int | None = No
         raise TypeError("texts must be a sequence of captions, not one str")
     if UNK not in vocab.stoi:
         raise ValueError("vocab has no '<unk>' token: build it with caption_vocab(texts)")
-    tokens = [
-        [t if t in vocab.stoi else UNK for t in caption_tokens(text)] for text in texts
-    ]
+    tokens = [caption_tokens(text) for text in texts]
+    check_known_words(vocab, texts, tokens)
+    tokens = [[t if t in vocab.stoi else UNK for t in toks] for toks in tokens]
     longest = max((len(t) for t in tokens), default=0) + 1
     max_len = longest if max_len is None else max_len
     if max_len < longest:
         raise ValueError(f"max_len={max_len} is too short: the longest caption needs {longest}")
     return vocab.encode_batch([" ".join(t) for t in tokens], max_len)
+
+
+def check_known_words(vocab: Vocab, texts: Sequence[str], tokens: Sequence[list[str]]) -> None:
+    """Refuse a caption none of whose words ``vocab`` knows (it would say nothing: every word
+    reads as ``<unk>``), and warn, naming them, when most of a caption's words are unknown.
+
+    Punctuation is not a word; a few unknown words (a held-out phrasing's) pass silently.
+    """
+    odd = []
+    for i, (text, toks) in enumerate(zip(texts, tokens)):
+        words = [t for t in toks if t[0].isalnum()]
+        unknown = [w for w in words if w not in vocab.stoi]
+        if len(unknown) == len(words):
+            known = [t for t in vocab.itos if t[0].isalnum()]
+            said = f"unknown: {', '.join(unknown)}" if unknown else "no words at all"
+            raise ValueError(
+                f"texts[{i}] = {text!r} has no word the vocabulary knows ({said}); it knows "
+                f"{len(known)} words, such as {', '.join(known[:8])}"
+            )
+        if 2 * len(unknown) > len(words):
+            odd.append(f"texts[{i}] = {text!r} (unknown: {', '.join(unknown)})")
+    if odd:
+        warnings.warn(
+            f"{len(odd)} caption(s) made mostly of words the vocabulary does not know, read as "
+            f"<unk> and ignored: {'; '.join(odd[:3])}{' ...' if len(odd) > 3 else ''}",
+            stacklevel=3,
+        )
 
 
 class CaptionEncoder(nn.Module):

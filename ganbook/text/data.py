@@ -19,6 +19,7 @@ from typing import Sequence
 import torch
 
 from .. import files
+from ..loop import check_positive
 from ..profiles import SMOKE_SAMPLES, is_smoke
 
 NAME_FILES = {"first": ("dist.male.first", "dist.female.first"), "last": ("dist.all.last",)}
@@ -30,13 +31,20 @@ def load_names(kind: str = "first", max_len: int | None = None) -> list[str]:
 
     if kind not in NAME_FILES:
         raise ValueError(f"kind must be one of {sorted(NAME_FILES)}, got {kind!r}")
+    if max_len is not None:
+        check_positive("max_len", max_len)
     folder = Path(names.__file__).parent
     found = set()
     for filename in NAME_FILES[kind]:
         for line in (folder / filename).read_text().splitlines():
             if line.strip():
                 found.add(line.split()[0].lower())
-    return sorted(n for n in found if n.isalpha() and (max_len is None or len(n) <= max_len))
+    kept = sorted(n for n in found if n.isalpha() and (max_len is None or len(n) <= max_len))
+    if not kept:
+        shortest = min(len(n) for n in found if n.isalpha())
+        raise ValueError(f"no {kind} name has at most max_len={max_len} letters; the shortest "
+                         f"has {shortest}")
+    return kept
 
 
 def load_words(min_len: int = 3, max_len: int = 10) -> list[str]:
@@ -56,10 +64,18 @@ def load_words(min_len: int = 3, max_len: int = 10) -> list[str]:
 
 def split(texts: Sequence[str], heldout: float = 0.1, seed: int = 0) -> tuple[list[str], list[str]]:
     """A reproducible (train, held-out) split; held-out texts are never trained on."""
+    if isinstance(texts, str):
+        raise TypeError("texts must be a sequence of texts, not one str")
     if not 0 < heldout < 1:
         raise ValueError(f"heldout must be in (0, 1), got {heldout!r}")
-    order = torch.randperm(len(texts), generator=torch.Generator().manual_seed(seed)).tolist()
     cut = int(round(len(texts) * heldout))
+    if not 0 < cut < len(texts):
+        raise ValueError(
+            f"heldout={heldout} of {len(texts)} texts holds out {cut}, leaving "
+            f"{len(texts) - cut} to train on: a split needs at least one text on each side "
+            f"(more texts, or a heldout share nearer 0.5)"
+        )
+    order = torch.randperm(len(texts), generator=torch.Generator().manual_seed(seed)).tolist()
     return [texts[i] for i in order[cut:]], [texts[i] for i in order[:cut]]
 
 
