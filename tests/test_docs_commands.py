@@ -1,9 +1,10 @@
 """Every command README.md and DEVELOPING.md tell a user to type exists after `make install`.
 
 The two pages are read for commands in shell code blocks and in code spans (`make ...`,
-`jupyter ...`, `python -m ...`, `.venv/bin/...`, `torchrun ...`). A `make` target must be a
-rule of the Makefile (a dry run succeeds); any other program must be in the project's venv
-(the one running this test), its `--help` must run, and list every long option the page uses.
+`jupyter ...`, `python -m ...`, `python SCRIPT.py`, `.venv/bin/...`, `torchrun ...`). A `make`
+target must be a rule of the Makefile (a dry run succeeds); any other program must be in the
+project's venv (the one running this test), its `--help` must run, and list every long option
+the page uses.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ class Command:
         if head == "make":
             return "make" if len(words) > 1 else ""  # a bare `make` names the tool
         if head in ("python", "python3"):
-            return "python" if words[1:2] == ["-m"] and len(words) > 2 else ""
+            module = words[1:2] == ["-m"] and len(words) > 2
+            return "python" if module or words[1:2] and words[1].endswith(".py") else ""
         return head if head in VENV_PROGRAMS or words[0].startswith(".venv/bin/") else ""
 
 
@@ -111,7 +113,9 @@ def _output(argv: tuple[str, ...]) -> tuple[int, str]:
 def _help_argv(command: Command) -> list[str]:
     """The program (with its subcommand, if the page uses one) and `--help`."""
     words = command.argv
-    if command.program == "python":
+    if command.program == "python" and words[1] != "-m":  # a script: python bench/x.py
+        program, rest = [sys.executable, words[1]], words[2:]
+    elif command.program == "python":
         program, rest = [sys.executable, "-m", words[2]], words[3:]
     else:
         program, rest = [str(BIN / command.program)], words[1:]
