@@ -1,5 +1,6 @@
 """Every module a notebook imports is installed wherever `ganbook` is (Colab included): the
-standard library, ganbook itself, or one of the package's declared dependencies."""
+standard library, ganbook itself, or one of the package's declared dependencies; and the
+instructor's kit needs only those and the `instructor` extra."""
 
 from __future__ import annotations
 
@@ -24,10 +25,12 @@ IMPORT_NAMES = {"scikit-learn": "sklearn", "scikit-image": "skimage", "ipython":
                 "pyyaml": "yaml"}
 
 
-def declared_modules(pyproject: Path = ROOT / "pyproject.toml") -> set[str]:
-    """The import names of the package's declared dependencies (not its extras)."""
+def declared_modules(extra: str | None = None, pyproject: Path = ROOT / "pyproject.toml"
+                     ) -> set[str]:
+    """The import names of the package's declared dependencies (and those of one extra)."""
     project = tomllib.loads(pyproject.read_text())["project"]
-    names = {Requirement(spec).name.lower() for spec in project["dependencies"]}
+    specs = project["dependencies"] + project.get("optional-dependencies", {}).get(extra, [])
+    names = {Requirement(spec).name.lower() for spec in specs}
     return {IMPORT_NAMES.get(name, name.replace("-", "_")) for name in names}
 
 
@@ -66,9 +69,18 @@ def test_notebook_imports_only_declared_modules(path):
     )
 
 
+def test_the_instructor_kit_needs_only_the_instructor_extra():
+    source = (ROOT / "ganbook" / "student.py").read_text()
+    allowed = set(sys.stdlib_module_names) | {"ganbook"} | declared_modules("instructor")
+    missing = imported_modules(source) - allowed
+    assert not missing, f"ganbook/student.py imports {missing}, not in ganbook[instructor]"
+    assert {"nbformat", "yaml"} <= declared_modules("instructor") - declared_modules()
+
+
 def test_every_declared_dependency_maps_to_an_installed_module():
     """IMPORT_NAMES is right: each declared dependency's import name is importable here."""
-    missing = sorted(m for m in declared_modules() if importlib.util.find_spec(m) is None)
+    names = declared_modules("instructor")
+    missing = sorted(m for m in names if importlib.util.find_spec(m) is None)
     assert not missing, f"declared dependencies with no module of that name: {missing}"
 
 
