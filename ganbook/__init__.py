@@ -4,6 +4,7 @@ from .checkpoint import load_checkpoint, load_pretrained, save_checkpoint
 from .device import get_device, seed_everything, set_threads
 from .diagnose import diagnose
 from .losses import LOSSES, GANLoss, get_loss, gradient_penalty
+from .pages import glue
 from .profiles import PROFILES, Profile, describe, get_profile, show_profile
 from .train import Trainer
 
@@ -20,6 +21,7 @@ __all__ = [
     "get_device",
     "get_loss",
     "get_profile",
+    "glue",
     "gradient_penalty",
     "load_checkpoint",
     "load_pretrained",

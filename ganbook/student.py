@@ -4,7 +4,8 @@
 notebook with its ``{solution}`` blocks and any cells tagged ``solution`` removed, outputs
 cleared: for an LMS or a JupyterHub) and ``DIR/instructor/`` (the notebooks as the book has
 them), both with the paths the notebooks have under ``book/``. Nothing else needs copying:
-the notebooks import ``ganbook``.
+the notebooks import ``ganbook``. It needs ``nbformat`` and ``pyyaml``, which the library does
+not: ``pip install "ganbook[instructor]"`` brings them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ import re
 import shutil
 from pathlib import Path
 
-import nbformat
+try:
+    import nbformat
+    import yaml
+except ModuleNotFoundError as missing:  # a plain `pip install ganbook`
+    raise ModuleNotFoundError(
+        f"the instructor's kit (ganbook.student) needs {missing.name}, which ganbook does not "
+        'install by itself: pip install "ganbook[instructor]"',
+        name=missing.name,
+    ) from missing
 
 ROOT = Path(__file__).resolve().parents[1]
 # A MyST directive fence: up to three spaces, then ``` or ~~~ or ::: (three or more).
@@ -138,8 +147,6 @@ def list_exercises(path: str | Path) -> list[dict[str, str]]:
 
 def toc_notebooks(root: Path = ROOT) -> list[str]:
     """The book's notebooks in reading order (from ``_toc.yml``), relative to ``root``."""
-    import yaml
-
     toc = yaml.safe_load((Path(root) / "_toc.yml").read_text())
     files = [toc["root"]] + [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
     return [f + ".ipynb" for f in files if (Path(root) / (f + ".ipynb")).exists()]

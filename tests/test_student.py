@@ -126,3 +126,14 @@ def test_list_exercises_reads_label_title_and_kind(tmp_path):
     assert [(e["label"], e["kind"]) for e in list_exercises(path)] == [
         ("ex-a-1", "conceptual"), ("ex-a-2", "coding"), ("ex-a-3", "open-ended")
     ]
+
+
+@pytest.mark.parametrize("module", ["nbformat", "yaml"])
+def test_the_kit_says_which_extra_to_install_when_a_module_is_missing(monkeypatch, module):
+    import importlib
+    import sys
+
+    monkeypatch.setitem(sys.modules, module, None)  # as after a plain `pip install ganbook`
+    monkeypatch.delitem(sys.modules, "ganbook.student")
+    with pytest.raises(ModuleNotFoundError, match=r'needs .*pip install "ganbook\[instructor\]"'):
+        importlib.import_module("ganbook.student")
