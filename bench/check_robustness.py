@@ -250,6 +250,9 @@ def main() -> int:
                 f" (torch ran {run['effective']})"
             print(f"{run['notebook']} [{run['capability']}{note}, seed {run['seed']}] "
                   f"{run['seconds']:.0f} s, {bad} failed check cell(s)", flush=True)
+            for cell, out in run["cells"].items():
+                if not out["passed"]:
+                    print(f"    cell {cell}: {out['error'][:150]}", flush=True)
             runs.append(run)
     results = json.loads(args.out.read_text()) if args.out.exists() else {}
     earlier = results.get(args.profile, {}).get("runs", [])

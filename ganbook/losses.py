@@ -83,11 +83,18 @@ def g_loss_relativistic(fake: Tensor, real: Tensor | None = None) -> Tensor:
 
 
 def gradient_penalty(
-    critic: Callable[..., Tensor], real: Tensor, fake: Tensor, *cond: Tensor, target: float = 1.0
+    critic: Callable[..., Tensor],
+    real: Tensor,
+    fake: Tensor,
+    *cond: Tensor,
+    target: float = 1.0,
+    one_sided: bool = False,
 ) -> Tensor:
     """WGAN-GP (Gulrajani 2017): E[(||grad f(x_hat)|| - 1)^2] on random interpolates x_hat.
 
-    Extra positional tensors (class labels, say) are passed to the critic unchanged.
+    ``one_sided=True`` is WGAN-LP (Petzka 2018): only slopes above ``target`` are penalised,
+    so nothing pushes a critic's slope away from zero, and one that starts with the wrong
+    sign can turn round. Extra positional tensors (class labels, say) go to the critic.
     """
     if real.shape != fake.shape:
         raise ValueError(
@@ -100,7 +107,8 @@ def gradient_penalty(
     x_hat = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
     scores = critic(x_hat, *cond)
     (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
-    return ((grad.flatten(1).norm(dim=1) - target) ** 2).mean()
+    excess = grad.flatten(1).norm(dim=1) - target
+    return ((excess.clamp(min=0) if one_sided else excess) ** 2).mean()
 
 
 # -- the registry ------------------------------------------------------------------------
@@ -116,6 +124,7 @@ class GANLoss:
     gp_weight: float = 0.0
     probabilistic: bool = True  # logits are log-odds, so sigmoid(logit) is a probability
     needs_real_logits: bool = False  # g_loss compares fakes with reals (relativistic losses)
+    one_sided_gp: bool = False  # the penalty only on slopes above 1 (WGAN-LP)
 
 
 LOSSES: dict[str, GANLoss] = {
@@ -127,6 +136,14 @@ LOSSES: dict[str, GANLoss] = {
         GANLoss("wgan", d_loss_wasserstein, g_loss_wasserstein, probabilistic=False),
         GANLoss(
             "wgan-gp", d_loss_wasserstein, g_loss_wasserstein, gp_weight=10.0, probabilistic=False
+        ),
+        GANLoss(
+            "wgan-lp",
+            d_loss_wasserstein,
+            g_loss_wasserstein,
+            gp_weight=10.0,
+            probabilistic=False,
+            one_sided_gp=True,
         ),
         GANLoss("hinge", d_loss_hinge, g_loss_wasserstein, probabilistic=False),
         GANLoss("relativistic", d_loss_relativistic, g_loss_relativistic, needs_real_logits=True),

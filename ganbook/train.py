@@ -266,7 +266,8 @@ class Trainer(Loop):
         loss = self.loss.d_loss(real_logits, fake_logits)
         gp = torch.zeros((), device=self.device)
         if self.gp_weight > 0:
-            gp = gradient_penalty(lambda x: self.critic(x, batch), batch.real, fake)
+            gp = gradient_penalty(lambda x: self.critic(x, batch), batch.real, fake,
+                                  one_sided=self.loss.one_sided_gp)
             loss = loss + self.gp_weight * gp
         squash = torch.sigmoid if self.loss.probabilistic else (lambda t: t)
         return loss, {

@@ -95,3 +95,14 @@ def test_unknown_loss_lists_valid_names():
     with pytest.raises(ValueError, match="unknown loss 'nope'.*non-saturating"):
         get_loss("nope")
     assert get_loss("ns").name == "non-saturating" and get_loss("minimax").name == "saturating"
+
+
+def test_one_sided_penalty_spares_slopes_below_the_target():
+    """WGAN-LP penalises only slopes above 1; WGAN-GP also pushes small slopes up to 1."""
+    real, fake = torch.zeros(64, 1), torch.full((64, 1), 8.0)
+    gentle = lambda x: 0.6 * x[:, 0]  # noqa: E731  (slope 0.6 everywhere)
+    steep = lambda x: 1.5 * x[:, 0]  # noqa: E731
+    assert gradient_penalty(gentle, real, fake).item() == pytest.approx(0.16)
+    assert gradient_penalty(gentle, real, fake, one_sided=True).item() == 0.0
+    assert gradient_penalty(steep, real, fake, one_sided=True).item() == pytest.approx(0.25)
+    assert get_loss("wgan-lp").one_sided_gp and not get_loss("wgan-gp").one_sided_gp
