@@ -1,0 +1,68 @@
+"""The robustness sweep's pieces: the seed switch, and asserts rewritten to log their margins."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganbook import seed_everything
+from ganbook.profiles import seed_offset
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))  # check_robustness imports its sibling check_harness
+from check_robustness import instrument, record_comparison, summarise  # noqa: E402
+
+
+def test_ganbook_seed_offsets_every_seed_everything(monkeypatch):
+    seed_everything(5)
+    expected = torch.rand(3)
+    monkeypatch.setenv("GANBOOK_SEED", "2")
+    assert seed_offset() == 2
+    seed_everything(3)
+    assert torch.equal(torch.rand(3), expected)
+    monkeypatch.setenv("GANBOOK_SEED", "-1")
+    with pytest.raises(ValueError, match="GANBOOK_SEED must be a non-negative int"):
+        seed_everything(0)
+
+
+def _run(source: str, tmp_path, monkeypatch) -> tuple[Exception | None, list[dict]]:
+    log = tmp_path / "log.jsonl"
+    monkeypatch.setenv("GANBOOK_CHECK_LOG", str(log))
+    error = None
+    try:
+        exec(instrument(source, 7), {"_record_comparison": record_comparison})
+    except AssertionError as err:
+        error = err
+    rows = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return error, rows
+
+
+def test_a_passing_assert_logs_each_comparison_and_its_margin(tmp_path, monkeypatch):
+    error, rows = _run("x = 3.0\nassert 1 < x <= 4 and x > 2.5, 'no'", tmp_path, monkeypatch)
+    assert error is None
+    assert [(r["op"], r["margin"]) for r in rows] == [("<", 2.0), ("<=", 1.0), (">", 0.5)]
+    assert rows[0]["cell"] == 7 and rows[2]["relative"] == pytest.approx(0.5 / 3.0)
+
+
+def test_a_failing_assert_still_fails_with_its_message(tmp_path, monkeypatch):
+    source = "for v in (1.0, 5.0):\n    assert v < 4, f'v = {v}'"
+    error, rows = _run(source, tmp_path, monkeypatch)
+    assert str(error) == "v = 5.0"
+    assert [r["holds"] for r in rows] == [True, False] and rows[1]["margin"] == -1.0
+
+
+def test_the_summary_keeps_each_cells_pass_rate_and_smallest_margin():
+    def run(cap, passed, relative):
+        margin = {"atom": 1, "pair": 0, "op": "<", "a": 1.0, "b": 2.0, "margin": 1.0,
+                  "relative": relative}
+        cell = {"tags": [], "passed": passed, "error": "" if passed else "AssertionError: x",
+                "margin": margin}
+        return {"notebook": "nb", "capability": cap, "seed": 0, "cells": {"4": cell}}
+
+    (row,) = summarise([run("default", True, 0.5), run("avx2", False, -0.1)])
+    assert row["pass_rate"] == 0.5 and row["min_relative_margin"] == -0.1
+    assert row["at"] == "avx2, seed 0" and row["failures"] == ["avx2, seed 0: AssertionError: x"]
