@@ -41,9 +41,11 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "check_robustness.json"
 # Under `cpu` a full sweep takes hours: these notebooks hold the checks that compare two
 # trained arms (DiffAugment against plain, a text GAN against the MLE model it started from,
-# the non-saturating against the saturating loss), the ones a seed or float path can flip.
+# the non-saturating against the saturating loss, CycleGAN's ablations), the ones a seed or
+# float path can flip.
 COMPARISONS = [
     "book/image/04_portraits.ipynb",
+    "book/applications/04_cyclegan.ipynb",
     "book/text/02_seqgan.ipynb",
     "book/text/03_gumbel_gan.ipynb",
     "book/foundations/two_player_game.ipynb",
