@@ -220,6 +220,30 @@ def commit() -> str:
     return out.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
 
 
+def save(path: Path, profile: str, new_runs: list[dict]) -> list[dict]:
+    """Merge ``new_runs`` into the results file (replacing the same notebook, capability and
+    seed) and return the profile's summary rows."""
+    results = json.loads(path.read_text()) if path.exists() else {}
+    earlier = results.get(profile, {}).get("runs", [])
+    rerun = {(r["notebook"], r["capability"], r["seed"]) for r in new_runs}
+    runs = [r for r in earlier if (r["notebook"], r["capability"], r["seed"]) not in rerun]
+    runs += new_runs
+    rows = summarise(runs)
+    results[profile] = {
+        "date": datetime.date.today().isoformat(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, native "
+                   f"{capabilities()[-1]}",
+        "capabilities": sorted({r["capability"] for r in runs}),
+        "seeds": sorted({r["seed"] for r in runs}),
+        "notebooks": len({r["notebook"] for r in runs}),
+        "checks": rows,
+        "runs": sorted(runs, key=lambda r: (r["notebook"], r["capability"], r["seed"])),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=1) + "\n")
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", help="notebooks (default: all under book/)")
@@ -244,7 +268,7 @@ def main() -> int:
     jobs = [(p, args.profile, c, s) for p in paths for c in caps for s in args.seeds]
     print(f"{len(paths)} notebook(s) x capabilities {caps} x seeds {args.seeds}, "
           f"profile {args.profile}: {len(jobs)} runs", flush=True)
-    runs = []
+    runs, rows = [], []
     with ProcessPoolExecutor(args.workers) as pool:
         for run in pool.map(run_notebook, jobs):
             bad = sum(not c["passed"] for c in run["cells"].values())
@@ -256,24 +280,8 @@ def main() -> int:
                 if not out["passed"]:
                     print(f"    cell {cell}: {out['error'][:150]}", flush=True)
             runs.append(run)
-    results = json.loads(args.out.read_text()) if args.out.exists() else {}
-    earlier = results.get(args.profile, {}).get("runs", [])
-    rerun = {(r["notebook"], r["capability"], r["seed"]) for r in runs}
-    runs = [r for r in earlier if (r["notebook"], r["capability"], r["seed"]) not in rerun] + runs
-    rows = summarise(runs)
-    print_table(rows)
-    results[args.profile] = {
-        "date": datetime.date.today().isoformat(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, native "
-                   f"{capabilities()[-1]}",
-        "capabilities": sorted({r["capability"] for r in runs}),
-        "seeds": sorted({r["seed"] for r in runs}),
-        "notebooks": len({r["notebook"] for r in runs}),
-        "checks": rows,
-        "runs": sorted(runs, key=lambda r: (r["notebook"], r["capability"], r["seed"])),
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=1) + "\n")
+            rows = save(args.out, args.profile, [run])  # after each run: a killed sweep keeps it
+    print_table([r for r in rows if r["notebook"] in {run["notebook"] for run in runs}])
     failed = [r for r in rows if r["pass_rate"] < 1]
     print(f"{len(rows)} check cells, {len(failed)} failed somewhere; written to {args.out}")
     return 1 if failed else 0
