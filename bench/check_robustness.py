@@ -84,6 +84,11 @@ def record_comparison(key, ops, operands):  # runs inside the notebook's kernel
     return result
 
 
+# read once at import: a sweep keeps working while this file is edited under it
+HELPER = inspect.getsource(record_comparison).replace(
+    "def record_comparison", "def _record_comparison")
+
+
 class _Instrument(ast.NodeTransformer):
     """Rewrite each comparison at the top of an ``assert`` (or under its ``and``) to be logged."""
 
@@ -130,10 +135,8 @@ def run_notebook(job: tuple[str, str, str, int]) -> dict:
     checks = [i for i, cell in enumerate(nb.cells) if is_check(cell)]
     for i in checks:
         nb.cells[i].source = instrument(nb.cells[i].source, i)
-    helper = inspect.getsource(record_comparison).replace(
-        "def record_comparison", "def _record_comparison")
     probe = "import torch as _t; print(_t.backends.cpu.get_cpu_capability())"
-    nb.cells.insert(0, nbformat.v4.new_code_cell(helper + "\n" + probe))
+    nb.cells.insert(0, nbformat.v4.new_code_cell(HELPER + "\n" + probe))
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as log:
         log_path = log.name
     os.environ.update(GANBOOK_PROFILE=profile, ATEN_CPU_CAPABILITY=capability,
