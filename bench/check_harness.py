@@ -43,6 +43,25 @@ def is_check(cell) -> bool:
     return cell.cell_type == "code" and "assert " in cell.source and "raises-exception" not in tags
 
 
+def book_notebooks() -> list[str]:
+    """Every notebook under book/, sorted (checkpoint copies left out)."""
+    return sorted(str(p) for p in (ROOT / "book").rglob("*.ipynb")
+                  if ".ipynb_checkpoints" not in p.parts)
+
+
+def execute(nb, path: str, timeout: int = 600) -> float:
+    """Run ``nb`` (read from ``path``) in a fresh kernel in its folder, past any error; seconds."""
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(Path(path).parent)}}).execute()
+    return time.perf_counter() - start
+
+
+def cell_error(cell) -> dict | None:
+    """The first error a code cell raised (its ``ename`` and ``evalue``), or None."""
+    return next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
+
+
 def run_notebook(job: tuple[str, str]) -> tuple[str, str, list[tuple[int, str, str]], float]:
     """Execute one notebook at a starting point (``untrained`` or ``pretrained``).
 
@@ -51,23 +70,20 @@ def run_notebook(job: tuple[str, str]) -> tuple[str, str, list[tuple[int, str, s
     path, mode = job
     os.environ["GANBOOK_STARTING_POINT"] = "1" if mode == "untrained" else "pretrained"
     nb = nbformat.read(path, as_version=4)
-    start = time.perf_counter()
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(Path(path).parent)}})
-    client.execute()
+    seconds = execute(nb, path)
     rows = []
     for index, cell in enumerate(nb.cells):
         if not is_check(cell) or (mode == "pretrained" and FINETUNE not in tags(cell)):
             continue
-        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-        detail = (errors[0]["evalue"] or "").split("\n")[0][:80] if errors else ""
-        if not errors:
+        error = cell_error(cell)
+        detail = (error["evalue"] or "").split("\n")[0][:80] if error else ""
+        if not error:
             rows.append((index, "exempt (passed)" if EXEMPT in tags(cell) else "PASSED", ""))
-        elif errors[0]["ename"] == "AssertionError":
+        elif error["ename"] == "AssertionError":
             rows.append((index, "caught", detail))
         else:
-            rows.append((index, f"broke: {errors[0]['ename']}", detail))
-    return path, mode, rows, time.perf_counter() - start
+            rows.append((index, f"broke: {error['ename']}", detail))
+    return path, mode, rows, seconds
 
 
 def finetune_notebooks(paths: list[str]) -> list[str]:
@@ -81,8 +97,7 @@ def main() -> int:
     parser.add_argument("notebooks", nargs="*", help="notebooks (default: all under book/)")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    paths = args.notebooks or sorted(str(p) for p in (ROOT / "book").rglob("*.ipynb")
-                                     if ".ipynb_checkpoints" not in p.parts)
+    paths = args.notebooks or book_notebooks()
     os.environ.update(GANBOOK_PROFILE="test", OMP_NUM_THREADS="1", TQDM_DISABLE="1",
                       GANBOOK_STATIC="1")
     jobs = [(p, "untrained") for p in paths]

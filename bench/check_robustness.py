@@ -29,13 +29,11 @@ import platform
 import subprocess
 import sys
 import tempfile
-import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
-from check_harness import is_check, tags
-from nbclient import NotebookClient
+from check_harness import book_notebooks, cell_error, execute, is_check, tags
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "check_robustness.json"
@@ -55,16 +53,17 @@ COMPARISONS = [
 def record_comparison(key, ops, operands):  # runs inside the notebook's kernel
     """Evaluate ``operands[0] ops[0] operands[1] ...`` like Python, logging each pair's margin."""
     import json as _json
+    import operator as _op
     import os as _os
 
+    compare = {"<": _op.lt, "<=": _op.le, ">": _op.gt, ">=": _op.ge, "==": _op.eq,
+               "!=": _op.ne, "is": _op.is_, "is not": _op.is_not,
+               "in": lambda a, b: a in b, "not in": lambda a, b: a not in b}
     result = True
     with open(_os.environ["GANBOOK_CHECK_LOG"], "a") as log:
         for i, op in enumerate(ops):
             a, b = operands[i], operands[i + 1]
-            result = {"<": lambda: a < b, "<=": lambda: a <= b, ">": lambda: a > b,
-                      ">=": lambda: a >= b, "==": lambda: a == b, "!=": lambda: a != b,
-                      "in": lambda: a in b, "not in": lambda: a not in b,
-                      "is": lambda: a is b, "is not": lambda: a is not b}[op]()
+            result = compare[op](a, b)
             row = {"cell": key[0], "atom": key[1], "pair": i, "op": op}
             try:
                 x, y = float(a), float(b)
@@ -143,24 +142,21 @@ def run_notebook(job: tuple[str, str, str, int]) -> dict:
                       GANBOOK_SEED=str(seed), GANBOOK_CHECK_LOG=log_path, OMP_NUM_THREADS="1",
                       TQDM_DISABLE="1", GANBOOK_STATIC="1")
     os.environ.pop("GANBOOK_STARTING_POINT", None)
-    measured_at, start = commit(), time.perf_counter()
-    client = NotebookClient(nb, timeout=1200, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(Path(path).parent)}})
-    client.execute()
-    seconds = time.perf_counter() - start
+    measured_at = commit()
+    seconds = execute(nb, path, timeout=1200)
     effective = "".join(o.get("text", "") for o in nb.cells[0].outputs).strip()
     logged = [json.loads(line) for line in Path(log_path).read_text().splitlines()]
     os.unlink(log_path)
     cells = {}
     for i in checks:
-        cell = nb.cells[i + 1]
-        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        cell = nb.cells[i + 1]  # the probe cell went first
+        error = cell_error(cell)
         margins = [r for r in logged if r["cell"] == i and "relative" in r]
         worst = min(margins, key=lambda r: r["relative"], default=None)
         cells[i] = {
-            "tags": tags(nb.cells[i + 1]),
-            "passed": not errors,
-            "error": f"{errors[0]['ename']}: {errors[0]['evalue'][:200]}" if errors else "",
+            "tags": tags(cell),
+            "passed": not error,
+            "error": f"{error['ename']}: {error['evalue'][:200]}" if error else "",
             "margin": worst and {k: worst[k] for k in ("atom", "pair", "op", "a", "b",
                                                        "margin", "relative")},
         }
@@ -265,8 +261,7 @@ def main() -> int:
     elif args.comparisons:
         paths = [str(ROOT / p) for p in COMPARISONS]
     else:
-        paths = sorted(str(p) for p in (ROOT / "book").rglob("*.ipynb")
-                       if ".ipynb_checkpoints" not in p.parts)
+        paths = book_notebooks()
     caps = args.capabilities or capabilities()
     jobs = [(p, args.profile, c, s) for p in paths for c in caps for s in args.seeds]
     print(f"{len(paths)} notebook(s) x capabilities {caps} x seeds {args.seeds}, "
