@@ -33,7 +33,7 @@ import torch
 
 from ganbook import Trainer, seed_everything
 from ganbook.data import TensorSampler
-from ganbook.image.classifier import accuracy, save_digit_classifier, train_digit_classifier
+from ganbook.image.classifier import digit_accuracy, save_digit_classifier, train_digit_classifier
 from ganbook.image.data import load_digits
 from ganbook.image.metrics import DigitEvaluator
 from ganbook.image.recipes import (
@@ -65,7 +65,7 @@ def train_classifier() -> None:
     model = train_digit_classifier(x, y)
     print(
         f"trained in {time.perf_counter() - start:.0f} s; "
-        f"test accuracy {accuracy(model, *load_digits('test')):.4f}"
+        f"test accuracy {digit_accuracy(model, *load_digits('test')):.4f}"
     )
     save_digit_classifier(model, training={"epochs": 40, "noise": 0.3, "split": "train"})
 
@@ -134,7 +134,7 @@ def train_gan(
     print(f"FD / floor: seed 1 {ratios[0]:.2f}x, mean of five {sum(ratios) / 5:.2f}x")
     extra["seconds"] = round(trainer.history["seconds"][-1])
     if r["conditioning"] == "labels":
-        extra["accuracy"] = accuracy(
+        extra["accuracy"] = digit_accuracy(
             evaluator.classifier,
             sample(trainer.G_ema, 1000, torch.arange(1000) % 10, seed=1),
             torch.arange(1000) % 10,

@@ -11,7 +11,7 @@ import time
 
 import torch
 
-from ganbook.image.classifier import accuracy
+from ganbook.image.classifier import digit_accuracy
 from ganbook.image.data import load_faces
 from ganbook.image.metrics import DigitEvaluator, Scores, scores_table
 from ganbook.image.recipes import image_gan, load_generator, sample, train_image_gan
@@ -52,7 +52,7 @@ def main() -> None:
     wanted = torch.arange(1000) % 10
     print(
         f"conditional accuracy (pretrained, 1000 samples): "
-        f"{accuracy(ev.classifier, sample(Gc, 1000, wanted, seed=1), wanted):.3f}"
+        f"{digit_accuracy(ev.classifier, sample(Gc, 1000, wanted, seed=1), wanted):.3f}"
     )
     for name, info in [("DCGAN", G_info), ("conditional", Gc_info), ("self-conditioned", Gs_info)]:
         config = info["config"]

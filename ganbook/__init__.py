@@ -5,7 +5,7 @@ from .device import get_device, seed_everything, set_threads
 from .diagnose import diagnose
 from .losses import LOSSES, GANLoss, get_loss, gradient_penalty
 from .pages import glue
-from .profiles import PROFILES, Profile, describe, get_profile, show_profile
+from .profiles import PROFILES, Profile, get_profile, profile_summary, show_profile
 from .train import Trainer
 
 __version__ = "0.1.0"
@@ -16,7 +16,7 @@ __all__ = [
     "GANLoss",
     "Profile",
     "Trainer",
-    "describe",
+    "profile_summary",
     "diagnose",
     "get_device",
     "get_loss",

@@ -215,7 +215,7 @@ def write_text_to_music(G: nn.Module, n: int, out: Path) -> list[Path]:
 
     i = np.arange(n)
     asked = T.Attributes(i % 2, (i // 2) % 3, (i // 6) % 3)
-    texts = T.describe(asked, 0)
+    texts = T.describe_windows(asked, 0)
     z = torch.randn(n, G.latent_dim, generator=torch.Generator().manual_seed(0))
     pitch, onset = sample_grids(G, n, T.encode_requests(T.description_vocab(), asked, 0), z=z)
     return [

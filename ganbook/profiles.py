@@ -137,7 +137,7 @@ def untrained_results() -> bool:
     return os.environ.get("GANBOOK_STARTING_POINT", "") == "1"
 
 
-def describe(profile: Profile | None = None) -> str:
+def profile_summary(profile: Profile | None = None) -> str:
     """One line for the top of every notebook: which profile, device and torch this run used."""
     from .device import get_device
 
@@ -164,7 +164,8 @@ def show_profile(profile: Profile | None = None, gpu: str | None = None) -> None
 
     ``gpu`` says in a phrase what the ``gpu`` profile changes on this page (longer runs, more
     samples, or nothing); every notebook states it, whichever profile builds the page.
-    A visible admonition in HTML (the rendered book), the :func:`describe` line as plain text.
+    A visible admonition in HTML (the rendered book), the :func:`profile_summary` line as plain
+    text.
     """
     from html import escape
 
@@ -173,7 +174,7 @@ def show_profile(profile: Profile | None = None, gpu: str | None = None) -> None
     if gpu is not None and (not isinstance(gpu, str) or not gpu.strip()):
         raise ValueError(f"gpu must be a non-empty phrase (what gpu changes), got {gpu!r}")
     profile = profile or get_profile()
-    line = describe(profile)
+    line = profile_summary(profile)
     changes = "" if gpu is None else f"<p>What <code>gpu</code> changes here: {escape(gpu)}.</p>"
     html = (
         '<div class="admonition note"><p class="admonition-title">'

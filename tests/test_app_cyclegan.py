@@ -19,7 +19,6 @@ from ganbook.image.cyclegan import (
     stroke_width,
     thicken,
     to_classifier_size,
-    upsample,
 )
 from ganbook.image.patchgan import PatchDiscriminator
 from ganbook.image.unet import UNet
@@ -74,8 +73,6 @@ def test_bad_arguments_are_named():
     x = torch.zeros(2, 1, 8, 8)
     with pytest.raises(ValueError, match="radius"):
         thicken(x, 0)
-    with pytest.raises(ValueError, match="size"):
-        upsample(x, 4)
     with pytest.raises(ValueError, match="x must"):
         thicken(torch.zeros(2, 8, 8))
     with pytest.raises(ValueError, match="size must be a multiple of 8"):

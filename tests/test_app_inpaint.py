@@ -5,14 +5,13 @@ import pytest
 import torch
 from torch import nn
 
+from ganbook.image.classifier import digit_accuracy
 from ganbook.image.inpaint import (
     ContextEncoder,
     InpaintingPairs,
     biharmonic_fill,
     context_encoder_trainer,
     context_input,
-    digit_accuracy,
-    downsample,
     downsample_mask,
     generator_fill,
     hole_psnr,
@@ -24,6 +23,7 @@ from ganbook.image.inpaint import (
     score_fills,
     square_mask,
 )
+from ganbook.image.resample import downsample
 
 
 def test_square_masks_have_one_hole_of_the_right_size_and_place():

@@ -3,11 +3,11 @@
 import pytest
 import torch
 
+from ganbook.image.classifier import digit_accuracy
 from ganbook.image.translate import (
     ARMS,
     canny_edges,
     colourfulness,
-    digit_accuracy,
     edge_digit_pairs,
     grey_colour_pairs,
     pix2pix_trainer,
@@ -51,7 +51,7 @@ def test_to_grey_and_colour_pairs():
     grey, colour = grey_colour_pairs(7, size=8, zoom=2)
     assert grey.shape == (7, 1, 8, 8) and colour.shape == (7, 3, 8, 8)
     assert torch.allclose(grey, to_grey(colour))
-    with pytest.raises(ValueError, match="channel"):
+    with pytest.raises(ValueError, match=r"\(N, 3, H, W\)"):
         to_grey(grey)
     with pytest.raises(ValueError, match="zoom"):
         grey_colour_pairs(6, zoom=0)
@@ -67,24 +67,24 @@ def test_colourfulness_known_values():
     assert colourfulness(red) == pytest.approx(0.3 * (255**2 + 127.5**2) ** 0.5, rel=1e-5)
     half = torch.cat([red[..., :2], -torch.ones(1, 3, 4, 2)], dim=-1)  # red | black halves
     assert colourfulness(half) > colourfulness(red) * 0.5
-    with pytest.raises(ValueError, match="channel"):
+    with pytest.raises(ValueError, match=r"\(N, 3, H, W\)"):
         colourfulness(torch.zeros(1, 1, 4, 4))
 
 
 class Oracle(torch.nn.Module):
     """Predicts class 1 when the top-left pixel is bright."""
 
-    def predict(self, x):
-        return (x[:, 0, 0, 0] > 0).long()
+    def forward(self, x):
+        return torch.stack([x[:, 0, 0, 0] <= 0, x[:, 0, 0, 0] > 0], 1).float()
 
 
 def test_digit_accuracy_pools_to_8x8_and_translation_scores():
     x = -torch.ones(4, 1, 16, 16)
     x[:2, :, :2, :2] = 1.0
     labels = torch.tensor([1, 1, 0, 1])
-    assert digit_accuracy(x, labels, Oracle()) == 0.75
+    assert digit_accuracy(Oracle(), x, labels) == 0.75
     with pytest.raises(ValueError, match="multiple of 8"):
-        digit_accuracy(torch.zeros(4, 1, 12, 12), labels, Oracle())
+        digit_accuracy(Oracle(), torch.zeros(4, 1, 12, 12), labels)
     scores = translation_scores(x, x, labels, Oracle())
     assert scores["L1"] == 0.0 and scores["classifier accuracy"] == 0.75
     assert scores["sharpness"] > 0 and "colourfulness" not in scores

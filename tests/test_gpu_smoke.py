@@ -14,9 +14,9 @@ from packaging.requirements import Requirement
 
 from ganbook.profiles import (
     SMOKE_SAMPLES,
-    describe,
     get_profile,
     is_smoke,
+    profile_summary,
     show_profile,
     smoke_cap,
     smoke_count,
@@ -35,7 +35,7 @@ def test_smoke_mode_is_off_unless_set(monkeypatch):
     monkeypatch.delenv("GANBOOK_SMOKE", raising=False)
     assert smoke_steps() is None and not is_smoke()
     assert smoke_cap(5000) == 5000 and smoke_count(5000) == 5000
-    assert "SMOKE" not in describe(get_profile("cpu"))
+    assert "SMOKE" not in profile_summary(get_profile("cpu"))
 
 
 def test_smoke_mode_caps_steps_and_counts(monkeypatch):
@@ -44,7 +44,7 @@ def test_smoke_mode_caps_steps_and_counts(monkeypatch):
     assert smoke_cap(5000) == 2 and smoke_cap(1) == 1
     assert smoke_count(5000) == SMOKE_SAMPLES and smoke_count(10) == 10
     assert smoke_count(5000, at_most=64) == 64
-    assert "SMOKE (2 steps per fit" in describe(get_profile("gpu"))
+    assert "SMOKE (2 steps per fit" in profile_summary(get_profile("gpu"))
     with pytest.raises(ValueError, match="at_most must be a positive int"):
         smoke_count(10, at_most=0)
 

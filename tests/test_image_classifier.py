@@ -6,7 +6,7 @@ import torch
 
 from ganbook.image.classifier import (
     DigitClassifier,
-    accuracy,
+    digit_accuracy,
     load_digit_classifier,
     random_shift,
     train_digit_classifier,
@@ -40,9 +40,9 @@ def test_training_learns_a_few_digits_quickly():
     model = train_digit_classifier(x[keep][:200], y[keep][:200], epochs=3)
     xt, yt = load_digits("test")
     keep_t = yt < 3
-    assert accuracy(model, xt[keep_t], yt[keep_t]) > 0.8
+    assert digit_accuracy(model, xt[keep_t], yt[keep_t]) > 0.8
 
 
 def test_shipped_classifier_is_accurate_on_held_out_digits():
     model, _ = load_digit_classifier(retrain_if_missing=False)
-    assert accuracy(model, *load_digits("test")) > 0.97
+    assert digit_accuracy(model, *load_digits("test")) > 0.97

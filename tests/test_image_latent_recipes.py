@@ -149,7 +149,7 @@ def test_train_image_gan_is_seeded_and_conditional():
 
 
 def test_shipped_generators_load_and_draw_digits():
-    from ganbook.image.classifier import accuracy, load_digit_classifier
+    from ganbook.image.classifier import digit_accuracy, load_digit_classifier
 
     clf, _ = load_digit_classifier(retrain_if_missing=False)
     G, info = load_generator("image_dcgan_digits")
@@ -157,7 +157,7 @@ def test_shipped_generators_load_and_draw_digits():
     assert sample(G, 10, seed=0).shape == (10, 1, 8, 8)
     Gc, _ = load_generator("image_cgan_digits")
     wanted = torch.arange(200) % 10
-    assert accuracy(clf, sample(Gc, 200, wanted, seed=0), wanted) > 0.9
+    assert digit_accuracy(clf, sample(Gc, 200, wanted, seed=0), wanted) > 0.9
 
 
 def test_slant_sees_a_leaning_stroke():

@@ -89,7 +89,7 @@ def test_tonal_distance():
 def test_diversity_and_copy_check():
     p, o = block_chords(PHRASE)
     same = np.repeat(p, 3, axis=0), np.repeat(o, 3, axis=0)
-    assert M.diversity(*same) == 0.0
+    assert M.grid_diversity(*same) == 0.0
     q, _ = block_chords([AM] * 8)
     # cells that agree with A minor (72, 69, 64, 57): soprano 3 of 4 chords, alto 1, tenor 2, bass 0
     assert M.grid_distance(p, q)[0, 0] == pytest.approx(1 - 6 / 16)
@@ -134,7 +134,7 @@ def test_bad_input_raises():
     with pytest.raises(ValueError, match="multiple"):
         M.groove_consistency(np.zeros((1, 4, 10), dtype=int), np.zeros((1, 4, 10), dtype=bool))
     with pytest.raises(ValueError, match="two samples"):
-        M.diversity(*block_chords(PHRASE))
+        M.grid_diversity(*block_chords(PHRASE))
     with pytest.raises(ValueError, match="positive"):
         M.random_notes(0, 16, np.random.default_rng(0))
 

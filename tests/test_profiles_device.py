@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from ganbook import describe, get_device, get_profile, seed_everything, set_threads
+from ganbook import get_device, get_profile, profile_summary, seed_everything, set_threads
 from ganbook.profiles import Profile
 
 
@@ -13,7 +13,7 @@ def test_env_override_and_pick(monkeypatch):
     assert Profile("cpu").pick(test=1, cpu=2, gpu=3) == 2
     assert Profile("gpu").pick(test=1, cpu=2, gpu=3) == 3
     assert Profile("gpu").pick(test=1, cpu=2) == 2  # gpu defaults to the cpu value
-    assert "profile: test (set by $GANBOOK_PROFILE)" in describe(p)
+    assert "profile: test (set by $GANBOOK_PROFILE)" in profile_summary(p)
 
 
 def test_auto_detect(monkeypatch):

@@ -7,12 +7,12 @@ import torch
 from ganbook import seed_everything
 from ganbook.image.patches import (
     crop_shuffle,
-    diversity,
     extract_patches,
     gpnn,
     nearest_patch_distance,
     patch_scores,
     patch_swd,
+    pixel_diversity,
     replace_patches,
     sliced_wasserstein,
 )
@@ -154,14 +154,14 @@ def test_patch_measures_on_copies_and_noise():
     copies = image.repeat(4, 1, 1, 1)
     assert patch_swd(copies, image) < 1e-6
     assert nearest_patch_distance(copies, image) < 1e-3
-    assert diversity(copies) == 0.0
+    assert pixel_diversity(copies) == 0.0
     noisy = copies + 0.3 * torch.randn(copies.shape, generator=torch.Generator().manual_seed(1))
-    assert nearest_patch_distance(noisy, image) > 0.1 and diversity(noisy) > 0.2
+    assert nearest_patch_distance(noisy, image) > 0.1 and pixel_diversity(noisy) > 0.2
     assert patch_swd(noisy, image) > patch_swd(copies, image)
     assert patch_scores(copies, image)["copied share"] == 1.0
     assert patch_scores(noisy, image)["copied share"] == 0.0
     with pytest.raises(ValueError, match="at least 2"):
-        diversity(image)
+        pixel_diversity(image)
     with pytest.raises(ValueError, match="no 7x7 patch"):
         extract_patches(torch.zeros(1, 3, 5, 9))
 

@@ -3,7 +3,7 @@ import torch
 
 from ganbook.image.classifier import load_digit_classifier
 from ganbook.image.recipes import load_generator
-from ganbook.profiles import describe, starting_point
+from ganbook.profiles import profile_summary, starting_point
 from ganbook.text import LSTMGenerator, MLETrainer
 
 
@@ -15,7 +15,7 @@ def test_starting_point_freezes_training_and_unloads_results(monkeypatch):
     G, _ = load_generator("image_dcgan_digits")
     clf, _ = load_digit_classifier(retrain_if_missing=False)
     monkeypatch.setenv("GANBOOK_STARTING_POINT", "1")
-    assert starting_point() and "STARTING POINT" in describe()
+    assert starting_point() and "STARTING POINT" in profile_summary()
     model = LSTMGenerator(8, 4)
     before = [p.clone() for p in model.parameters()]
     hist = MLETrainer(model, torch.randint(0, 8, (20, 4)), device="cpu").fit(3, progress=False)

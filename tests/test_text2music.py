@@ -54,10 +54,10 @@ def test_attributes_are_measured_from_the_notes():
 
 def test_descriptions_and_held_out_phrasings():
     a = T.Attributes(np.array([1]), np.array([0]), np.array([2]))
-    assert T.describe(a) == ["a slow chorale in a minor key with a high soprano"]
+    assert T.describe_windows(a) == ["a slow chorale in a minor key with a high soprano"]
     vocab = T.description_vocab()
     for phrasing in range(len(T.PHRASINGS)):
-        words = T.describe(a, phrasing)[0].split()
+        words = T.describe_windows(a, phrasing)[0].split()
         assert {"minor", "slow", "high"} <= set(words)
     held_out = {w for p in T.TEST_PHRASINGS for w in p.split()} - set(vocab.stoi)
     assert held_out, "the held-out phrasings should use some words the encoder never saw"
@@ -65,7 +65,7 @@ def test_descriptions_and_held_out_phrasings():
     ids = T.encode_requests(vocab, a, len(T.PHRASINGS) - 1)
     assert ids.shape == (1, T.MAX_LEN) and (ids == vocab.stoi["<unk>"]).any()
     with pytest.raises(ValueError, match="phrasing must lie"):
-        T.describe(a, len(T.PHRASINGS))
+        T.describe_windows(a, len(T.PHRASINGS))
 
 
 def test_agreement_and_by_request():

@@ -36,7 +36,7 @@ def require_callable(name: str, fn: Any) -> None:
         )
 
 
-def describe(x: Any, limit: int = 60) -> str:
+def describe_value(x: Any, limit: int = 60) -> str:
     """A short, readable description of one input or output."""
     if isinstance(x, (torch.Tensor, np.ndarray)):
         kind = "tensor" if isinstance(x, torch.Tensor) else "array"
@@ -54,7 +54,7 @@ def describe(x: Any, limit: int = 60) -> str:
     if isinstance(x, (float, np.floating)):
         return f"{float(x):.6g}"
     if isinstance(x, dict):
-        return "{" + ", ".join(f"{k}: {describe(v, limit)}" for k, v in x.items()) + "}"
+        return "{" + ", ".join(f"{k}: {describe_value(v, limit)}" for k, v in x.items()) + "}"
     text = repr(x)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -134,7 +134,7 @@ def run_checks(
     fn = wrap(fn) if wrap else fn
     for i, case in enumerate(cases, 1):
         expected = reference(*copy.deepcopy(case.args))
-        inputs = _wrap("; ".join(describe(a) for a in case.args))
+        inputs = _wrap("; ".join(describe_value(a) for a in case.args))
         note = f" ({case.note})" if case.note else ""
         try:
             got = fn(*copy.deepcopy(case.args))
@@ -145,8 +145,8 @@ def run_checks(
         problem = compare(got, expected, atol, rtol)
         if problem:
             print(f"Not yet. Hidden case {i} of {len(cases)}{note}:\n  input:    {inputs}\n"
-                  f"  expected: {_wrap(describe(expected))}\n"
-                  f"  returned: {_wrap(describe(got))}\n  {_wrap(problem, 2)}")
+                  f"  expected: {_wrap(describe_value(expected))}\n"
+                  f"  returned: {_wrap(describe_value(got))}\n  {_wrap(problem, 2)}")
             return False
     print(f"Correct: {len(cases)} hidden cases passed.")
     return True

@@ -14,10 +14,11 @@ def check_temperature(fn: Callable) -> bool:
     """``fn(logits, temperature)`` must give the sampling probabilities softmax(logits / T)
     over the last dimension, the distribution :func:`ganbook.text.sampling.sample_logits`
     draws from."""
-    from ..text.sampling import check_temperature as valid
+    from ..loop import check_positive
 
     def reference(logits: torch.Tensor, temperature: float) -> torch.Tensor:
-        return torch.softmax(logits / valid(temperature), dim=-1)
+        temperature = check_positive("temperature", temperature, integer=False)
+        return torch.softmax(logits / temperature, dim=-1)
 
     gen = torch.Generator().manual_seed(8)
     cases = [

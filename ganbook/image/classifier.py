@@ -20,6 +20,9 @@ from torch import Tensor, nn
 from ..checkpoint import load_model, save_model, weights_path
 from ..loop import update
 from ..profiles import smoke_cap
+from ..utils import eval_mode
+from .checks import check_images
+from .resample import downsample
 
 WEIGHTS_NAME = "image_digit_classifier"
 
@@ -136,12 +139,26 @@ def to_classifier_size(images: Tensor) -> Tensor:
             "images must be (N, C, H, W), square, a multiple of 8 px (H divisible by 8), "
             f"got {tuple(images.shape)}"
         )
-    return F.avg_pool2d(images, images.shape[-1] // 8)
+    return downsample(images, images.shape[-1] // 8)
 
 
-def accuracy(model: DigitClassifier, x: Tensor, labels: Tensor) -> float:
-    """Share of ``x`` the classifier labels correctly."""
-    return float((model.predict(x) == labels).float().mean())
+def digit_accuracy(classifier: nn.Module, images: Tensor, labels: Tensor) -> float:
+    """Share of digit ``images`` that ``classifier`` labels as ``labels``.
+
+    ``images`` are square, 8 px or any multiple of 8 (area-pooled to the classifier's 8x8
+    input first, as :func:`to_classifier_size`, then clipped to its range [-1, 1]); predictions
+    are made in eval mode, in batches.
+    """
+    check_images("images", images)
+    if not isinstance(labels, Tensor) or len(labels) != len(images):
+        got = len(labels) if isinstance(labels, Tensor) else type(labels).__name__
+        raise ValueError(f"labels must be a tensor with one label per image ({len(images)}), "
+                         f"got {got}")
+    small = to_classifier_size(images.detach().float().cpu()).clamp(-1, 1)
+    with eval_mode(classifier), torch.no_grad():
+        predicted = torch.cat([classifier(small[i : i + 1024]).argmax(1)
+                               for i in range(0, len(small), 1024)])
+    return float((predicted == labels.cpu()).float().mean())
 
 
 def save_digit_classifier(

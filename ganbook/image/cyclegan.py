@@ -38,6 +38,7 @@ from .checks import check_images
 from .classifier import to_classifier_size
 from .data import load_digits
 from .patchgan import PatchDiscriminator
+from .resample import resize
 from .unet import UNet
 
 __all__ = [
@@ -59,19 +60,10 @@ __all__ = [
     "stroke_width",
     "thicken",
     "to_classifier_size",
-    "upsample",
 ]
 
 
 # -- the two domains ----------------------------------------------------------------------
-
-
-def upsample(x: Tensor, size: int = 16) -> Tensor:
-    """Bilinear upsampling of (N, 1, h, w) images to ``size`` x ``size`` (stays in [-1, 1])."""
-    check_images("x", x, 1)
-    if not isinstance(size, int) or size < x.shape[-1]:
-        raise ValueError(f"size must be an int >= the images' width {x.shape[-1]}, got {size!r}")
-    return F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
 
 
 def thicken(x: Tensor, radius: int = 1) -> Tensor:
@@ -118,8 +110,9 @@ def digit_domains(size: int = 16, radius: int = 1, seed: int = 0) -> DigitDomain
     test, test_labels = load_digits("test")
     order = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))
     half_a, half_b = order[: len(order) // 2], order[len(order) // 2 :]
-    a, b = upsample(images[half_a], size), thicken(upsample(images[half_b], size), radius)
-    test_a = upsample(test, size)
+    a = resize(images[half_a], (size, size), "bilinear")
+    b = thicken(resize(images[half_b], (size, size), "bilinear"), radius)
+    test_a = resize(test, (size, size), "bilinear")
     return DigitDomains(
         a, labels[half_a], b, labels[half_b], test_a, thicken(test_a, radius), test_labels,
         thicken(a, radius), half_a, half_b,

@@ -36,9 +36,10 @@ from ..profiles import smoke_cap
 from ..train import Trainer
 from ..utils import eval_mode
 from .checks import check_images
-from .classifier import to_classifier_size
+from .classifier import digit_accuracy
 from .patchgan import PatchDiscriminator
 from .quality import gradient_energy, two_sample_accuracy
+from .resample import downsample
 from .unet import UNet
 
 __all__ = [
@@ -47,8 +48,6 @@ __all__ = [
     "biharmonic_fill",
     "context_encoder_trainer",
     "context_input",
-    "digit_accuracy",
-    "downsample",
     "downsample_mask",
     "generator_fill",
     "hole_psnr",
@@ -60,12 +59,6 @@ __all__ = [
     "score_fills",
     "square_mask",
 ]
-
-
-def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return value
 
 
 def _check_mask(images: Tensor, mask: Tensor) -> None:
@@ -87,7 +80,7 @@ def square_mask(n: int, size: int, hole: int, position: str = "center") -> Tenso
     ``position="center"`` puts it in the middle (Pathak's central region); ``"random"``
     anywhere inside the image, drawn with torch's global RNG.
     """
-    n, size, hole = (_positive_int(k, v) for k, v in (("n", n), ("size", size), ("hole", hole)))
+    n, size, hole = (check_positive(k, v) for k, v in (("n", n), ("size", size), ("hole", hole)))
     if hole >= size:
         raise ValueError(f"hole must be smaller than size={size}, got {hole}")
     if position not in ("center", "random"):
@@ -108,7 +101,7 @@ def random_mask(n: int, size: int, coverage: float = 0.25, block: int = 2) -> Te
 
     ``size`` must be divisible by ``block``. Every mask has at least one missing cell.
     """
-    n, size, block = (_positive_int(k, v) for k, v in (("n", n), ("size", size), ("block", block)))
+    n, size, block = (check_positive(k, v) for k, v in (("n", n), ("size", size), ("block", block)))
     if size % block:
         raise ValueError(f"size={size} must be divisible by block, got block={block}")
     if not isinstance(coverage, (int, float)) or not 0 < coverage < 1:
@@ -152,20 +145,11 @@ def load_digits_16(split: str = "train", mode: str = "bicubic") -> tuple[Tensor,
     return big.clamp(-1, 1), labels
 
 
-def downsample(images: Tensor, factor: int = 2) -> Tensor:
-    """Area averaging by ``factor`` (how the 16 px digits go back to the 8x8 classifier)."""
-    check_images("images", images)
-    factor = _positive_int("factor", factor)
-    if images.shape[-1] % factor or images.shape[-2] % factor:
-        raise ValueError(f"H and W {tuple(images.shape[-2:])} must be divisible by factor={factor}")
-    return F.avg_pool2d(images, factor)
-
-
 def downsample_mask(mask: Tensor, factor: int = 2) -> Tensor:
     """A coarse pixel is missing if any of its ``factor`` x ``factor`` fine pixels is, so the
     visible coarse pixels are exact area averages of visible fine pixels."""
     check_images("mask (1 = missing)", mask, 1, value_range=(0, 1))
-    factor = _positive_int("factor", factor)
+    factor = check_positive("factor", factor)
     return F.max_pool2d(mask, factor)
 
 
@@ -185,7 +169,7 @@ class InpaintingPairs:
         self.images, self.mask_fn = images, mask_fn
 
     def __call__(self, n: int) -> tuple[Tensor, Tensor]:
-        n = _positive_int("n", n)
+        n = check_positive("n", n)
         x = self.images[torch.randint(len(self.images), (n,))]
         return context_input(x, self.mask_fn(n)), x
 
@@ -232,7 +216,7 @@ class ContextEncoder(nn.Module):
 
     def __init__(self, channels: int = 1, width: int = 32, depth: int = 2) -> None:
         super().__init__()
-        self.channels = _positive_int("channels", channels)
+        self.channels = check_positive("channels", channels)
         self.net = UNet(channels + 1, channels, width=width, depth=depth)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -298,7 +282,7 @@ def invert_generator(
     Returns ``(G(z) (N, C, H, W), z (N, latent_dim))``.
     """
     _check_mask(images, mask)
-    steps, restarts = _positive_int("steps", steps), _positive_int("restarts", restarts)
+    steps, restarts = check_positive("steps", steps), check_positive("restarts", restarts)
     check_positive("lr", lr, integer=False)
     check_nonnegative("prior", prior)
     n = len(images)
@@ -364,15 +348,6 @@ def hole_psnr(output: Tensor, truth: Tensor, mask: Tensor) -> float:
     err = (((output.clamp(-1, 1) - truth) ** 2) * hole).sum((1, 2, 3))
     mse = err / hole.sum((1, 2, 3)).clamp(min=1)
     return float((10 * torch.log10(4.0 / mse.clamp(min=1e-10))).mean())
-
-
-def digit_accuracy(classifier: nn.Module, images: Tensor, labels: Tensor) -> float:
-    """The 8x8 digit classifier's accuracy on ``images`` (area-downsampled to 8x8 if larger)."""
-    check_images("images", images)
-    small = to_classifier_size(images)
-    with eval_mode(classifier), torch.no_grad():
-        predicted = classifier(small.clamp(-1, 1)).argmax(1)
-    return float((predicted == labels).float().mean())
 
 
 def score_fills(

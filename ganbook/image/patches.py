@@ -6,7 +6,7 @@ SIFID (SinGAN's measure) needs an Inception network; here the statistics are the
 * :func:`sliced_wasserstein`: the sliced Wasserstein-1 distance between two point clouds
   (the mean, over random unit directions, of the distance between the sorted projections);
   :func:`patch_swd` applies it to the patches of samples and of the image.
-* :func:`diversity`: the per-pixel standard deviation across samples, averaged.
+* :func:`pixel_diversity`: the per-pixel standard deviation across samples, averaged.
 * :func:`nearest_patch_distance`: the RMS distance (per pixel value) from each sample patch to
   its nearest image patch; 0 means every patch was copied. The ``copied share`` of
   :func:`patch_scores` counts the patches within ``COPY_TOLERANCE`` of an image patch.
@@ -26,7 +26,8 @@ from torch import Tensor
 
 from ..loop import check_positive, check_positive_ints
 from .checks import check_images
-from .singan import image_pyramid, resize
+from .resample import resize
+from .singan import image_pyramid
 
 #: RMS distance per value (images in [-1, 1]) under which a patch counts as copied:
 #: about one grey level in 100.
@@ -34,7 +35,7 @@ COPY_TOLERANCE = 0.02
 
 __all__ = [
     "crop_shuffle",
-    "diversity",
+    "pixel_diversity",
     "extract_patches",
     "gpnn",
     "COPY_TOLERANCE",
@@ -106,7 +107,7 @@ def patch_swd(
     return sliced_wasserstein(a, b, projections, seed)
 
 
-def diversity(samples: Tensor) -> float:
+def pixel_diversity(samples: Tensor) -> float:
     """Standard deviation across samples of each pixel value, averaged over the pixels."""
     check_images("samples", samples)
     if len(samples) < 2:
@@ -236,7 +237,7 @@ def patch_scores(samples: Tensor, image: Tensor, size: int = 7, seed: int = 0) -
     nearest = nearest_patch_distances(samples, image, size, seed=seed)
     return {
         "patch SWD": patch_swd(samples, image, size, seed=seed),
-        "diversity": diversity(samples),
+        "diversity": pixel_diversity(samples),
         "nearest patch": float(nearest.mean()),
         "copied share": float((nearest < COPY_TOLERANCE).float().mean()),
     }

@@ -31,6 +31,7 @@ from ..device import get_device
 from ..loop import check_positive, check_positive_ints
 from ..losses import Term
 from ..train import Trainer
+from .resample import resize
 from .superres import load_picture
 
 __all__ = [
@@ -47,7 +48,6 @@ __all__ = [
     "load_image",
     "load_pyramid",
     "pyramid_sizes",
-    "resize",
     "save_pyramid",
     "train_singan",
 ]
@@ -61,17 +61,6 @@ SHIPPED = {"photo": "app_singan_photo", "texture": "app_singan_texture"}
 SCALES = {"photo": 3, "texture": 5}
 
 Size = tuple[int, int]
-
-
-def resize(x: Tensor, size: Sequence[int]) -> Tensor:
-    """Bicubic resize of (N, C, H, W) to ``size = (h, w)``, antialiased when shrinking."""
-    if x.dim() != 4:
-        raise ValueError(f"x must be (N, C, H, W), got {tuple(x.shape)}")
-    size = (int(size[0]), int(size[1]))
-    if tuple(x.shape[-2:]) == size:
-        return x
-    shrink = size[0] < x.shape[-2] or size[1] < x.shape[-1]
-    return F.interpolate(x, size=size, mode="bicubic", align_corners=False, antialias=shrink)
 
 
 def load_image(name: str, max_size: int) -> Tensor:

@@ -44,6 +44,7 @@ from ..train import Trainer
 from .checks import check_images
 from .patchgan import PatchDiscriminator
 from .quality import high_frequency_ratio, psnr, radial_power_spectrum, ssim, two_sample_accuracy
+from .resample import downsample
 
 __all__ = [
     "FACTOR",
@@ -55,7 +56,6 @@ __all__ = [
     "SRPatches",
     "SRResNet",
     "bicubic",
-    "downsample",
     "L1_NAME",
     "interpolate_weights",
     "interpolated",
@@ -118,20 +118,6 @@ def _check_factor(factor: int) -> int:
     if not isinstance(factor, int) or factor < 2 or factor & (factor - 1):
         raise ValueError(f"factor must be a power of two >= 2, got {factor!r}")
     return factor
-
-
-def downsample(hr: Tensor, factor: int = FACTOR) -> Tensor:
-    """The chapter's one degradation: the area (box) average of each ``factor x factor`` block.
-
-    (N, C, H, W) -> (N, C, H / factor, W / factor); H and W must be multiples of ``factor``.
-    """
-    _check_factor(factor)
-    if hr.dim() != 4 or hr.shape[-1] % factor or hr.shape[-2] % factor:
-        raise ValueError(
-            f"hr must be (N, C, H, W) with H and W multiples of factor={factor}, "
-            f"got {tuple(hr.shape)}"
-        )
-    return F.avg_pool2d(hr, factor)
 
 
 def bicubic(lr: Tensor, factor: int = FACTOR) -> Tensor:

@@ -41,7 +41,8 @@ from ..data import TensorSampler
 from ..losses import Reconstruction
 from ..plots import show_images
 from ..train import Trainer
-from .classifier import to_classifier_size
+from .checks import check_images
+from .classifier import digit_accuracy
 from .data import image_crops, load_digits
 from .patchgan import PatchDiscriminator
 from .quality import gradient_energy
@@ -53,7 +54,6 @@ __all__ = [
     "EDGE_SIZE",
     "canny_edges",
     "colourfulness",
-    "digit_accuracy",
     "edge_digit_pairs",
     "grey_colour_pairs",
     "pix2pix_trainer",
@@ -74,14 +74,6 @@ ARMS = ("l1", "gan", "cgan", "l1+cgan")
 LUMA = (0.299, 0.587, 0.114)  # ITU-R 601 luma weights, as ganbook.image.data.image_crops uses
 
 
-def _images(name: str, images: Tensor, channels: int | None = None) -> None:
-    if not isinstance(images, Tensor) or images.dim() != 4:
-        got = tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__
-        raise ValueError(f"{name} must be a tensor (N, C, H, W), got {got}")
-    if channels is not None and images.shape[1] != channels:
-        raise ValueError(f"{name} must have {channels} channel(s), got {images.shape[1]}")
-
-
 def canny_edges(images: Tensor, sigma: float = 1.0) -> Tensor:
     """Canny edge maps of grey images (N, 1, H, W) in [-1, 1]: 1 on an edge, -1 elsewhere.
 
@@ -90,7 +82,7 @@ def canny_edges(images: Tensor, sigma: float = 1.0) -> Tensor:
     """
     from skimage.feature import canny
 
-    _images("images", images, channels=1)
+    check_images("images", images, channels=1)
     if not isinstance(sigma, (int, float)) or sigma <= 0:
         raise ValueError(f"sigma must be a positive number, got {sigma!r}")
     pictures = images[:, 0].detach().cpu().numpy().astype(np.float64)
@@ -117,7 +109,7 @@ def edge_digit_pairs(
 
 def to_grey(images: Tensor) -> Tensor:
     """The luminance (ITU-R 601 weights) of colour images (N, 3, H, W): (N, 1, H, W)."""
-    _images("images", images, channels=3)
+    check_images("images", images, channels=3)
     weights = torch.tensor(LUMA, dtype=images.dtype, device=images.device).view(1, 3, 1, 1)
     return (images * weights).sum(1, keepdim=True)
 
@@ -158,25 +150,13 @@ def colourfulness(images: Tensor) -> float:
     ``M = sqrt(std(rg)^2 + std(yb)^2) + 0.3 sqrt(mean(rg)^2 + mean(yb)^2)``. Grey images
     score 0; the paper calls about 15 "slightly", 33 "moderately" and 59 "quite" colourful.
     """
-    _images("images", images, channels=3)
+    check_images("images", images, channels=3)
     rgb = (images.detach().float().clamp(-1, 1) + 1) * 127.5
     r, g, b = rgb[:, 0].flatten(1), rgb[:, 1].flatten(1), rgb[:, 2].flatten(1)
     rg, yb = r - g, (r + g) / 2 - b
     spread = (rg.var(1, unbiased=False) + yb.var(1, unbiased=False)).sqrt()
     offset = (rg.mean(1) ** 2 + yb.mean(1) ** 2).sqrt()
     return float((spread + 0.3 * offset).mean())
-
-
-def digit_accuracy(images: Tensor, labels: Tensor, classifier: nn.Module) -> float:
-    """The digit classifier's accuracy on digit images of any multiple of 8 px.
-
-    Images bigger than 8x8 are area-pooled down to 8x8 first (the classifier's input).
-    """
-    _images("images", images, channels=1)
-    if len(labels) != len(images):
-        raise ValueError(f"labels ({len(labels)}) and images ({len(images)}) must match")
-    small = to_classifier_size(images.detach().float().cpu())
-    return float((classifier.predict(small) == labels.cpu()).float().mean())
 
 
 def translation_scores(
@@ -191,7 +171,7 @@ def translation_scores(
     energy); ``"classifier accuracy"`` when ``labels`` and ``classifier`` are given (digits);
     ``"colourfulness"`` for colour images.
     """
-    _images("outputs", outputs)
+    check_images("outputs", outputs)
     if outputs.shape != truth.shape:
         raise ValueError(
             f"outputs and truth must have the same shape, got {tuple(outputs.shape)} "
@@ -205,7 +185,7 @@ def translation_scores(
         "sharpness": gradient_energy(outputs),
     }
     if labels is not None:
-        scores["classifier accuracy"] = digit_accuracy(outputs, labels, classifier)
+        scores["classifier accuracy"] = digit_accuracy(classifier, outputs, labels)
     if outputs.shape[1] == 3:
         scores["colourfulness"] = colourfulness(outputs)
     return scores
@@ -247,8 +227,8 @@ def pix2pix_trainer(
     """
     if arm not in ARMS:
         raise ValueError(f"arm must be one of {ARMS}, got {arm!r}")
-    _images("inputs", inputs)
-    _images("targets", targets)
+    check_images("inputs", inputs)
+    check_images("targets", targets)
     if len(inputs) != len(targets) or inputs.shape[-2:] != targets.shape[-2:]:
         raise ValueError(
             f"inputs and targets must be pairs of the same size, got {tuple(inputs.shape)} "
@@ -287,11 +267,11 @@ def show_translations(
 
     A grey input shown beside colour outputs is drawn grey.
     """
-    _images("inputs", inputs)
-    _images("truth", truth)
+    check_images("inputs", inputs)
+    check_images("truth", truth)
     columns = {"input": inputs, **outputs, "truth": truth}
     for name, images in columns.items():
-        _images(f"outputs[{name!r}]", images)
+        check_images(f"outputs[{name!r}]", images)
     if not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive int, got {n!r}")
     fig, axes = plt.subplots(len(columns), 1, figsize=(0.9 * n, 1.2 * len(columns) + 0.3),

@@ -117,7 +117,7 @@ def window_attributes(data: Windows) -> Attributes:
     return measure(data.pitch, data.onset, data.mode)
 
 
-def describe(attrs: Attributes, phrasing: int | Sequence[int] = 0) -> list[str]:
+def describe_windows(attrs: Attributes, phrasing: int | Sequence[int] = 0) -> list[str]:
     """One sentence per window: ``phrasing`` indexes :data:`PHRASINGS` (one for all, or one
     per window)."""
     index = np.broadcast_to(np.asarray(phrasing), (len(attrs),))
@@ -142,8 +142,8 @@ MAX_LEN = 16  # tokens, <eos> included: longer than every phrasing
 
 def encode_requests(vocab: Vocab, attrs: Attributes, phrasing: int | Sequence[int] = 0
                     ) -> torch.Tensor:
-    """Token ids ``(N, MAX_LEN)`` of :func:`describe` for the ``"text"`` generator."""
-    return encode_captions(vocab, describe(attrs, phrasing), MAX_LEN)
+    """Token ids ``(N, MAX_LEN)`` of :func:`describe_windows` for the ``"text"`` generator."""
+    return encode_captions(vocab, describe_windows(attrs, phrasing), MAX_LEN)
 
 
 def text_sampler(data: Windows, vocab: Vocab):

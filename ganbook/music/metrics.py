@@ -311,7 +311,7 @@ def grid_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def diversity(pitch: np.ndarray, onset: np.ndarray) -> float:
+def grid_diversity(pitch: np.ndarray, onset: np.ndarray) -> float:
     """Mean pairwise :func:`grid_distance` between the samples: 0 for a collapsed generator.
 
     Source: the usual sample-diversity check for GANs (cf. the mode-collapse discussion of
@@ -319,7 +319,7 @@ def diversity(pitch: np.ndarray, onset: np.ndarray) -> float:
     """
     pitch, _ = _batch(pitch, onset)
     if len(pitch) < 2:
-        raise ValueError("diversity needs at least two samples")
+        raise ValueError("grid_diversity needs at least two samples")
     d = grid_distance(pitch, pitch)
     return float(d[np.triu_indices(len(pitch), 1)].mean())
 
@@ -373,7 +373,7 @@ def evaluate(
     """
     pitch, onset = _batch(pitch, onset)
     out = {name: fn(pitch, onset) for name, fn in METRICS.items()}
-    out["diversity"] = diversity(pitch, onset)
+    out["diversity"] = grid_diversity(pitch, onset)
     if train_pitch is not None:
         nearest = nearest_training_distance(pitch, train_pitch)
         out["nearest train distance"] = float(nearest.mean())

@@ -11,8 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..loop import check_positive_ints
-from .sampling import check_temperature, sample_logits
+from ..loop import check_positive, check_positive_ints
+from .sampling import sample_logits
 
 State = tuple[Tensor, Tensor]
 
@@ -74,7 +74,7 @@ class LSTMGenerator(nn.Module):
     def nll(self, ids: Tensor, temperature: float = 1.0) -> Tensor:
         """Per-token negative log-likelihood of each sequence (batch,), in nats,
         of ``softmax(logits / T)``."""
-        logits = self.logits(ids) / check_temperature(temperature)
+        logits = self.logits(ids) / check_positive("temperature", temperature, integer=False)
         return F.cross_entropy(logits.transpose(1, 2), ids, reduction="none").mean(1)
 
     def log_probs(self, ids: Tensor) -> Tensor:

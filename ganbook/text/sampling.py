@@ -34,14 +34,9 @@ def sample_inverse_cdf(probs: Tensor, u: Tensor) -> Tensor:
     return idx.clamp_(max=probs.shape[-1] - 1)
 
 
-def check_temperature(temperature: float) -> float:
-    """Return ``temperature`` as a float; raise ``ValueError`` unless it is positive and finite."""
-    return check_positive("temperature", temperature, integer=False)
-
-
 def sample_logits(logits: Tensor, u: Tensor, temperature: float = 1.0) -> Tensor:
     """Inverse-CDF sample from ``softmax(logits / temperature)`` using uniforms ``u``."""
-    check_temperature(temperature)
+    check_positive("temperature", temperature, integer=False)
     return sample_inverse_cdf(torch.softmax(logits / temperature, dim=-1), u)
 
 
