@@ -50,7 +50,8 @@ class SmallDataStudy:
         self.heldout_features = self.pca(heldout)
         self.kid_subsets, self.kid_subset_size = kid_subsets, kid_subset_size
         self.runs: dict[str, Trainer] = {}
-        self.gaps: dict[str, list[tuple[int, float]]] = {}  # name -> (step, discriminator gap)
+        # name -> [(step, discriminator gap, KID of the EMA samples)], recorded during training
+        self.curves: dict[str, list[tuple[int, float, float]]] = {}
 
     def kid(self, images: Tensor) -> tuple[float, float]:
         """KID of ``images`` against the held-out images in PCA space: (mean, std over subsets)."""
@@ -65,48 +66,69 @@ class SmallDataStudy:
         """The discriminator gap: mean logit on training minus held-out images (unaugmented D)."""
         return discriminator_gap(D, self.train, self.heldout)
 
-    def run(self, name: str, steps: int, gap_points: int = 15, **train_kwargs: Any) -> Trainer:
-        """Train one setting, recording :meth:`gap` about ``gap_points`` times; return the Trainer.
+    def run(self, name: str, steps: int, points: int = 15, **train_kwargs: Any) -> Trainer:
+        """Train one setting, recording :meth:`gap` and the KID of 200 EMA samples (fixed
+        latents) about ``points`` times; return the Trainer.
 
         ``train_kwargs`` go to :func:`~ganbook.image.recipes.train_image_gan` (``augment=``,
         ``width=``, ``seed=``...): give every run the same ones but the setting compared.
         """
         if name in self.runs:
             raise ValueError(f"name {name!r} is already a run of this study")
-        if not isinstance(gap_points, int) or gap_points < 1:
-            raise ValueError(f"gap_points must be a positive int, got {gap_points!r}")
-        curve = self.gaps[name] = []
+        if not isinstance(points, int) or points < 1:
+            raise ValueError(f"points must be a positive int, got {points!r}")
+        curve = self.curves[name] = []
 
-        def record_gap(trainer: Trainer) -> None:
-            curve.append((trainer.step, self.gap(trainer.D)))
+        def record(trainer: Trainer) -> None:
+            kid = self.kid(sample(trainer.G_ema, 200, seed=1))[0]
+            curve.append((trainer.step, self.gap(trainer.D), kid))
 
-        callbacks = [*train_kwargs.pop("callbacks", ()), (max(1, steps // gap_points), record_gap)]
+        callbacks = [*train_kwargs.pop("callbacks", ()), (max(1, steps // points), record)]
         self.runs[name] = train_image_gan(self.train, steps, callbacks=callbacks, **train_kwargs)
         return self.runs[name]
 
+    def late_kid(self, name: str) -> float:
+        """Mean KID of the EMA samples over the second half of ``name``'s recorded points.
+
+        A short GAN run oscillates, so its KID at one step depends on where the oscillation
+        happened to stop (the seed, the CPU's float path); the mean over half a run does not.
+        """
+        curve = self.curves.get(name)
+        if not curve:
+            raise ValueError(f"name must be one of the runs {sorted(self.curves)}, got {name!r}")
+        late = [kid for step, _, kid in curve if step > curve[-1][0] / 2] or [curve[-1][2]]
+        return sum(late) / len(late)
+
     def scores(self, name: str, n: int = 200, seed: int = 1) -> dict[str, Any]:
-        """``kid`` (mean, std), final ``gap``, ``memorisation`` of ``n`` EMA samples of ``name``."""
+        """``kid`` (mean, std), final ``gap``, ``memorisation`` of ``n`` EMA samples of ``name``,
+        and ``late_kid`` (:meth:`late_kid`)."""
         if name not in self.runs:
             raise ValueError(f"name must be one of the runs {sorted(self.runs)}, got {name!r}")
         trainer = self.runs[name]
         samples = sample(trainer.G_ema, n, seed=seed)
         return {
             "kid": self.kid(samples),
+            "late_kid": self.late_kid(name),
             "gap": self.gap(trainer.D),
             "memorisation": memorisation_ratio(samples, self.train, self.heldout),
         }
 
-    def plot_gaps(self) -> plt.Figure:
-        """The discriminator gap of every run over training, with zero (no memorisation) marked."""
-        fig, ax = plt.subplots(figsize=(6, 3))
-        for name, curve in self.gaps.items():
-            ax.plot(*zip(*curve), marker="o", label=name)
-        ax.axhline(0, color="grey", lw=0.8)
-        ax.set(
-            xlabel="step",
-            ylabel="mean logit: train - held-out",
-            title=f"does the discriminator memorise its {len(self.train)} images?",
-        )
-        ax.legend()
+    def plot_curves(self, untrained_kid: float | None = None) -> plt.Figure:
+        """Each run's discriminator gap (zero: no memorisation) and its samples' KID over
+        training, with the untrained generator's KID marked if given."""
+        fig, (ax_gap, ax_kid) = plt.subplots(1, 2, figsize=(10, 3))
+        for name, curve in self.curves.items():
+            steps, gaps, kids = zip(*curve)
+            ax_gap.plot(steps, gaps, marker="o", label=name)
+            ax_kid.plot(steps, kids, marker="o", label=name)
+        ax_gap.axhline(0, color="grey", lw=0.8)
+        ax_gap.set(xlabel="step", ylabel="mean logit: train - held-out",
+                   title=f"does D memorise its {len(self.train)} images?")
+        if untrained_kid is not None:
+            ax_kid.axhline(untrained_kid, color="grey", ls="--", lw=0.8, label="untrained G")
+        ax_kid.set(xlabel="step", ylabel="KID (PCA) vs held-out", title="EMA samples' KID")
+        ax_kid.set_ylim(bottom=0)
+        ax_gap.legend()
+        ax_kid.legend()
         fig.tight_layout()
         return fig
