@@ -21,10 +21,10 @@ from ganbook import seed_everything, set_threads
 from ganbook.music import describe as T
 from ganbook.music.corpus import load_chorales, windows
 from ganbook.music.training import (
-    load_generator,
+    load_chorale_generator,
     make_trainer,
     sample_grids,
-    save_generator,
+    save_chorale_generator,
     start_from,
 )
 
@@ -49,7 +49,7 @@ def main() -> None:
     if trainer.resume():
         print(f"resumed at step {trainer.step}")
     else:
-        start_from(trainer.G, load_generator("music_chorale_gan")[0])
+        start_from(trainer.G, load_chorale_generator("music_chorale_gan")[0])
         trainer.G_ema.load_state_dict(trainer.G.state_dict())
     start = time.perf_counter()
 
@@ -59,7 +59,7 @@ def main() -> None:
               flush=True)
 
     trainer.fit(args.steps, callbacks=[(100, report)], progress=False)
-    save_generator(trainer, NAME, vocab=vocab.itos[3:])
+    save_chorale_generator(trainer, NAME, vocab=vocab.itos[3:])
     rng = np.random.default_rng(0)
     real = test.subset(rng.choice(len(test), 128, replace=False))
     asked = T.window_attributes(real)

@@ -17,7 +17,7 @@ import torch
 from ganbook import seed_everything, set_threads
 from ganbook.music import metrics as M
 from ganbook.music.corpus import load_chorales, windows
-from ganbook.music.training import load_generator, make_trainer, sample_grids
+from ganbook.music.training import load_chorale_generator, make_trainer, sample_grids
 
 
 def main(n: int = 256) -> None:
@@ -32,8 +32,8 @@ def main(n: int = 256) -> None:
     train, test = windows(chorales, "train"), windows(chorales, "test")
     rng = np.random.default_rng(0)
     real = test.subset(rng.choice(len(test), n, replace=False))
-    G, state = load_generator("music_chorale_gan")
-    G_mode, mode_state = load_generator("music_chorale_mode")
+    G, state = load_chorale_generator("music_chorale_gan")
+    G_mode, mode_state = load_chorale_generator("music_chorale_mode")
     modes = torch.arange(n) % 2
     torch.manual_seed(1)
     mode_grids = sample_grids(G_mode, n, cond=modes)

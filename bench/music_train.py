@@ -28,11 +28,11 @@ from ganbook import seed_everything, set_threads
 from ganbook.music import metrics as M
 from ganbook.music.corpus import load_chorales, windows
 from ganbook.music.training import (
-    load_generator,
+    load_chorale_generator,
     make_trainer,
     make_voiced_trainer,
     sample_grids,
-    save_generator,
+    save_chorale_generator,
 )
 
 
@@ -71,7 +71,7 @@ def main() -> None:
         "diversity_weight": args.diversity_weight,
     }
     if args.voiced:
-        trainer = make_voiced_trainer(train, load_generator(source)[0], **options)
+        trainer = make_voiced_trainer(train, load_chorale_generator(source)[0], **options)
     else:
         trainer = make_trainer(train, condition, **options)
     if trainer.resume():
@@ -92,7 +92,7 @@ def main() -> None:
         ],
         progress=False,
     )
-    save_generator(trainer, name)
+    save_chorale_generator(trainer, name)
     rng = np.random.default_rng(0)
     idx = rng.choice(len(test), 256, replace=False)
     real = test.subset(idx)

@@ -275,17 +275,17 @@ def _voiced_chorale(profile: Profile, device: torch.device) -> Loop:
     """bench/music_train.py --voiced: the chorale chapter's voice-leading stage, from the
     shipped chorale GAN (ganbook.music.training.make_voiced_trainer)."""
     from .music.corpus import load_chorales, windows
-    from .music.training import load_generator, make_voiced_trainer
+    from .music.training import load_chorale_generator, make_voiced_trainer
 
     train = windows(load_chorales(progress=False), "train")
-    return make_voiced_trainer(train, load_generator("music_chorale_gan")[0], device=device)
+    return make_voiced_trainer(train, load_chorale_generator("music_chorale_gan")[0], device=device)
 
 
 def _shipped_chorale(name: str) -> Callable[[], nn.Module]:
     def load() -> nn.Module:
-        from .music.training import load_generator
+        from .music.training import load_chorale_generator
 
-        return load_generator(name)[0]
+        return load_chorale_generator(name)[0]
 
     return load
 
@@ -454,9 +454,9 @@ def _text2music(profile: Profile, device: torch.device) -> Loop:
 
 def _start_from_chorale_gan(loop: Loop, profile: Profile) -> None:
     """As bench/app_text2music.py: the generator starts from the shipped unconditional one."""
-    from .music.training import load_generator, start_from
+    from .music.training import load_chorale_generator, start_from
 
-    start_from(loop.G, load_generator("music_chorale_gan")[0].to(loop.device))
+    start_from(loop.G, load_chorale_generator("music_chorale_gan")[0].to(loop.device))
     loop.G_ema.load_state_dict(loop.G.state_dict())
 
 

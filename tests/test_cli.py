@@ -104,13 +104,13 @@ def test_video_recipes_decay_the_learning_rates_as_train_arm(tmp_path):
 def test_text2music_starts_from_the_shipped_chorale_gan():
     from ganbook.cli import build
     from ganbook.device import get_device
-    from ganbook.music.training import load_generator
+    from ganbook.music.training import load_chorale_generator
     from ganbook.profiles import get_profile
 
     profile = get_profile("test")
     loop = build("text2music", profile, get_device("cpu"))
     RECIPES["text2music"].prepare(loop, profile)
-    source = load_generator("music_chorale_gan")[0].state_dict()
+    source = load_chorale_generator("music_chorale_gan")[0].state_dict()
     own = loop.G_ema.state_dict()
     assert torch.equal(own["to_bars.0.weight"][:, : loop.G.latent_dim],
                        source["to_bars.0.weight"])
@@ -120,12 +120,12 @@ def test_text2music_starts_from_the_shipped_chorale_gan():
 def test_the_voiced_chorale_recipe_starts_by_writing_the_shipped_gans_notes():
     from ganbook.cli import build
     from ganbook.device import get_device
-    from ganbook.music.training import load_generator
+    from ganbook.music.training import load_chorale_generator
     from ganbook.profiles import get_profile
 
     profile = get_profile("test")
     loop = build("chorale-voiced", profile, get_device("cpu"))
-    source = load_generator("music_chorale_gan")[0]
+    source = load_chorale_generator("music_chorale_gan")[0]
     z = torch.randn(3, source.latent_dim)
     assert loop.G.relative and torch.equal(loop.G_ema.eval()(z), source(z))
 

@@ -213,8 +213,8 @@ BAD_INPUTS = [
     ("mode bool", _attributes(mode=True), ValueError, "mode must be a 1-D array of ints"),
     ("attribute lengths", _attributes(np.zeros(2, int), np.zeros(3, int), np.zeros(2, int)),
      ValueError, "must have one entry per window each, got lengths 2, 3 and 2"),
-    ("phrasing 9", _call("ganbook.music.describe", "describe_windows", _attributes()(), 9), ValueError,
-     "phrasing must lie in [0, 6), got 9"),
+    ("phrasing 9", _call("ganbook.music.describe", "describe_windows", _attributes()(), 9),
+     ValueError, "phrasing must lie in [0, 6), got 9"),
     ("onset shape", _call("ganbook.music.describe", "note_density", np.zeros((2, 4, 5)),
                           np.zeros((2, 4, 5))), ValueError, "onset must have shape (N, 4, T)"),
     # -- super-resolution

@@ -117,8 +117,8 @@ def test_trainer_runs_and_generator_ships(condition, tmp_path, monkeypatch):
         return tmp_path / f"{name}.pt"
 
     monkeypatch.setattr(ganbook.checkpoint, "weights_path", where)
-    training.save_generator(trainer, "music_test")
-    G, state = training.load_generator("music_test")
+    training.save_chorale_generator(trainer, "music_test")
+    G, state = training.load_chorale_generator("music_test")
     assert state["step"] == 2 and not G.training
     cond = {
         None: None,
@@ -196,8 +196,8 @@ def test_relative_generator_writes_valid_grids_and_ships(tmp_path, monkeypatch):
         sounding = pitch[:, v][pitch[:, v] > 0]
         assert sounding.size == 0 or (sounding.min() >= low and sounding.max() <= high)
     monkeypatch.setattr(ganbook.checkpoint, "weights_path", lambda name: tmp_path / f"{name}.pt")
-    training.save_generator(trainer, "music_test")
-    G, _ = training.load_generator("music_test")
+    training.save_chorale_generator(trainer, "music_test")
+    G, _ = training.load_chorale_generator("music_test")
     assert G.relative and G.config()["relative"]
     z = torch.randn(3, 64)
     p1, _ = training.sample_grids(G, 3, z=z)

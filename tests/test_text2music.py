@@ -11,11 +11,11 @@ from ganbook.music.grid import CHANNELS, VOICE_RANGES, check_grid
 from ganbook.music.markov import ConditionalMarkovChain
 from ganbook.music.models import ChoraleCritic, ChoraleGenerator
 from ganbook.music.training import (
-    load_generator,
+    load_chorale_generator,
     load_text_generator,
     make_trainer,
     sample_grids,
-    save_generator,
+    save_chorale_generator,
     start_from,
 )
 
@@ -117,7 +117,7 @@ def test_text_condition_needs_a_vocabulary_and_leaves_the_others_alone():
         assert not any("text" in k for k in G.state_dict())
         assert set(G.config()) == {"latent_dim", "hidden", "bars", "condition"}
     for name in ("music_chorale_gan", "music_chorale_mode", "music_chorale_soprano"):
-        G, _ = load_generator(name)  # strict load: the shipped weights still fit
+        G, _ = load_chorale_generator(name)  # strict load: the shipped weights still fit
         assert G.condition in (None, "mode", "soprano")
 
 
@@ -152,7 +152,7 @@ def test_text_trainer_runs_ships_and_reloads(tmp_path):
                            hidden=16, batch_size=4, d_steps=1)
     trainer.fit(2, progress=False)
     path = tmp_path / "t2m.pt"
-    save_generator(trainer, str(path), vocab=vocab.itos[3:])
+    save_chorale_generator(trainer, str(path), vocab=vocab.itos[3:])
     G, vocab2, state = load_text_generator(str(path))
     assert vocab2.itos == vocab.itos and state["step"] == 2
     ids = T.encode_requests(vocab2, T.window_attributes(data))

@@ -1,6 +1,7 @@
 """Image generation: digits, faces and textures; DCGAN, conditional and self-conditioned GANs,
 DiffAugment and sample-quality metrics."""
 
+from .attributes import ink, slant
 from .classifier import DigitClassifier, load_digit_classifier, train_digit_classifier
 from .data import image_crops, load_digits, load_faces, load_mnist, read_idx
 from .dcgan import DCGANDiscriminator, DCGANGenerator, mlp_gan
@@ -9,10 +10,8 @@ from .latent import (
     DirectionEffect,
     attribute_direction,
     direction_effect,
-    ink,
     interpolate,
     lerp,
-    slant,
     steered_codes,
 )
 from .metrics import (

@@ -1,10 +1,11 @@
 """Captions for the 8x8 digits, built from each digit's label and two attributes measured from
 its pixels, for the text-to-image chapter.
 
-**Attributes.** Both are read analytically from the pixels (ink ``w = (x + 1) / 2``), so the
-same functions describe a training image and score a generated one:
+**Attributes** (:mod:`ganbook.image.attributes`). Both are read analytically from the pixels
+(ink ``w = (x + 1) / 2``), so the same functions describe a training image and score a
+generated one:
 
-* :func:`ink` - the mean ink per pixel; :func:`slant` - the shear ``-mu11 / mu02`` of the
+* ``ink`` - the mean ink per pixel; ``slant`` - the shear ``-mu11 / mu02`` of the
   second-order central image moments (how far the ink's column moves per row; positive =
   leaning right, as the rows count downwards).
 * :class:`AttributeBins` turns them into classes *relative to how that digit is usually
@@ -32,6 +33,7 @@ from torch import Tensor
 
 from ..loop import check_positive
 from ..text.caption import caption_vocab, encode_captions
+from .attributes import ink, slant
 from .classifier import DigitClassifier
 from .data import load_digits
 
@@ -49,10 +51,8 @@ __all__ = [
     "captions_for",
     "combo_index",
     "held_out_mask",
-    "ink",
     "requests",
     "scores",
-    "slant",
 ]
 
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -90,35 +90,6 @@ HELD_OUT_TEMPLATES = 3
 HELD_OUT_COMBOS = tuple(
     (d, THICKNESSES[(d // 3) % 2], SLANTS[d % 3]) for d in range(len(DIGIT_WORDS))
 )
-
-
-def _ink_weights(images: Tensor) -> Tensor:
-    if images.dim() != 4 or images.shape[1] != 1:
-        raise ValueError(f"images must be (N, 1, H, W) in [-1, 1], got {tuple(images.shape)}")
-    return ((images[:, 0].float() + 1) / 2).clamp(0, 1)
-
-
-def ink(images: Tensor) -> Tensor:
-    """Mean ink per pixel of each image, ``(N,)`` in [0, 1]: 0 blank, 1 all black."""
-    return _ink_weights(images).mean((1, 2))
-
-
-def slant(images: Tensor) -> Tensor:
-    """Shear of each image's ink, ``-mu11 / mu02`` of its central moments, ``(N,)``.
-
-    The ink's mean column moves by ``-slant`` per row downwards, so a digit whose top is to
-    the right of its bottom has a positive slant. A blank image gets 0.
-    """
-    w = _ink_weights(images)
-    h, wd = w.shape[-2:]
-    rows = torch.arange(h, dtype=w.dtype).view(h, 1)
-    cols = torch.arange(wd, dtype=w.dtype).view(1, wd)
-    mass = w.sum((1, 2)).clamp(min=1e-6)
-    r = rows - ((w * rows).sum((1, 2)) / mass).view(-1, 1, 1)
-    c = cols - ((w * cols).sum((1, 2)) / mass).view(-1, 1, 1)
-    mu11 = (w * r * c).sum((1, 2)) / mass
-    mu02 = (w * r * r).sum((1, 2)) / mass
-    return -mu11 / mu02.clamp(min=1e-6)
 
 
 def _check_labels(labels: Tensor, n: int) -> None:

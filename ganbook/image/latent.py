@@ -61,30 +61,6 @@ def attribute_direction(
     return direction / direction.norm()
 
 
-def ink(images: Tensor) -> Tensor:
-    """Mean brightness of each image (how much stroke a digit has), an attribute to steer."""
-    return images.flatten(1).mean(1)
-
-
-def slant(images: Tensor) -> Tensor:
-    """How far right the top half's ink sits of the bottom half's (pixels): > 0 leans like ``/``.
-
-    Each half's centre is the ink-weighted mean column, pixels shifted from [-1, 1] to [0, 2]
-    so the background weighs nothing; an attribute to steer, like :func:`ink`.
-    """
-    if images.dim() != 4:
-        raise ValueError(
-            f"images must have shape (n, channels, height, width), got {tuple(images.shape)}"
-        )
-    cols = torch.arange(images.shape[-1], dtype=torch.float32)
-    half = images.shape[-2] // 2
-
-    def centre(part: Tensor) -> Tensor:
-        return (part.sum(-2) * cols).sum(-1) / part.sum((-2, -1)).clamp(min=1e-6)
-
-    return (centre(images[..., :half, :] + 1) - centre(images[..., half:, :] + 1)).mean(1)
-
-
 def steered_codes(
     n: int, latent_dim: int, seed: int, moves: Sequence[tuple[float, Tensor]] = ()
 ) -> Tensor:

@@ -162,14 +162,14 @@ def make_voiced_trainer(
     return trainer
 
 
-def save_generator(trainer: Trainer, name: str, **extra) -> None:
+def save_chorale_generator(trainer: Trainer, name: str, **extra) -> None:
     """Ship the EMA generator (no critic, no optimizers) as ``ganbook/weights/NAME.pt``;
     ``extra`` entries (a text generator's vocabulary) are stored beside it."""
     G = trainer.G_ema if trainer.G_ema is not None else trainer.G
     save_model(name, G, G.config(), step=trainer.step, history=trainer.history, **extra)
 
 
-def load_generator(name: str) -> tuple[ChoraleGenerator, dict]:
+def load_chorale_generator(name: str) -> tuple[ChoraleGenerator, dict]:
     """A shipped generator (in eval mode) and its checkpoint (``config``, ``step``, ``history``)."""
 
     def build(cfg: dict) -> ChoraleGenerator:
@@ -185,7 +185,7 @@ def load_generator(name: str) -> tuple[ChoraleGenerator, dict]:
 
 def load_text_generator(name: str) -> tuple[ChoraleGenerator, Vocab, dict]:
     """A shipped ``"text"`` generator, the caption vocabulary it reads, and its checkpoint."""
-    G, state = load_generator(name)
+    G, state = load_chorale_generator(name)
     if G.condition != "text" or "vocab" not in state:
         raise ValueError(f"{name!r} is not a text-conditioned generator saved with its vocab")
     return G, Vocab(list(state["vocab"]), level="word"), state
