@@ -22,7 +22,7 @@ import time
 import torch
 
 from ganbook import seed_everything
-from ganbook.image.captions import CaptionedDigits, requests, scores
+from ganbook.image.captions import CaptionedDigits, caption_scores, requests
 from ganbook.image.classifier import load_digit_classifier
 from ganbook.image.text2image import (
     CaptionVectors,
@@ -57,7 +57,7 @@ def main() -> None:
                                  ARCH["width"])
 
     def report(t) -> None:
-        row = scores(generate(t.G_ema, vectors), triples, classifier, data.bins)
+        row = caption_scores(generate(t.G_ema, vectors), triples, classifier, data.bins)
         print(f"step {t.step}: " + ", ".join(f"{k} {v:.3f}" for k, v in row.items())
               + f", {time.perf_counter() - start:.0f} s", flush=True)
 
@@ -66,7 +66,7 @@ def main() -> None:
     model = TextToImage(data.vocab.itos[3:], **ARCH)
     model.captions.load_state_dict(captions.state_dict())
     model.G.load_state_dict(trainer.G_ema.state_dict())
-    row = scores(generate(model.G, vectors), triples, classifier, data.bins)
+    row = caption_scores(generate(model.G, vectors), triples, classifier, data.bins)
     save_text_to_image(model, args.out, steps=args.steps, encoder_steps=args.encoder_steps,
                        seconds=seconds, scores=row,
                        recipe="GAN-INT-CLS, hinge + SN, batch 64, EMA generator")

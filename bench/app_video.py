@@ -3,7 +3,7 @@
     python bench/app_video.py                 # all four arms, RECIPE["steps"] steps each
     python bench/app_video.py --arm MoCoGAN   # one of them
 
-Each arm of ganbook.video.mocogan.ARMS (MoCoGAN; MoCoGAN without its video discriminator;
+Each arm of ganbook.video.arms.ARMS (MoCoGAN; MoCoGAN without its video discriminator;
 the per-frame image GAN; MoCoGAN with the sprite generator of ganbook.video.sprite) is
 trained by ``train_arm`` with the chapter's RECIPE on bouncing training digits, seeded and
 single-threaded, and its EMA generator is shipped with the steps, the wall time and its
@@ -18,9 +18,9 @@ import time
 import torch
 
 from ganbook.image.classifier import load_digit_classifier
+from ganbook.video.arms import ARMS, RECIPE, save_arm, train_arm
 from ganbook.video.data import BouncingDigits
 from ganbook.video.metrics import video_scores
-from ganbook.video.mocogan import ARMS, RECIPE, save_arm, train_arm
 
 
 def main() -> None:

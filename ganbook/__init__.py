@@ -4,8 +4,8 @@ from .checkpoint import load_checkpoint, load_pretrained, save_checkpoint
 from .device import get_device, seed_everything, set_threads
 from .diagnose import diagnose
 from .losses import LOSSES, GANLoss, get_loss, gradient_penalty
-from .pages import glue
-from .profiles import PROFILES, Profile, get_profile, profile_summary, show_profile
+from .pages import glue, profile_summary, show_profile
+from .profiles import PROFILES, Profile, get_profile
 from .train import Trainer
 
 __version__ = "0.1.0"

@@ -395,9 +395,9 @@ def _shipped_superres() -> nn.Module:
 
 def _mocogan(arm: str) -> Callable[[Profile, torch.device], Loop]:
     def build(profile: Profile, device: torch.device) -> Loop:
-        """The video chapter's arm ``arm`` with its RECIPE (as ganbook.video.mocogan.train_arm)."""
+        """The video chapter's arm ``arm`` with its RECIPE (as ganbook.video.arms.train_arm)."""
+        from .video.arms import ARMS, RECIPE, mocogan
         from .video.data import BouncingDigits
-        from .video.mocogan import ARMS, RECIPE, mocogan
 
         r = {k: v for k, v in RECIPE.items() if k != "steps"}
         data = BouncingDigits("train", r["size"], r["frames"])
@@ -415,7 +415,7 @@ def _linear_decay(steps: int) -> list[Callback]:
 
 def _shipped_arm(arm: str) -> Callable[[], nn.Module]:
     def load() -> nn.Module:
-        from .video.mocogan import load_arm
+        from .video.arms import load_arm
 
         return load_arm(arm)[0]
 
@@ -662,7 +662,7 @@ def last_record(history: dict[str, list[float]]) -> dict[str, float]:
     }
 
 
-def train(args: argparse.Namespace) -> int:
+def train_command(args: argparse.Namespace) -> int:
     profile = get_profile(args.profile)
     recipe = RECIPES[args.recipe]
     device = get_device(args.device)
@@ -704,7 +704,7 @@ def train(args: argparse.Namespace) -> int:
     return 0
 
 
-def sample(args: argparse.Namespace) -> int:
+def sample_command(args: argparse.Namespace) -> int:
     source = args.source
     if source in RECIPES:
         recipe = RECIPES[source]
@@ -826,7 +826,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     command = f"python -m ganbook {args.command}"
     try:
-        return train(args) if args.command == "train" else sample(args)
+        return train_command(args) if args.command == "train" else sample_command(args)
     except KeyboardInterrupt:
         print(f"{command}: interrupted before training started; nothing saved", file=sys.stderr)
         return 130

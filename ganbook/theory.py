@@ -175,12 +175,18 @@ def virtual_training_criterion(grid: Tensor, p_data: Tensor, p_g: Tensor) -> flo
 
 
 def wasserstein_1d(a: Tensor, b: Tensor) -> float:
-    """Earth mover's distance W1 between two equal-size 1-D samples:
-    mean |sorted(a) - sorted(b)|."""
-    a, b = _as_1d("a", a), _as_1d("b", b)
-    if len(a) != len(b):
-        raise ValueError(f"a and b must have the same number of samples, got {len(a)} and {len(b)}")
-    return (a.sort().values - b.sort().values).abs().mean().item()
+    """Earth mover's distance W1 between two 1-D samples (any shapes, flattened; any sizes):
+    the area between their empirical CDFs. For equal sizes, mean |sorted(a) - sorted(b)|."""
+    a, b = (torch.as_tensor(x).detach().flatten().double() for x in (a, b))
+    if len(a) == 0 or len(b) == 0:
+        raise ValueError(f"a and b must each hold at least one value, got {len(a)} and {len(b)}")
+    if len(a) == len(b):
+        return (a.sort().values - b.sort().values).abs().mean().item()
+    a, b = a.sort().values, b.sort().values
+    edges = torch.cat([a, b]).sort().values
+    cdf_a = torch.searchsorted(a, edges[:-1], right=True).double() / len(a)
+    cdf_b = torch.searchsorted(b, edges[:-1], right=True).double() / len(b)
+    return ((cdf_a - cdf_b).abs() * edges.diff()).sum().item()
 
 
 # -- the generator's gradient ----------------------------------------------------------------

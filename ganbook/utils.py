@@ -116,8 +116,10 @@ def sample(
     """``n`` outputs of ``G(z, *cond)`` in eval mode, on the CPU, in batches of ``batch_size``.
 
     ``seed`` draws the latents from a private generator (the global RNG is untouched); ``z``
-    passes them directly. ``cond`` tensors (labels, a condition) have ``n`` rows each.
+    passes them directly. ``cond`` tensors (labels, a condition) have ``n`` rows each; a
+    ``None`` among them is left out, so ``sample(G, n, labels)`` serves any generator.
     """
+    cond = tuple(c for c in cond if c is not None)
     if not isinstance(n, int) or n <= 0:
         raise ValueError(f"n must be a positive int, got {n!r}")
     for c in cond:

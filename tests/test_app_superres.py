@@ -14,8 +14,8 @@ from ganbook.image.superres import (
     interpolate_weights,
     interpolated,
     load_picture,
-    scores,
     spectral_distance,
+    sr_scores,
     sr_trainer,
     super_resolve,
     trade_off_curve,
@@ -113,8 +113,8 @@ def test_pictures_and_the_held_out_split(data):
 def test_scores_curve_and_trainer(data):
     torch.manual_seed(0)
     lr, hr = data.test_set(24, seed=0)
-    truth = scores(hr + 1e-4, hr, two_sample_steps=5)
-    blur = scores(bicubic(lr), hr, two_sample_steps=5)
+    truth = sr_scores(hr + 1e-4, hr, two_sample_steps=5)
+    blur = sr_scores(bicubic(lr), hr, two_sample_steps=5)
     assert truth["PSNR"] > 70 and truth["HF ratio"] == pytest.approx(1.0, abs=1e-3)
     assert blur["PSNR"] < 40 and blur["HF ratio"] < 0.5 and blur["spectral dist."] > 0.1
     net_a, net_b = SRResNet(width=4, blocks=0), SRResNet(width=4, blocks=0)

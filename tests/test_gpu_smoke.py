@@ -12,12 +12,11 @@ import pytest
 import torch
 from packaging.requirements import Requirement
 
+from ganbook.pages import profile_summary, show_profile
 from ganbook.profiles import (
     SMOKE_SAMPLES,
     get_profile,
     is_smoke,
-    profile_summary,
-    show_profile,
     smoke_cap,
     smoke_count,
     smoke_steps,

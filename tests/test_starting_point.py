@@ -3,7 +3,8 @@ import torch
 
 from ganbook.image.classifier import load_digit_classifier
 from ganbook.image.recipes import load_generator
-from ganbook.profiles import profile_summary, starting_point
+from ganbook.pages import profile_summary
+from ganbook.profiles import starting_point
 from ganbook.text import LSTMGenerator, MLETrainer
 
 

@@ -13,11 +13,11 @@ from ganbook.image.captions import (
     AttributeBins,
     CaptionedDigits,
     caption,
+    caption_scores,
     captions_for,
     held_out_mask,
     ink,
     requests,
-    scores,
     slant,
 )
 from ganbook.image.text2image import (
@@ -137,9 +137,9 @@ def test_scores_retrieval_and_generate():
     thickness, slant_class = bins.classes(x, y)
     triples = torch.stack([y, thickness, slant_class], 1)
     clf, _ = load_digit_classifier()
-    real = scores(x, triples, clf, bins)
+    real = caption_scores(x, triples, clf, bins)
     assert real["thickness"] == 1.0 and real["slant"] == 1.0 and real["digit"] > 0.9
-    wrong = scores(x.flip(0), triples, clf, bins)
+    wrong = caption_scores(x.flip(0), triples, clf, bins)
     assert wrong["digit"] < 0.3 and wrong["all three"] < real["all three"]
     keys = torch.eye(4)
     assert torch.equal(retrieve(torch.tensor([[0.0, 2, 0, 0]]), keys, torch.arange(4)),
@@ -149,4 +149,4 @@ def test_scores_retrieval_and_generate():
     out = generate(model.G, e, seed=3)
     assert out.shape == (3, 1, 8, 8) and torch.equal(out, generate(model.G, e, seed=3))
     with pytest.raises(ValueError, match="triples"):
-        scores(x[:3], triples[:2], clf, bins)
+        caption_scores(x[:3], triples[:2], clf, bins)

@@ -2,7 +2,9 @@
 
 import math
 
+import numpy as np
 import pytest
+import scipy.stats
 import torch
 from torch import nn
 
@@ -140,8 +142,17 @@ def test_wasserstein_1d():
     a = torch.tensor([0.0, 1.0, 2.0])
     assert wasserstein_1d(a, a + 3) == pytest.approx(3.0)
     assert wasserstein_1d(a, a.flip(0)) == pytest.approx(0.0)
-    with pytest.raises(ValueError, match="same number"):
-        wasserstein_1d(a, torch.zeros(2))
+    # unequal sizes: the area between the CDFs ({0, 1, 2} against {0, 2}: 1/6 on each of [0, 1]
+    # and [1, 2]), as scipy.stats.wasserstein_distance computes it
+    assert wasserstein_1d(a, torch.tensor([0.0, 2.0])) == pytest.approx(1 / 3, abs=1e-12)
+    rng = np.random.default_rng(0)
+    u, v = rng.normal(size=100), rng.normal(size=77) + 0.3
+    assert wasserstein_1d(torch.tensor(u), torch.tensor(v)) == pytest.approx(
+        scipy.stats.wasserstein_distance(u, v), abs=1e-12)
+    x = torch.randn(300, generator=torch.Generator().manual_seed(0))
+    assert wasserstein_1d(x, torch.cat([x, x])) == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match="at least one value"):
+        wasserstein_1d(a, torch.zeros(0))
 
 
 def test_generator_gradient_closed_forms():

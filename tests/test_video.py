@@ -6,6 +6,8 @@ import pytest
 import torch
 
 from ganbook.image.classifier import load_digit_classifier
+from ganbook.theory import wasserstein_1d
+from ganbook.video.arms import ARMS, RECIPE, load_arm, mocogan, save_arm, train_arm
 from ganbook.video.data import (
     BouncingDigits,
     frames_of,
@@ -24,19 +26,8 @@ from ganbook.video.metrics import (
     second_differences,
     speeds,
     video_scores,
-    wasserstein_1d,
 )
-from ganbook.video.mocogan import (
-    ARMS,
-    RECIPE,
-    MoCoDiscriminator,
-    MoCoGANTrainer,
-    VideoGenerator,
-    load_arm,
-    mocogan,
-    save_arm,
-    train_arm,
-)
+from ganbook.video.mocogan import MoCoDiscriminator, MoCoGANTrainer, VideoGenerator
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
+from ganbook.video.arms import load_arm, mocogan, save_arm
 from ganbook.video.data import BouncingDigits
 from ganbook.video.metrics import second_differences
-from ganbook.video.mocogan import load_arm, mocogan, save_arm
 from ganbook.video.sprite import SpriteVideoGenerator, paste, reflect, whole
 
 

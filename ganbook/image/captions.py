@@ -18,7 +18,7 @@ generated one:
 The last :data:`HELD_OUT_TEMPLATES` templates are never used in training (they reorder the
 parts and add filler words the encoder has never seen), and :data:`HELD_OUT_COMBOS` (one
 thickness-slant pair per digit) have no training image at all: :class:`CaptionedDigits` is
-the training set that results, :func:`requests` the test requests and :func:`scores` the
+the training set that results, :func:`requests` the test requests and :func:`caption_scores` the
 measures, all analytic.
 """
 
@@ -52,7 +52,7 @@ __all__ = [
     "combo_index",
     "held_out_mask",
     "requests",
-    "scores",
+    "caption_scores",
 ]
 
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -194,7 +194,7 @@ def requests(n: int, held_out_combos: bool = False, seed: int = 0
     return triples, captions_for(*triples.T, held_out=True, seed=seed)
 
 
-def scores(images: Tensor, triples: Tensor, classifier: DigitClassifier,
+def caption_scores(images: Tensor, triples: Tensor, classifier: DigitClassifier,
            bins: AttributeBins) -> dict[str, float]:
     """How often ``images`` show what was asked: the classifier's digit, each measured
     attribute (judged against the requested digit's thresholds) and all three at once."""

@@ -12,7 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from ..checkpoint import load_model, save_model
-from ..utils import sample as _sample
+from ..utils import sample
 from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .diffaugment import AugmentedDiscriminator
 from .selfcond import SelfConditionedGenerator, kmeans_labels
@@ -138,20 +138,6 @@ class LinearDecay:
             for group in opt.param_groups:
                 group.setdefault("initial_lr", group["lr"])
                 group["lr"] = group["initial_lr"] * factor
-
-
-def sample(
-    G: nn.Module,
-    n: int,
-    labels: Tensor | None = None,
-    seed: int | None = None,
-    z: Tensor | None = None,
-) -> Tensor:
-    """``n`` images from ``G`` in eval mode: :func:`ganbook.utils.sample`, ``labels`` its cond.
-
-    ``labels`` (class or cluster ids) condition a conditional generator; ``seed``, ``z`` as there.
-    """
-    return _sample(G, n, *(() if labels is None else (labels,)), seed=seed, z=z)
 
 
 class TrainingMonitor:

@@ -21,7 +21,7 @@ adds the bicubic upsampling of the input to its output, so it only has to learn 
 detail: that is what lets it beat bicubic within a CPU budget.
 
 **Trade-off.** :func:`interpolate_weights` blends an L1 network and its GAN fine-tune
-parameter by parameter (ESRGAN's network interpolation, Wang et al. 2018); :func:`scores`
+parameter by parameter (ESRGAN's network interpolation, Wang et al. 2018); :func:`sr_scores`
 measures one set of outputs; :func:`trade_off_curve` sweeps the blend.
 """
 
@@ -65,7 +65,7 @@ __all__ = [
     "sr_trainer",
     "plot_spectra",
     "plot_trade_off",
-    "scores",
+    "sr_scores",
     "spectral_distance",
     "super_resolve",
     "trade_off_curve",
@@ -369,7 +369,7 @@ def super_resolve(net: nn.Module, lr: Tensor, batch_size: int = 256) -> Tensor:
     return torch.cat(out).clamp(-1, 1)
 
 
-def scores(output: Tensor, truth: Tensor, two_sample_steps: int = 300) -> dict[str, float]:
+def sr_scores(output: Tensor, truth: Tensor, two_sample_steps: int = 300) -> dict[str, float]:
     """Every measure of the chapter for one method's outputs against the HR truth.
 
     ``PSNR`` (dB) and ``SSIM`` (distortion), ``HF ratio`` (high-frequency power over the
@@ -395,7 +395,7 @@ def trade_off_curve(
     two_sample_steps: int = 300,
     known: Mapping[float, Mapping[str, float]] | None = None,
 ) -> dict[float, dict[str, float]]:
-    """:func:`scores` of the interpolated network at each ``alpha`` (0 = the L1 network,
+    """:func:`sr_scores` of the interpolated network at each ``alpha`` (0 = the L1 network,
     1 = the GAN), on the test pairs ``(lr, hr)``.
 
     ``known`` maps alphas already scored on the same pairs (the end points, typically) to
@@ -411,7 +411,7 @@ def trade_off_curve(
             curve[a] = known[a]
         else:
             outputs = super_resolve(interpolated(l1_net, gan_net, a), lr)
-            curve[a] = scores(outputs, hr, two_sample_steps)
+            curve[a] = sr_scores(outputs, hr, two_sample_steps)
     return curve
 
 
@@ -436,7 +436,7 @@ def plot_spectra(outputs: Mapping[str, Tensor], ax=None):
 def plot_trade_off(curve: Mapping[float, Mapping[str, float]], axes=None, baselines=None):
     """PSNR against the two-sample accuracy and against the spectral distance along the
     interpolation curve (each point labelled with its alpha); ``baselines`` maps a name
-    (bicubic, say) to its :func:`scores`, drawn as a cross. Returns the two axes."""
+    (bicubic, say) to its :func:`sr_scores`, drawn as a cross. Returns the two axes."""
     import matplotlib.pyplot as plt
 
     if not curve:

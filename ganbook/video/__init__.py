@@ -2,6 +2,7 @@
 
 :mod:`.data` renders the clips (known digit, known trajectory), :mod:`.mocogan` holds the
 model and its trainer, :mod:`.sprite` a generator with a stronger prior (one drawn sprite per
-clip, moved by the motion codes), :mod:`.metrics` the measures of frame quality, identity and
+clip, moved by the motion codes), :mod:`.arms` the chapter's four arms as recipes (built,
+trained and shipped from there), :mod:`.metrics` the measures of frame quality, identity and
 motion.
 """

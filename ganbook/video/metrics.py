@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..image.metrics import frechet_distance
+from ..theory import wasserstein_1d
 from ..utils import eval_mode
 from .data import DIGIT, frames_of
 
@@ -95,16 +96,6 @@ def crop_digits(video: Tensor) -> Tensor:
     index = torch.arange(len(frames)).view(-1, 1, 1)
     crops = frames[:, 0][index, rows.unsqueeze(2), cols.unsqueeze(1)]
     return crops.unsqueeze(1)
-
-
-def wasserstein_1d(a: Tensor, b: Tensor, points: int = 512) -> float:
-    """The 1-D Wasserstein-1 distance between the samples ``a`` and ``b`` (any shapes,
-    flattened): the mean gap between their quantile functions on ``points`` levels."""
-    a, b = a.detach().flatten().double(), b.detach().flatten().double()
-    if len(a) == 0 or len(b) == 0:
-        raise ValueError("a and b must each hold at least one value")
-    levels = (torch.arange(points, dtype=torch.float64) + 0.5) / points
-    return float((torch.quantile(a, levels) - torch.quantile(b, levels)).abs().mean())
 
 
 @torch.no_grad()

@@ -1,0 +1,83 @@
+"""The library's layout rules: each public name is defined once, and no two modules import
+each other (directly or round a longer circle)."""
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "ganbook"
+# every `python -m` module has its own entry point, by convention named main
+ENTRY_POINTS = {"main"}
+
+
+def _modules() -> dict[str, ast.Module]:
+    trees = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        trees[name] = ast.parse(path.read_text(), str(path))
+    return trees
+
+
+def test_each_public_name_is_defined_once():
+    where = defaultdict(list)
+    for module, tree in _modules().items():
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if not node.name.startswith("_") and node.name not in ENTRY_POINTS:
+                    where[node.name].append(f"{module}:{node.lineno}")
+    twice = {name: places for name, places in where.items() if len(places) > 1}
+    assert not twice, f"defined more than once (one name, one meaning): {twice}"
+
+
+def _imports(module: str, tree: ast.Module, known: set[str]) -> set[str]:
+    """The package modules that ``module`` imports, at load time or inside a function."""
+    package = module if module + ".__init__" in known or _is_package(module) else \
+        module.rpartition(".")[0]
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            for alias in node.names:
+                for name in (f"{target}.{alias.name}", target):
+                    if name in known:
+                        out.add(name)
+                        break
+        elif isinstance(node, ast.Import):
+            out |= {alias.name for alias in node.names if alias.name in known}
+    out.discard(module)
+    return out
+
+
+def _is_package(module: str) -> bool:
+    return (PACKAGE.parent / module.replace(".", "/") / "__init__.py").exists()
+
+
+def test_no_import_circles():
+    trees = _modules()
+    known = set(trees)
+    graph = {m: _imports(m, t, known) for m, t in trees.items()}
+    # a package imports its submodules in its __init__; a submodule importing its own package
+    # (or a parent) is how relative imports reach siblings, not a circle
+    for m in graph:
+        graph[m] = {t for t in graph[m] if not (m.startswith(t + ".") or t.startswith(m + "."))}
+    circles, state = [], {}
+
+    def visit(node, path):
+        state[node] = "open"
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                circles.append(path[path.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt, path + [nxt])
+        state[node] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert not circles, f"import circles: {circles}"
