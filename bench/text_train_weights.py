@@ -4,7 +4,7 @@
 * ``text_oracle_mle``: the MLE generator on the chapter's small oracle (vocabulary 100, length 20),
   the starting point of the SeqGAN and Gumbel-softmax notebooks.
 * ``text_names_lm``: a character-level LSTM (hidden 64) on US first names (training split of
-  ``ganbook.text.data.split(load_names(max_len=11), 0.1, seed=0)``), 1,500 steps: where the
+  ``ganbook.text.data.names_split()``), 1,500 steps: where the
   held-out NLL stopped improving (1.115 nats/char; 2,000 steps overfit and copy more names).
 
 * ``text_oracle_disc``: the SeqGAN chapter's discriminator, pre-trained 2,000 steps on real
@@ -36,13 +36,11 @@ from ganbook.text import (
     save_lm,
     train_mle,
 )
-from ganbook.text.data import load_names, split
-
-NAMES_LEN = 12
+from ganbook.text.data import NAMES_LEN, names_split
 
 
 def names_data():
-    train, held = split(load_names(max_len=NAMES_LEN - 1), 0.1, seed=0)
+    train, held = names_split()
     vocab = Vocab.from_texts(train + held)
     return vocab, train, held
 

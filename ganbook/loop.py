@@ -233,6 +233,9 @@ class Loop:
         # Under torchrun (WORLD_SIZE > 1): the process group, and cuda:LOCAL_RANK on GPUs.
         self.device, self.world = distributed.setup(self.device)
         self.sync_every = check_positive("sync_every", sync_every)
+        # who built this run (``python -m ganbook`` puts the recipe and profile here): kept in
+        # every checkpoint's config before the loop's own settings, and checked on resume
+        self.labels: dict[str, Any] = {}
         self._joined = False  # distributed: ranks made equal and given their own RNG streams
         self._locks: dict[Path, WriterLock] = {}  # one writer per checkpoint (see _claim)
         self.checkpoint_path = checkpoint_path  # checked here, not at the first save
@@ -273,6 +276,10 @@ class Loop:
         """Settings worth keeping in the checkpoint (Python primitives only). A resume with
         other values is refused (:meth:`check_compatible`), except learning rates."""
         return {}
+
+    def run_config(self) -> dict[str, Any]:
+        """What a checkpoint records: :attr:`labels` (recipe, profile), then :meth:`config`."""
+        return {**self.labels, **self.config()}
 
     def learning_rates(self) -> dict[str, torch.optim.Optimizer]:
         """The :meth:`config` keys that are learning rates given at construction, and their
@@ -581,7 +588,7 @@ class Loop:
             "step": self.step,
             "elapsed": self._elapsed,
             "history": self.history,
-            "config": self.config(),
+            "config": self.run_config(),
             "world_size": self.world.size if self.world is not None else 1,
             **({"scalers": {k: v.state_dict() for k, v in scalers.items()}} if scalers else {}),
         }
@@ -596,7 +603,7 @@ class Loop:
         """
         saved = state.get("config", {})
         rates = self.learning_rates()
-        for key, value in self.config().items():
+        for key, value in self.run_config().items():
             if key in saved and key not in rates and saved[key] != value:
                 raise ValueError(
                     f"checkpoint was written with {key}={saved[key]!r}, "

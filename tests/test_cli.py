@@ -102,10 +102,10 @@ def test_video_recipes_decay_the_learning_rates_as_train_arm(tmp_path):
 
 
 def test_text2music_starts_from_the_shipped_chorale_gan():
-    from ganbook.cli import build
     from ganbook.device import get_device
     from ganbook.music.training import load_chorale_generator
     from ganbook.profiles import get_profile
+    from ganbook.recipes import build
 
     profile = get_profile("test")
     loop = build("text2music", profile, get_device("cpu"))
@@ -118,10 +118,10 @@ def test_text2music_starts_from_the_shipped_chorale_gan():
 
 
 def test_the_voiced_chorale_recipe_starts_by_writing_the_shipped_gans_notes():
-    from ganbook.cli import build
     from ganbook.device import get_device
     from ganbook.music.training import load_chorale_generator
     from ganbook.profiles import get_profile
+    from ganbook.recipes import build
 
     profile = get_profile("test")
     loop = build("chorale-voiced", profile, get_device("cpu"))
@@ -206,7 +206,7 @@ def _raise(err):
     ],
 )
 def test_user_errors_are_one_line_and_no_traceback(monkeypatch, capsys, err, code, line):
-    monkeypatch.setattr(cli, "train", _raise(err))
+    monkeypatch.setattr(cli, "train_command", _raise(err))
     assert main(["train", "dcgan"]) == code
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("python -m ganbook train: "), lines

@@ -91,6 +91,16 @@ class Corpus:
     sha256: str | None = None
 
 
+#: The names chapter's sequences: first names of at most 11 letters, plus the end token.
+NAMES_LEN = 12
+
+
+def names_split(seed: int = 0) -> tuple[list[str], list[str]]:
+    """The names chapter's first names (at most ``NAMES_LEN - 1`` letters), 90% for training
+    and 10% held out: the split the shipped names LM (``text_names_lm``) was trained on."""
+    return split(load_names(max_len=NAMES_LEN - 1), 0.1, seed=seed)
+
+
 CORPORA = {
     # COCO image captions as prepared by Texygen (Zhu et al., 2018):
     # ~10k lower-cased, tokenised sentences.

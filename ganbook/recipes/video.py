@@ -1,0 +1,83 @@
+"""The video chapter's four arms (:data:`ganbook.video.arms.ARMS`) as recipes."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import nn
+
+from ..loop import Callback, Loop
+from ..profiles import Profile
+from . import Recipe, register
+from .writers import write_clips
+
+
+def _mocogan(arm: str) -> Callable[[Profile, torch.device], Loop]:
+    def build(profile: Profile, device: torch.device) -> Loop:
+        """The video chapter's arm ``arm`` with its RECIPE (as ganbook.video.arms.train_arm)."""
+        from ..video.arms import ARMS, RECIPE, mocogan
+        from ..video.data import BouncingDigits
+
+        r = {k: v for k, v in RECIPE.items() if k != "steps"}
+        data = BouncingDigits("train", r["size"], r["frames"])
+        return mocogan(data, **ARMS[arm], **r, device=device)
+
+    return build
+
+
+def _linear_decay(steps: int) -> list[Callback]:
+    """train_arm's schedule: both learning rates decay linearly to 0 over the second half."""
+    from ..image.recipes import LinearDecay
+
+    return [(1, LinearDecay(steps // 2, steps))] if steps > 1 else []
+
+
+def _shipped_arm(arm: str) -> Callable[[], nn.Module]:
+    def load() -> nn.Module:
+        from ..video.arms import load_arm
+
+        return load_arm(arm)[0]
+
+    return load
+
+
+for _recipe in (
+    Recipe(
+        "mocogan",
+        "MoCoGAN: clips of bouncing digits, from content and motion codes",
+        _mocogan("MoCoGAN"),
+        (20, 1800, 14400),
+        write_clips,
+        _shipped_arm("MoCoGAN"),
+        schedule=_linear_decay,
+    ),
+    Recipe(
+        "mocogan-no-video-d",
+        "MoCoGAN's ablation without the video discriminator",
+        _mocogan("no video D"),
+        (20, 1800, 14400),
+        write_clips,
+        _shipped_arm("no video D"),
+        schedule=_linear_decay,
+    ),
+    Recipe(
+        "per-frame",
+        "the per-frame image GAN baseline (a fresh code for every frame)",
+        _mocogan("per-frame image GAN"),
+        (20, 1800, 14400),
+        write_clips,
+        _shipped_arm("per-frame image GAN"),
+        schedule=_linear_decay,
+    ),
+    Recipe(
+        "mocogan-sprite",
+        "MoCoGAN whose content code draws a sprite the motion codes move",
+        _mocogan("sprite MoCoGAN"),
+        (20, 1800, 14400),
+        write_clips,
+        _shipped_arm("sprite MoCoGAN"),
+        schedule=_linear_decay,
+    ),
+):
+    register(_recipe)
