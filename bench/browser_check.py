@@ -159,6 +159,7 @@ class Facts:
     links: list[str] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
     widgets: int = 0
+    touching: list[str] = field(default_factory=list)
 
 
 def judge(facts: Facts, build: Path, page_url: str) -> list[str]:
@@ -200,6 +201,8 @@ def judge(facts: Facts, build: Path, page_url: str) -> list[str]:
         problems.append(f"prints split into separate boxes in {split} cell(s)")
     if facts.widgets:
         problems.append(f"saved widget state ({facts.widgets} widget views)")
+    for text in facts.touching:
+        problems.append(f"table cells touch (no padding): {shorten(text, 40)}")
     for box in facts.overflow:
         what = f"{box['tag']} {box['excess']}px wider than the column"
         if box["chars"]:
@@ -321,13 +324,25 @@ const done = arguments[arguments.length - 1];
     }
   }
 
+  // tables whose neighbouring cells touch (no padding): "31.4260.746" for a reader
+  const touching = [...col.querySelectorAll('table')].filter(t => !side(t)).map(t => {
+    const cells = [...t.querySelectorAll('td, th')];
+    if (t.rows.length === 0 || Math.max(...[...t.rows].map(r => r.cells.length)) < 2) return null;
+    const tight = cells.find(c => {
+      const st = getComputedStyle(c);
+      return parseFloat(st.paddingLeft) + parseFloat(st.paddingRight) < 4;
+    });
+    return tight ? (t.textContent || '').trim().slice(0, 60) : null;
+  }).filter(x => x);
+
   const links = [...new Set([...document.querySelectorAll('a[href]')]
                      .map(a => a.getAttribute('href')))];
   const unresolved = [...col.querySelectorAll('.xref')].filter(x => !x.closest('a'))
                      .map(x => x.textContent);
   const widgets = document.querySelectorAll(
       'script[type="application/vnd.jupyter.widget-view+json"]').length;
-  done({prose, images, audio, animations, outputs, overflow, links, unresolved, widgets});
+  done({prose, images, audio, animations, outputs, overflow, links, unresolved, widgets,
+        touching});
 })().catch(e => done({error: String(e)}));
 """
 

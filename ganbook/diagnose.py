@@ -149,13 +149,11 @@ class Report:
         head = html.escape(str(self).split("\n")[0])
         if self.healthy:
             return f"<p><b>{head}</b></p>"
-        rows = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(x)}</td>" for x in (f.symptom, f.evidence,
-                                                                   f.cause, f.fix)) + "</tr>"
-            for f in self.findings
-        )
-        cols = "".join(f"<th>{c}</th>" for c in ("symptom", "evidence", "likely cause", "fix"))
-        table = f"<table><thead><tr>{cols}</tr></thead><tbody>{rows}</tbody></table>"
+        from .tables import html_table
+
+        rows = {f.symptom: {"evidence": f.evidence, "likely cause": f.cause, "fix": f.fix}
+                for f in self.findings}
+        table = html_table(rows, index_name="symptom")
         return f"<p><b>{head}</b></p>{table}"
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from ganbook.tables import html_table
+
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("browser_check", ROOT / "bench" / "browser_check.py")
 bc = importlib.util.module_from_spec(spec)
@@ -190,12 +192,15 @@ PAGES = {
     "raw_table": "<p>| metric | real | fake |\n|---|---:|---:|\n| FD | 1.0 | 9.0 |</p>",
     "traceback": CELL.format(tags="", out=stream(TRACE, "traceback")),
     "overflow": CELL.format(tags="", out=stream("recall " * 40)),
+    "touching": CELL.format(tags="", out="<table><tr><th>PSNR</th><th>SSIM</th></tr>"
+                            "<tr><td>31.426</td><td>0.746</td></tr></table>"),
+    "styled": CELL.format(tags="", out=html_table({"L1": {"PSNR": 31.426, "SSIM": 0.746}})),
 }
 
 
 @pytest.mark.skipif(None in bc.chromium_paths(),
                     reason="chromium and chromedriver are not installed (`make browser`)")
-def test_browser_catches_the_three_reader_problems(tmp_path):
+def test_browser_catches_the_reader_problems(tmp_path):
     for name, body in PAGES.items():
         (tmp_path / f"{name}.html").write_text(PAGE.format(title=name, body=body))
     results = bc.check_pages(tmp_path, list(PAGES), tmp_path / "shots")
@@ -205,6 +210,8 @@ def test_browser_catches_the_three_reader_problems(tmp_path):
     assert tb.startswith("traceback outside a raises-exception cell") and "RuntimeError" in tb
     (over,) = results["overflow"]
     assert over.startswith("overflow: output pre") and "a line of 280 characters" in over
+    (touch,) = results["touching"]
+    assert touch.startswith("table cells touch") and results["styled"] == []
     assert sorted(p.name for p in (tmp_path / "shots").iterdir()) == [
         f"{name}.png" for name in sorted(PAGES)]
 

@@ -1,5 +1,8 @@
 """HTML result tables."""
 
+import re
+
+import numpy as np
 import pytest
 
 from ganbook.tables import html_table
@@ -12,8 +15,28 @@ def test_html_table_rows_columns_and_escaping():
         caption="x",
         index_name="method",
     )
-    assert out.startswith("<table><caption>x</caption>")
-    assert "<th>method</th><th>PSNR</th><th>note</th><th>SSIM</th>" in out
-    assert "<td>24.12</td>" in out and "a&lt;b" in out and "<td></td>" in out
+    assert out.startswith('<table class="ganbook-table"') and "<caption>x</caption>" in out
+    heads = re.findall(r"<th[^>]*>([^<]*)</th>", out)
+    assert heads[:4] == ["method", "PSNR", "note", "SSIM"]
+    cells = re.findall(r'<td style="([^"]*)">([^<]*)</td>', out)
+    assert ("24.12", "a&lt;b", "") == (cells[0][1], cells[1][1], cells[2][1])
+    assert "text-align: right" in cells[0][0] and "text-align: right" not in cells[1][0]
+    assert all("padding" in style and "border" in style for style, _ in cells)
     with pytest.raises(ValueError, match="at least one row"):
         html_table({})
+
+
+def test_identifier_headers_read_as_words_and_numpy_floats_are_rounded():
+    from ganbook.tables import readable
+
+    assert [readable(c) for c in ["fd", "kid", "min_class_share", "PSNR (dB)", "kid_std"]] == [
+        "FD", "KID", "min class share", "PSNR (dB)", "KID std"]
+    out = html_table({"run": {"fd": np.float32(1.23456), "n": 3}})
+    assert ">1.235</td>" in out and ">3</td>" in out and ">FD</th>" in out
+
+
+def test_a_link_cell_is_an_anchor():
+    from ganbook.tables import Link
+
+    out = html_table({"x": {"chapter": Link("image/04_portraits", "../image/04_portraits.html")}})
+    assert '<a href="../image/04_portraits.html">image/04_portraits</a>' in out

@@ -360,14 +360,18 @@ def confidence(classifier, images: Tensor) -> float:
 
 
 def show_scores(
-    named: dict, extra: dict[str, dict[str, float]] | None = None, digits: int = 4
+    named: dict,
+    extra: dict[str, dict[str, float]] | None = None,
+    digits: int = 4,
+    caption: str | None = None,
 ) -> None:
-    """Display :func:`scores_table`'s rows as an HTML table that fits the book's column."""
+    """Display the :class:`Scores` in ``named`` as an HTML table, one row each, with
+    ``extra`` columns per row and its label as the table's ``caption`` (kept with it)."""
     from ..tables import show_table
 
     extra = extra or {}
     show_table({name: {**s.row(), **extra.get(name, {})} for name, s in named.items()},
-               digits=digits)
+               digits=digits, caption=caption)
 
 
 def scores_table(named: dict, extra: dict[str, dict[str, float]] | None = None) -> str:
