@@ -81,7 +81,8 @@ def train_command(args: argparse.Namespace) -> int:
         return 130  # the loop has said at which step, and where the checkpoint is
     last = last_record(history)
     _say(
-        f"{args.recipe} ({profile.name} profile, {loop.device}): step {loop.step} "
+        f"{args.recipe} ({profile.name} profile, {loop.device}, "
+        f"{torch.get_num_threads()} CPU thread(s)): step {loop.step} "
         f"after {time.perf_counter() - start:.1f} s; last record {last}\n"
         f"checkpoint {path}; samples: python -m ganbook sample {path} --out samples/"
     )

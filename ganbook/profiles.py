@@ -15,6 +15,7 @@ import torch
 
 PROFILES = ("test", "cpu", "gpu")
 ENV_VAR = "GANBOOK_PROFILE"
+THREADS_VAR = "GANBOOK_THREADS"
 
 T = TypeVar("T")
 
@@ -53,10 +54,33 @@ def detect_profile() -> str:
 
 
 def get_profile(name: str | None = None) -> Profile:
-    """The active profile: ``name`` if given, else ``$GANBOOK_PROFILE``, else auto-detected."""
+    """The active profile: ``name`` if given, else ``$GANBOOK_PROFILE``, else auto-detected.
+
+    It also sets torch's CPU thread count to :func:`profile_threads` (the book's models are
+    small: on a 2-core machine that is doing anything else, torch's default of one thread per
+    core made a notebook up to 14 times slower than one thread; ``bench/threads.py``).
+    """
     if name is None:
         name = os.environ.get(ENV_VAR, "").strip().lower() or detect_profile()
-    return Profile(name.strip().lower() if isinstance(name, str) else name)
+    profile = Profile(name.strip().lower() if isinstance(name, str) else name)
+    threads = profile_threads(profile)
+    if threads is not None and torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return profile
+
+
+def profile_threads(profile: Profile) -> int | None:
+    """The CPU threads a profile's runs use: ``$GANBOOK_THREADS`` if set; torch's own choice if
+    ``$OMP_NUM_THREADS`` is set (the usual variable: you chose) or on the ``gpu`` profile (the
+    GPU does the work); otherwise 1, which suits the book's small models best."""
+    value = os.environ.get(THREADS_VAR, "").strip()
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(f"{THREADS_VAR} must be a positive int, got {value!r}")
+        return int(value)
+    if os.environ.get("OMP_NUM_THREADS") or profile.name == "gpu":
+        return None
+    return 1
 
 
 def starting_point() -> bool:

@@ -75,3 +75,25 @@ def test_show_profile_displays_a_visible_note_with_a_text_fallback(monkeypatch):
     assert 'class="admonition note"' in shown[0]["text/html"]
     assert "<code>cpu</code> profile" in shown[0]["text/html"]
     assert shown[0]["text/plain"].startswith("ganbook profile: cpu")
+
+
+def test_profiles_pick_one_thread_unless_told_otherwise(monkeypatch):
+    from ganbook.profiles import profile_threads
+
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.delenv("GANBOOK_THREADS", raising=False)
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+        assert [profile_threads(get_profile(n)) for n in ("test", "cpu")] == [1, 1]
+        assert profile_threads(get_profile("gpu")) is None  # the GPU does the work
+        get_profile("cpu")
+        assert torch.get_num_threads() == 1
+        monkeypatch.setenv("OMP_NUM_THREADS", "3")  # the usual variable: the user chose
+        assert profile_threads(get_profile("cpu")) is None
+        monkeypatch.setenv("GANBOOK_THREADS", "2")
+        assert profile_threads(get_profile("cpu")) == 2
+        monkeypatch.setenv("GANBOOK_THREADS", "two")
+        with pytest.raises(ValueError, match="GANBOOK_THREADS must be a positive int"):
+            get_profile("cpu")
+    finally:
+        torch.set_num_threads(before)
