@@ -18,9 +18,9 @@ import statistics
 import time
 
 import torch
-import torch.nn.functional as F
 
 from ganbook import Trainer, seed_everything
+from ganbook.bare_loop import bare_gan_loop
 from ganbook.nets import MLPDiscriminator, MLPGenerator
 from ganbook.speed import count_host_syncs
 from ganbook.toy import ring_2d
@@ -31,24 +31,6 @@ MODES = {  # name: (ema_decay, sync_every)
     "k=25": (None, 25),
     "k=25+EMA": (0.999, 25),
 }
-
-
-def bare_loop(G, D, sample, steps: int, batch: int, device: torch.device) -> None:
-    """The reference: the same updates written by hand, recording nothing."""
-    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    for _ in range(steps):
-        real = sample(batch).to(device)
-        with torch.no_grad():
-            fake = G(torch.randn(batch, G.latent_dim, device=device))
-        d_loss = F.softplus(-D(real)).mean() + F.softplus(D(fake)).mean()
-        opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        opt_d.step()
-        g_loss = F.softplus(-D(G(torch.randn(batch, G.latent_dim, device=device)))).mean()
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        opt_g.step()
 
 
 def sync(device: torch.device) -> None:
@@ -90,8 +72,9 @@ def main() -> None:
                 G = MLPGenerator(2, 2, hidden=hidden).to(device)
                 D = MLPDiscriminator(2, hidden=hidden).to(device)
                 if name == "bare":
-                    bare_loop(G, D, ring.sample, 10, batch, device)  # warm-up
-                    run = lambda: bare_loop(G, D, ring.sample, args.steps, batch, device)  # noqa: E731
+                    bare_gan_loop(G, D, ring.sample, 10, batch, device=device)  # warm-up
+                    run = lambda: bare_gan_loop(  # noqa: E731
+                        G, D, ring.sample, args.steps, batch, device=device)
                 else:
                     ema, every = MODES[name]
                     tr = Trainer(G, D, ring.sample, batch_size=batch, device=device,
