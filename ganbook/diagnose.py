@@ -248,7 +248,7 @@ def diagnose(
         if swing > SWING:
             add("oscillation",
                 f"D(G(z)) moves by {swing:.2f} a step on average in the last quarter "
-                f"(healthy runs: under {SWING})")
+                f"(the threshold is {SWING}; healthy runs move less)")
     else:
         gap0, gap1 = _quarters(d_real - d_fake)
         if abs(gap1) > EXPLODES:
