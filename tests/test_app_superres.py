@@ -130,3 +130,12 @@ def test_scores_curve_and_trainer(data):
     with pytest.raises(ValueError, match="adv_weight"):
         sr_trainer(net_a, data, adv_weight=-1)
     assert SRGAN_SET5_4X["SRResNet"]["PSNR"] > SRGAN_SET5_4X["SRGAN"]["PSNR"]
+
+
+def test_dominated_points_of_a_trade_off_curve():
+    from ganbook.image.superres import dominated
+
+    points = [(0.0, 33.1, 0.71), (0.5, 32.9, 0.66), (0.75, 32.6, 0.68), (1.0, 32.0, 0.63)]
+    curve = {a: {"PSNR": psnr, "2-sample acc.": acc} for a, psnr, acc in points}
+    assert dominated(curve) == {0.75: [0.5]}
+    assert dominated({a: r for a, r in curve.items() if a != 0.75}) == {}

@@ -68,6 +68,7 @@ __all__ = [
     "sr_scores",
     "spectral_distance",
     "super_resolve",
+    "dominated",
     "trade_off_curve",
 ]
 
@@ -413,6 +414,19 @@ def trade_off_curve(
             outputs = super_resolve(interpolated(l1_net, gan_net, a), lr)
             curve[a] = sr_scores(outputs, hr, two_sample_steps)
     return curve
+
+
+def dominated(curve: Mapping[float, Mapping[str, float]]) -> dict[float, list[float]]:
+    """The points of a :func:`trade_off_curve` that another point beats on both axes of the
+    perception-distortion plane (higher ``PSNR`` and lower ``2-sample acc.``), each with the
+    alphas that beat it. On an exact trade-off curve this is empty."""
+    beaten: dict[float, list[float]] = {}
+    for a, row in curve.items():
+        better = [b for b, other in curve.items()
+                  if other["PSNR"] > row["PSNR"] and other["2-sample acc."] < row["2-sample acc."]]
+        if better:
+            beaten[a] = better
+    return beaten
 
 
 def plot_spectra(outputs: Mapping[str, Tensor], ax=None):
