@@ -253,8 +253,10 @@ def sr_trainer(
     lr_d: float = 2e-4,
     d_width: int = 32,
     d_layers: int = 2,
+    device: torch.device | str | None = None,
 ) -> Trainer:
-    """The chapter's :class:`ganbook.Trainer` for ``G`` on ``data``'s pairs.
+    """The chapter's :class:`ganbook.Trainer` for ``G`` on ``data``'s pairs (on ``device``,
+    by default the best there is).
 
     ``adv_weight=0``: the pure L1 network (Adam betas (0.9, 0.999); the discriminator it is
     given is a one-layer stub that has no say, since the Trainer always has one). Otherwise
@@ -282,6 +284,7 @@ def sr_trainer(
         lr_d=lr_d,
         betas=(0.9, 0.999) if pure else (0.5, 0.999),
         ema_decay=None,
+        device=device,
     )
 
 

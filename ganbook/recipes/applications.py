@@ -5,9 +5,7 @@ is not a recipe (see below)."""
 from __future__ import annotations
 
 import copy
-import os
-from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Callable
 
 import torch
 from torch import nn
@@ -18,20 +16,6 @@ from . import Recipe, register
 from .writers import write_super_resolved, write_text_to_image
 
 
-@contextmanager
-def _default_device(device: torch.device) -> Iterator[None]:
-    """``$GANBOOK_DEVICE`` set to ``device`` meanwhile (for builders without a device argument)."""
-    before = os.environ.get("GANBOOK_DEVICE")
-    os.environ["GANBOOK_DEVICE"] = str(device)
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("GANBOOK_DEVICE", None)
-        else:
-            os.environ["GANBOOK_DEVICE"] = before
-
-
 def _superres(adv_weight: float) -> Callable[[Profile, torch.device], Loop]:
     def build(profile: Profile, device: torch.device) -> Loop:
         """The super-resolution chapter: the L1 SRResNet, or SRGAN fine-tuning from it."""
@@ -39,11 +23,9 @@ def _superres(adv_weight: float) -> Callable[[Profile, torch.device], Loop]:
 
         if adv_weight == 0:
             G = SRResNet(channels=3, width=32, blocks=4, factor=4)
-            with _default_device(device):
-                return sr_trainer(G, SRPatches(32), adv_weight=0.0)
+            return sr_trainer(G, SRPatches(32), adv_weight=0.0, device=device)
         G = copy.deepcopy(load_l1_network()[0]).train()
-        with _default_device(device):
-            return sr_trainer(G, SRPatches(32), adv_weight=adv_weight, lr_g=2e-4)
+        return sr_trainer(G, SRPatches(32), adv_weight=adv_weight, lr_g=2e-4, device=device)
 
     return build
 
