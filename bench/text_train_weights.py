@@ -26,6 +26,8 @@ import torch
 from ganbook import seed_everything
 from ganbook.checkpoint import save_model, weights_path
 from ganbook.data import TensorSampler
+from ganbook.profiles import get_profile
+from ganbook.recipes import build, generator_of
 from ganbook.text import (
     CNNDiscriminator,
     LSTMGenerator,
@@ -34,15 +36,23 @@ from ganbook.text import (
     Vocab,
     load_lm,
     save_lm,
-    train_mle,
 )
-from ganbook.text.data import NAMES_LEN, names_split
+from ganbook.text.data import names_split
 
 
 def names_data():
     train, held = names_split()
     vocab = Vocab.from_texts(train + held)
     return vocab, train, held
+
+
+def retrain(recipe: str, steps: int, with_losses: bool = False):
+    """The network of ``recipe`` in :mod:`ganbook.recipes`, trained ``steps`` steps from seed 0
+    (as ``python -m ganbook train RECIPE --steps STEPS`` does), and its losses if asked."""
+    loop = build(recipe, get_profile("cpu"), torch.device("cpu"), seed=0)
+    history = loop.fit(steps, progress=False)
+    model = generator_of(loop).eval()
+    return (model, history["loss"]) if with_losses else model
 
 
 def oracle_discriminator(steps: int = 2000) -> None:
@@ -71,11 +81,9 @@ def main() -> None:
         oracle_discriminator()
         return
     if sys.argv[1:] != ["names"]:
-        seed_everything(0)
         bench = OracleBenchmark()
         start = time.perf_counter()
-        model = LSTMGenerator(bench.vocab_size, bench.seq_len, 32, 32)
-        train_mle(model, bench.train, steps=3000, batch_size=64, lr=1e-2)
+        model = retrain("oracle-mle", 3000)
         save_lm(
             weights_path("text_oracle_mle"),
             model,
@@ -87,11 +95,8 @@ def main() -> None:
         print("oracle MLE", bench.evaluate(model), f"{time.perf_counter() - start:.0f}s")
         oracle_discriminator()
 
-    seed_everything(0)
-    vocab, train, _ = names_data()
-    data = vocab.encode_batch(train, NAMES_LEN)
-    model = LSTMGenerator(len(vocab), NAMES_LEN, 32, 64)
-    losses = train_mle(model, data, steps=1500, batch_size=64, lr=3e-3)
+    vocab, _, _ = names_data()
+    model, losses = retrain("names-lm", 1500, with_losses=True)
     save_lm(
         weights_path("text_names_lm"),
         model,
