@@ -109,18 +109,21 @@ _EXERCISE = re.compile(
 
 
 def exercise_kind(title: str, options: dict[str, str], body: str) -> str:
-    """``open-ended`` (the exercise says ``:class: open-ended``), ``coding`` (its title says
-    "(coding)" or it shows code to write) or ``conceptual``."""
-    if "open-ended" in options.get("class", "").split():
-        return "open-ended"
+    """``coding`` (its title says "(coding)" or it shows code to write or a checker to call)
+    or ``conceptual``. Whether it is also open-ended is :func:`is_open_ended`."""
     if "(coding)" in title or "```python" in body or "check_" in body:
         return "coding"
     return "conceptual"
 
 
+def is_open_ended(options: dict[str, str]) -> bool:
+    """True for an exercise with no single answer (``:class: open-ended``), coding or not."""
+    return "open-ended" in options.get("class", "").split()
+
+
 def list_exercises(path: str | Path) -> list[dict[str, str]]:
-    """Every exercise of a notebook in order: its ``label``, ``title`` and ``kind``
-    (see :func:`exercise_kind`), for the instructor guide's tables."""
+    """Every exercise of a notebook in order: its ``label``, ``title``, ``kind`` (see
+    :func:`exercise_kind`) and ``open_ended``, for the instructor guide's tables."""
     nb = nbformat.read(path, as_version=4)
     found = []
     for cell in nb.cells:
@@ -141,7 +144,8 @@ def list_exercises(path: str | Path) -> list[dict[str, str]]:
             title = match.group("title").strip()
             body = "\n".join(lines[i + 1 : end])
             found.append({"label": options.get("label", ""), "title": title,
-                          "kind": exercise_kind(title, options, body)})
+                          "kind": exercise_kind(title, options, body),
+                          "open_ended": is_open_ended(options)})
     return found
 
 

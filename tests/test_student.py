@@ -119,12 +119,15 @@ def test_list_exercises_reads_label_title_and_kind(tmp_path):
     nb.cells = [nbformat.v4.new_markdown_cell(
         "## Exercises\n\n```{exercise} Why?\n:label: ex-a-1\nThink.\n```\n"
         "````{exercise} Write it (coding)\n:label: ex-a-2\n```python\ncheck_x(f)\n```\n````\n"
-        "```{exercise} Explore\n:label: ex-a-3\n:class: open-ended\nTry things.\n```"
+        "```{exercise} Explore\n:label: ex-a-3\n:class: open-ended\nTry things.\n```\n"
+        "````{exercise} Build one\n:label: ex-a-4\n:class: open-ended\n"
+        "```python\nG = ...\n```\n````"
     )]
     path = tmp_path / "n.ipynb"
     nbformat.write(nb, path)
-    assert [(e["label"], e["kind"]) for e in list_exercises(path)] == [
-        ("ex-a-1", "conceptual"), ("ex-a-2", "coding"), ("ex-a-3", "open-ended")
+    assert [(e["label"], e["kind"], e["open_ended"]) for e in list_exercises(path)] == [
+        ("ex-a-1", "conceptual", False), ("ex-a-2", "coding", False),
+        ("ex-a-3", "conceptual", True), ("ex-a-4", "coding", True),
     ]
 
 
