@@ -93,3 +93,48 @@ def test_an_undeclared_import_is_found(tmp_path):
     path = tmp_path / "x.ipynb"
     nbformat.write(nb, path)
     assert undeclared(path) == {"myst_nb": 1}
+
+
+def ganbook_imports(source: str) -> list[tuple[str, str | None]]:
+    """``(module, name)`` for each ``from ganbook... import name`` and ``(module, None)`` for
+    each ``import ganbook...`` in a piece of Python (magics and shell lines skipped)."""
+    python = re.sub(r"(?m)^(\s*)[%!].*$", r"\1pass", source)
+    try:
+        tree = ast.parse(python)
+    except SyntaxError:  # a solution's fragment ("G = ..." and the like)
+        return []
+    found: list[tuple[str, str | None]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and \
+                node.module.split(".")[0] == "ganbook":
+            found += [(node.module, alias.name) for alias in node.names]
+        elif isinstance(node, ast.Import):
+            found += [(a.name, None) for a in node.names if a.name.split(".")[0] == "ganbook"]
+    return found
+
+
+def python_blocks(markdown: str) -> list[str]:
+    """The ```python blocks of a Markdown cell (exercise solutions show code this way)."""
+    return re.findall(r"```python\n(.*?)```", markdown, flags=re.S)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT / "book")))
+def test_every_ganbook_name_a_notebook_imports_exists(path):
+    """Renaming or moving a library function must not leave a notebook (or a solution in it)
+    importing the old name; this finds that without running the notebook."""
+    missing = []
+    for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        sources = [cell.source] if cell.cell_type == "code" else python_blocks(cell.source)
+        for source in sources:
+            for module, name in ganbook_imports(source):
+                try:
+                    imported = importlib.import_module(module)
+                except ImportError:
+                    missing.append(f"cell {index}: module {module}")
+                    continue
+                if name is not None and not hasattr(imported, name):
+                    try:
+                        importlib.import_module(f"{module}.{name}")
+                    except ImportError:
+                        missing.append(f"cell {index}: {module}.{name}")
+    assert not missing, missing
