@@ -15,7 +15,6 @@ from ganbook.image.cyclegan import (
     evaluate_translation,
     ink_share,
     input_correlation,
-    pix2pix,
     stroke_width,
     thicken,
     to_classifier_size,
@@ -178,13 +177,18 @@ def test_trainer_refuses_wrong_networks_and_fixed_settings():
 
 
 def test_pix2pix_upper_bound_trains_on_pairs():
+    from ganbook.image.translate import pix2pix_trainer
+
     torch.manual_seed(0)
     x = torch.rand(10, 1, 8, 8) * 2 - 1
-    trainer = pix2pix(x, thicken(x), width=4, d_width=4, batch_size=4, device="cpu")
+    trainer = pix2pix_trainer("l1+cgan", x, thicken(x), width=4, d_width=4, batch_size=4,
+                              ema_decay=0.999, device="cpu")
     trainer.fit(2, progress=False)
     assert "l1" in trainer.history and trainer.generate(3, x[:3]).shape == (3, 1, 8, 8)
-    with pytest.raises(ValueError, match="same shape"):
-        pix2pix(x, x[:5])
+    with pytest.raises(ValueError, match="pairs of the same size"):
+        pix2pix_trainer("l1+cgan", x, x[:5])
+    with pytest.raises(ValueError, match="the first argument"):
+        pix2pix_trainer(x, x, x)
 
 
 def test_evaluate_translation_on_the_truth(domains):

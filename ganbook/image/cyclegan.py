@@ -31,7 +31,6 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..loop import check_nonnegative
-from ..losses import Reconstruction
 from ..train import Batch, Trainer
 from ..utils import eval_mode
 from .checks import check_images
@@ -54,8 +53,6 @@ __all__ = [
     "evaluate_translation",
     "ink_share",
     "input_correlation",
-    "paired_sampler",
-    "pix2pix",
     "show_rows",
     "stroke_width",
     "thicken",
@@ -136,22 +133,6 @@ class UnpairedSampler:
             self.a[torch.randint(len(self.a), (n,))],
             self.b[torch.randint(len(self.b), (n,))],
         )
-
-
-def paired_sampler(inputs: Tensor, targets: Tensor) -> Callable[[int], tuple[Tensor, Tensor]]:
-    """``sample(n) -> (inputs[i], targets[i])`` for the same random rows ``i`` (pix2pix)."""
-    check_images("inputs", inputs, 1)
-    check_images("targets", targets, 1)
-    if inputs.shape != targets.shape:
-        raise ValueError(
-            f"inputs and targets must have the same shape, got {inputs.shape}, {targets.shape}"
-        )
-
-    def sample(n: int) -> tuple[Tensor, Tensor]:
-        idx = torch.randint(len(inputs), (n,))
-        return inputs[idx], targets[idx]
-
-    return sample
 
 
 # -- stroke thickness ---------------------------------------------------------------------
@@ -407,22 +388,6 @@ def cyclegan(
     G = GeneratorPair(UNet(1, 1, width=width), UNet(1, 1, width=width))
     D = DiscriminatorPair(PatchDiscriminator(1, d_width), PatchDiscriminator(1, d_width))
     return CycleGANTrainer(G, D, sample_real, cycle_weight=cycle_weight, **kwargs)
-
-
-def pix2pix(
-    inputs: Tensor, targets: Tensor, width: int = 16, d_width: int = 16, **kwargs: Any
-) -> Trainer:
-    """The paired upper bound: the core Trainer on (input, target) pairs, U-Net generator,
-    conditional patch discriminator, ``Reconstruction(100, "l1")`` (the pix2pix paper's)."""
-    kwargs.setdefault("terms", [Reconstruction(100.0, "l1")])
-    return Trainer(
-        UNet(1, 1, width=width),
-        PatchDiscriminator(2, d_width),
-        paired_sampler(inputs, targets),
-        paired=True,
-        d_sees_input=True,
-        **kwargs,
-    )
 
 
 # -- measuring a translation ---------------------------------------------------------------

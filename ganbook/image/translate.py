@@ -225,8 +225,9 @@ def pix2pix_trainer(
     trained generator itself, in eval mode). Other ``trainer_kwargs`` (``batch_size``,
     ``lr_g``...) go to the Trainer. Generate with ``trainer.generate(len(x), x)``.
     """
-    if arm not in ARMS:
-        raise ValueError(f"arm must be one of {ARMS}, got {arm!r}")
+    if not isinstance(arm, str) or arm not in ARMS:
+        got = repr(arm) if isinstance(arm, str) else f"a {type(arm).__name__}"
+        raise ValueError(f"arm must be one of {ARMS} (the first argument), got {got}")
     check_images("inputs", inputs)
     check_images("targets", targets)
     if len(inputs) != len(targets) or inputs.shape[-2:] != targets.shape[-2:]:
