@@ -248,7 +248,8 @@ def test_show_scores_is_one_html_row_per_named_scores(monkeypatch):
     from ganbook.image.metrics import Scores, show_scores
 
     shown = []
-    monkeypatch.setattr(ganbook.tables, "show_table", lambda rows, digits: shown.append(rows))
+    monkeypatch.setattr(ganbook.tables, "show_table",
+                        lambda rows, digits, caption=None: shown.append(rows))
     s = Scores(fd=1.5, kid=0.1, precision=0.9, recall=0.8, class_shares=[0.5, 0.5])
     show_scores({"a": s, "b": s}, {"b": {"seconds": 2.0}})
     (rows,) = shown
