@@ -150,3 +150,23 @@ def test_scores_retrieval_and_generate():
     assert out.shape == (3, 1, 8, 8) and torch.equal(out, generate(model.G, e, seed=3))
     with pytest.raises(ValueError, match="triples"):
         caption_scores(x[:3], triples[:2], clf, bins)
+
+
+def test_unknown_words_are_named_never_silently_dropped():
+    import warnings
+
+    from ganbook.image.text2image import TextToImage
+    from ganbook.text.caption import caption_vocab, unknown_words
+
+    vocab = caption_vocab(["a thick seven leaning right", "a thin two"])
+    assert unknown_words(vocab, ["a chunky seven", "a chunky, wobbly two", "a thin two"]) == {
+        "chunky": 2, "wobbly": 1}
+    model = TextToImage(vocab_tokens=vocab.itos[3:])
+    with pytest.warns(UserWarning, match=r"1 word\(s\) the caption model does not know.*'chunky'"):
+        model.embed(["a chunky seven"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.embed(["a chunky seven"], unknown="ignore")
+        model.embed(["a thick seven"])
+    with pytest.raises(ValueError, match="unknown must be"):
+        model.embed(["a seven"], unknown="drop")

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Sequence
 
 import torch
@@ -25,7 +26,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from ..checkpoint import load_model, save_model
 from ..loop import Loop, check_nonnegative, check_positive, check_positive_ints
-from ..text.caption import UNK, CaptionEncoder, encode_captions
+from ..text.caption import UNK, CaptionEncoder, encode_captions, say_unknown, unknown_words
 from ..text.vocab import Vocab
 from ..train import Batch, Trainer
 from .captions import DIGIT_WORDS, MAX_LEN, SLANTS, THICKNESSES, CaptionedDigits
@@ -297,9 +298,19 @@ class TextToImage(nn.Module):
         return encode_captions(self.vocab, texts, MAX_LEN)
 
     @torch.no_grad()
-    def embed(self, texts: Sequence[str]) -> Tensor:
+    def embed(self, texts: Sequence[str], unknown: str = "warn") -> Tensor:
+        """Sentence vectors of ``texts``. Words the caption model never saw are ignored (read
+        as ``<unk>``); ``unknown="warn"`` names them in a warning, ``"ignore"`` does not (for
+        held-out phrasings whose new words are the point: report them with
+        :func:`~ganbook.text.caption.unknown_words` instead)."""
+        if unknown not in ("warn", "ignore"):
+            raise ValueError(f"unknown must be 'warn' or 'ignore', got {unknown!r}")
+        ids = self.ids(texts)  # refuses captions with no known word at all
+        new = unknown_words(self.vocab, texts)
+        if new and unknown == "warn":
+            warnings.warn(say_unknown(new), stacklevel=2)
         self.captions.eval()
-        return self.captions(self.ids(texts))
+        return self.captions(ids)
 
 
 def save_text_to_image(model: TextToImage, name: str = WEIGHTS_NAME, **extra: Any) -> None:

@@ -121,7 +121,7 @@ def write_text_to_image(G: nn.Module, n: int, out: Path) -> list[Path]:
 
     model = G if isinstance(G, TextToImage) else load_text_to_image()[0]
     _, texts = requests(n, seed=0)
-    images = generate(model.G if G is model else G, model.embed(texts), seed=0)
+    images = generate(model.G if G is model else G, model.embed(texts, unknown="ignore"), seed=0)
     files = save_png(images, out / "samples.png")
     path = out / "captions.txt"
     path.write_text("".join(f"{i + 1}: {text}\n" for i, text in enumerate(texts)))

@@ -37,6 +37,25 @@ def caption_vocab(texts: Iterable[str]) -> Vocab:
     return Vocab(tokens, level="word")
 
 
+def unknown_words(vocab: Vocab, texts: Sequence[str]) -> dict[str, int]:
+    """The words of ``texts`` that ``vocab`` does not know (they read as ``<unk>``), each with
+    the number of captions it appears in, most frequent first."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        for word in dict.fromkeys(t for t in caption_tokens(text) if t[0].isalnum()):
+            if word not in vocab.stoi:
+                counts[word] = counts.get(word, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def say_unknown(unknown: dict[str, int], what: str = "the caption model") -> str:
+    """One line naming the unknown words (at most eight) and how many captions use each."""
+    shown = ", ".join(f"{w!r} ({n})" for w, n in list(unknown.items())[:8])
+    more = f" and {len(unknown) - 8} more" if len(unknown) > 8 else ""
+    return (f"{len(unknown)} word(s) {what} does not know, read as <unk> and ignored "
+            f"(captions using each): {shown}{more}")
+
+
 def encode_captions(vocab: Vocab, texts: Sequence[str], max_len: int | None = None) -> Tensor:
     """A ``(len(texts), max_len)`` long tensor of token ids, ``<eos>``-terminated and padded.
 
