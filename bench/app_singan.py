@@ -5,7 +5,7 @@
 
 Each pyramid: the picture (scikit-image's ``rocket`` photo, its ``brick`` texture) with its
 longer side resized to 48 px, ``SCALES`` scales (3 for the photo, 5 for the texture; see
-ganbook.image.singan) with scale factor 0.75, one Trainer fit a
+ganbook.applications.singan) with scale factor 0.75, one Trainer fit a
 scale (3 critic + 3 generator updates a step, WGAN-GP weight 0.1, reconstruction weight 10,
 Adam 5e-4 divided by 10 after 80% of the steps), as in tamarott/SinGAN at a smaller size.
 The photo gets the paper's 2,000 steps a scale, the texture 1,000 (our time budget).
@@ -21,7 +21,7 @@ import time
 import torch
 
 from ganbook import seed_everything
-from ganbook.image.singan import (
+from ganbook.applications.singan import (
     PHOTO,
     SCALES,
     SHIPPED,

@@ -17,9 +17,8 @@ import time
 import torch
 
 from ganbook import seed_everything
-from ganbook.image.quality import psnr
-from ganbook.image.recipes import LinearDecay
-from ganbook.image.superres import (
+from ganbook.applications.quality import psnr
+from ganbook.applications.super_resolution import (
     SRPatches,
     SRResNet,
     bicubic,
@@ -27,6 +26,7 @@ from ganbook.image.superres import (
     sr_trainer,
     super_resolve,
 )
+from ganbook.image.recipes import LinearDecay
 
 ARCH = {"channels": 3, "width": 32, "blocks": 4, "factor": 4}
 

@@ -22,9 +22,8 @@ import time
 import torch
 
 from ganbook import seed_everything
-from ganbook.image.captions import CaptionedDigits, caption_scores, requests
-from ganbook.image.classifier import load_digit_classifier
-from ganbook.image.text2image import (
+from ganbook.applications.captions import CaptionedDigits, caption_scores, requests
+from ganbook.applications.text_to_image import (
     CaptionVectors,
     TextToImage,
     generate,
@@ -32,6 +31,7 @@ from ganbook.image.text2image import (
     save_text_to_image,
     text2image_trainer,
 )
+from ganbook.image.classifier import load_digit_classifier
 
 ARCH = {"latent_dim": 32, "text_dim": 32, "width": 32}
 

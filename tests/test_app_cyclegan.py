@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganbook.image.cyclegan import (
+from ganbook.applications.cyclegan import (
     CycleGANTrainer,
     DiscriminatorPair,
     GeneratorPair,
@@ -19,8 +19,8 @@ from ganbook.image.cyclegan import (
     thicken,
     to_classifier_size,
 )
-from ganbook.image.patchgan import PatchDiscriminator
-from ganbook.image.unet import UNet
+from ganbook.applications.patchgan import PatchDiscriminator
+from ganbook.applications.unet import UNet
 
 
 def bar(width: int, length: int = 10, size: int = 16) -> torch.Tensor:
@@ -177,7 +177,7 @@ def test_trainer_refuses_wrong_networks_and_fixed_settings():
 
 
 def test_pix2pix_upper_bound_trains_on_pairs():
-    from ganbook.image.translate import pix2pix_trainer
+    from ganbook.applications.pix2pix import pix2pix_trainer
 
     torch.manual_seed(0)
     x = torch.rand(10, 1, 8, 8) * 2 - 1
@@ -206,8 +206,8 @@ def test_evaluate_translation_on_the_truth(domains):
 
 
 def test_digit_tracker_records_without_changing_the_run(domains):
+    from ganbook.applications.cyclegan import DigitTracker
     from ganbook.image.classifier import load_digit_classifier
-    from ganbook.image.cyclegan import DigitTracker
 
     clf, _ = load_digit_classifier()
     d = domains

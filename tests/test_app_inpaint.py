@@ -5,8 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from ganbook.image.classifier import digit_accuracy
-from ganbook.image.inpaint import (
+from ganbook.applications.inpainting import (
     ContextEncoder,
     InpaintingPairs,
     biharmonic_fill,
@@ -23,6 +22,7 @@ from ganbook.image.inpaint import (
     score_fills,
     square_mask,
 )
+from ganbook.image.classifier import digit_accuracy
 from ganbook.image.resample import downsample
 
 

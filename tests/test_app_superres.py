@@ -4,8 +4,7 @@ spectral distance, the data split and the trade-off curve, with known cases and 
 import pytest
 import torch
 
-from ganbook.image.resample import downsample
-from ganbook.image.superres import (
+from ganbook.applications.super_resolution import (
     SRGAN_SET5_4X,
     TEXTURE_TEST_SHARE,
     SRPatches,
@@ -20,6 +19,7 @@ from ganbook.image.superres import (
     super_resolve,
     trade_off_curve,
 )
+from ganbook.image.resample import downsample
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +133,7 @@ def test_scores_curve_and_trainer(data):
 
 
 def test_dominated_points_of_a_trade_off_curve():
-    from ganbook.image.superres import dominated
+    from ganbook.applications.super_resolution import dominated
 
     points = [(0.0, 33.1, 0.71), (0.5, 32.9, 0.66), (0.75, 32.6, 0.68), (1.0, 32.0, 0.63)]
     curve = {a: {"PSNR": psnr, "2-sample acc.": acc} for a, psnr, acc in points}

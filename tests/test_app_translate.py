@@ -1,10 +1,9 @@
-"""ganbook.image.translate: paired data, colourfulness, scores and the pix2pix arms."""
+"""ganbook.applications.pix2pix: paired data, colourfulness, scores and the pix2pix arms."""
 
 import pytest
 import torch
 
-from ganbook.image.classifier import digit_accuracy
-from ganbook.image.translate import (
+from ganbook.applications.pix2pix import (
     ARMS,
     canny_edges,
     colourfulness,
@@ -15,6 +14,7 @@ from ganbook.image.translate import (
     to_grey,
     translation_scores,
 )
+from ganbook.image.classifier import digit_accuracy
 
 
 def square(size=16, side=8):

@@ -85,16 +85,19 @@ def _attributes(mode=0, pace=0, register=0):
 
 
 def _super_resolve(lr, **kw):
-    from ganbook.image.superres import SRResNet, super_resolve
+    from ganbook.applications.super_resolution import SRResNet, super_resolve
 
     return lambda: super_resolve(SRResNet(channels=3, width=4, blocks=0, factor=2), lr, **kw)
 
 
 def _masked(mask, images=None):
-    from ganbook.image.inpaint import masked
+    from ganbook.applications.inpainting import masked
 
     images = torch.zeros(2, 1, 8, 8) if images is None else images
     return lambda: masked(images, mask)
+
+
+APP = "ganbook.applications."  # the application chapters' modules
 
 
 def _call(module, name, *args, **kwargs):
@@ -234,7 +237,7 @@ BAD_INPUTS = [
     ("sr numpy", _super_resolve(np.zeros((1, 3, 4, 4))), ValueError, "got ndarray"),
     ("sr batch_size 0", _super_resolve(torch.zeros(1, 3, 4, 4), batch_size=0), ValueError,
      "batch_size must be a positive int"),
-    ("sr factor 3", _call("ganbook.image.superres", "SRPatches", factor=3),
+    ("sr factor 3", _call(APP + "super_resolution", "SRPatches", factor=3),
      ValueError, "factor must be a power of two >= 2, got 3"),
     ("downsample factor 4 of 6 px", _call("ganbook.image.resample", "downsample",
                                            torch.zeros(1, 3, 6, 6), 4),
@@ -242,7 +245,7 @@ BAD_INPUTS = [
     ("resize mode", _call("ganbook.image.resample", "resize", torch.zeros(1, 1, 4, 4), (8, 8),
                           "area"),
      ValueError, "mode must be one of ('nearest', 'bilinear', 'bicubic'), got 'area'"),
-    ("sr picture name", _call("ganbook.image.superres", "load_picture", 5), ValueError,
+    ("sr picture name", _call(APP + "super_resolution", "load_picture", 5), ValueError,
      "name must be a picture name"),
     # -- inpainting
     ("mask 255", _masked(_HOLE * 255), ValueError,
@@ -256,25 +259,25 @@ BAD_INPUTS = [
      "must have the images' N, H and W"),
     ("images 3-d", _masked(_HOLE, torch.zeros(2, 8, 8)), ValueError,
      "images must be a tensor of images (N, C, H, W), got (2, 8, 8)"),
-    ("hole too big", _call("ganbook.image.inpaint", "square_mask", 2, 8, 8), ValueError,
+    ("hole too big", _call(APP + "inpainting", "square_mask", 2, 8, 8), ValueError,
      "hole must be smaller than size=8, got 8"),
-    ("mask position", _call("ganbook.image.inpaint", "square_mask", 2, 8, 2, "corner"),
+    ("mask position", _call(APP + "inpainting", "square_mask", 2, 8, 2, "corner"),
      ValueError, "position must be 'center' or 'random', got 'corner'"),
-    ("mask coverage", _call("ganbook.image.inpaint", "random_mask", 2, 8, 1.5), ValueError,
+    ("mask coverage", _call(APP + "inpainting", "random_mask", 2, 8, 1.5), ValueError,
      "coverage must be a share in (0, 1), got 1.5"),
-    ("inversion prior", _call("ganbook.image.inpaint", "invert_generator", None,
+    ("inversion prior", _call(APP + "inpainting", "invert_generator", None,
                               torch.zeros(2, 1, 8, 8), _HOLE, prior=-1), ValueError,
      "prior must be a number >= 0"),
-    ("inversion lr", _call("ganbook.image.inpaint", "invert_generator", None,
+    ("inversion lr", _call(APP + "inpainting", "invert_generator", None,
                            torch.zeros(2, 1, 8, 8), _HOLE, lr=0), ValueError,
      "lr must be a positive finite number"),
-    ("inversion mask 255", _call("ganbook.image.inpaint", "invert_generator", None,
+    ("inversion mask 255", _call(APP + "inpainting", "invert_generator", None,
                                  torch.zeros(2, 1, 8, 8), _HOLE * 255), ValueError,
      "must hold values in [0, 1]"),
-    ("pairs mask_fn", _call("ganbook.image.inpaint", "InpaintingPairs", torch.zeros(2, 1, 8, 8),
+    ("pairs mask_fn", _call(APP + "inpainting", "InpaintingPairs", torch.zeros(2, 1, 8, 8),
                             3), ValueError, "mask_fn must be a function n -> masks"),
     # -- image translation, losses
-    ("thicken radius 0", _call("ganbook.image.cyclegan", "thicken", torch.zeros(1, 1, 8, 8), 0),
+    ("thicken radius 0", _call(APP + "cyclegan", "thicken", torch.zeros(1, 1, 8, 8), 0),
      ValueError, "radius must be an int >= 1, got 0"),
     ("reconstruction -1", _call("ganbook.losses", "Reconstruction", -1.0), ValueError,
      "weight must be a number >= 0"),

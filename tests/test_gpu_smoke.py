@@ -58,9 +58,9 @@ def test_smoke_mode_rejects_a_bad_value(monkeypatch, value):
 @pytest.mark.filterwarnings("ignore:Detected call of:UserWarning")
 def test_runs_outside_loop_fit_honour_the_cap(monkeypatch):
     """The two-sample critic, the latent search and the classifier train a few steps only."""
+    import ganbook.applications.inpainting as inpaint
+    import ganbook.applications.quality as quality
     import ganbook.image.classifier as classifier
-    import ganbook.image.inpaint as inpaint
-    import ganbook.image.quality as quality
 
     monkeypatch.setenv("GANBOOK_SMOKE", "3")
     calls = []

@@ -3,8 +3,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ganbook.image.patchgan import PatchDiscriminator
-from ganbook.image.quality import (
+from ganbook.applications.patchgan import PatchDiscriminator
+from ganbook.applications.quality import (
     gradient_energy,
     high_frequency_ratio,
     psnr,
@@ -12,7 +12,7 @@ from ganbook.image.quality import (
     ssim,
     two_sample_accuracy,
 )
-from ganbook.image.unet import UNet
+from ganbook.applications.unet import UNet
 
 
 def blurred(x):

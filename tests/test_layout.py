@@ -81,3 +81,12 @@ def test_no_import_circles():
         if module not in state:
             visit(module, [module])
     assert not circles, f"import circles: {circles}"
+
+
+def test_the_image_chapters_do_not_import_the_applications():
+    """ganbook.image is what the applications build on (DEVELOPING.md's layout)."""
+    trees = _modules()
+    known = set(trees)
+    wrong = {m: sorted(t for t in _imports(m, tree, known) if t.startswith("ganbook.applications"))
+             for m, tree in trees.items() if m.startswith("ganbook.image")}
+    assert not {m: t for m, t in wrong.items() if t}

@@ -138,3 +138,18 @@ def test_every_ganbook_name_a_notebook_imports_exists(path):
                     except ImportError:
                         missing.append(f"cell {index}: {module}.{name}")
     assert not missing, missing
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "bench").glob("*.py")), ids=lambda p: p.name)
+def test_every_ganbook_name_a_bench_script_imports_exists(path):
+    """The same for bench/: its scripts run rarely (they retrain shipped weights), so a stale
+    import would otherwise surface only when someone needs them."""
+    missing = []
+    for module, name in ganbook_imports(path.read_text()):
+        imported = importlib.import_module(module)
+        if name is not None and not hasattr(imported, name):
+            try:
+                importlib.import_module(f"{module}.{name}")  # a submodule
+            except ImportError:
+                missing.append(f"{module}.{name}")
+    assert not missing, missing

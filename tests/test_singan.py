@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from ganbook import seed_everything
-from ganbook.image.patches import (
+from ganbook.applications.patches import (
     crop_shuffle,
     extract_patches,
     gpnn,
@@ -16,7 +16,7 @@ from ganbook.image.patches import (
     replace_patches,
     sliced_wasserstein,
 )
-from ganbook.image.singan import (
+from ganbook.applications.singan import (
     PHOTO,
     SCALES,
     FixedNoiseReconstruction,
@@ -192,7 +192,7 @@ def test_replace_patches_and_gpnn():
 
 
 def test_reconstruction_errors_compare_each_scale_with_the_coarser_ones():
-    from ganbook.image.singan import SinGAN, image_pyramid, reconstruction_errors
+    from ganbook.applications.singan import SinGAN, image_pyramid, reconstruction_errors
 
     torch.manual_seed(0)
     sizes = [(6, 6), (8, 8)]

@@ -6,7 +6,7 @@ import random
 import pytest
 import torch
 
-from ganbook.image.captions import (
+from ganbook.applications.captions import (
     HELD_OUT_COMBOS,
     HELD_OUT_TEMPLATES,
     TEMPLATES,
@@ -20,7 +20,7 @@ from ganbook.image.captions import (
     requests,
     slant,
 )
-from ganbook.image.text2image import (
+from ganbook.applications.text_to_image import (
     CaptionModel,
     CaptionVectors,
     MatchingAwareTrainer,
@@ -155,7 +155,7 @@ def test_scores_retrieval_and_generate():
 def test_unknown_words_are_named_never_silently_dropped():
     import warnings
 
-    from ganbook.image.text2image import TextToImage
+    from ganbook.applications.text_to_image import TextToImage
     from ganbook.text.caption import caption_vocab, unknown_words
 
     vocab = caption_vocab(["a thick seven leaning right", "a thin two"])

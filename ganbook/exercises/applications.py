@@ -16,8 +16,8 @@ def _images(gen: torch.Generator, *shape: int) -> torch.Tensor:
 def check_psnr(fn: Callable) -> bool:
     """``fn(output, truth)`` for images (N, C, H, W) in [-1, 1] must be the mean over images
     of 10 log10(2^2 / MSE) in dB, with the output clipped to [-1, 1] first, as
-    :func:`ganbook.image.quality.psnr`."""
-    from ..image.quality import psnr
+    :func:`ganbook.applications.quality.psnr`."""
+    from ..applications.quality import psnr
 
     gen = torch.Generator().manual_seed(14)
     truth = _images(gen, 2, 1, 8, 8)
@@ -37,8 +37,8 @@ def check_psnr(fn: Callable) -> bool:
 def check_mean_fill(fn: Callable) -> bool:
     """``fn(images, mask)`` must fill each image's hole (mask 1) with the mean of its visible
     pixels, per channel, and keep the visible pixels, as
-    :func:`ganbook.image.inpaint.mean_fill`."""
-    from ..image.inpaint import mean_fill, random_mask, square_mask
+    :func:`ganbook.applications.inpainting.mean_fill`."""
+    from ..applications.inpainting import mean_fill, random_mask, square_mask
 
     gen = torch.Generator().manual_seed(15)
     with torch.random.fork_rng():  # random_mask draws from the global RNG
@@ -57,8 +57,8 @@ def check_mean_fill(fn: Callable) -> bool:
 def check_colourfulness(fn: Callable) -> bool:
     """``fn(images)`` for colour images (N, 3, H, W) in [-1, 1] must be Hasler and
     Suesstrunk's colourfulness on the 0..255 scale (population standard deviations), averaged
-    over images, as :func:`ganbook.image.translate.colourfulness`."""
-    from ..image.translate import colourfulness
+    over images, as :func:`ganbook.applications.pix2pix.colourfulness`."""
+    from ..applications.pix2pix import colourfulness
 
     gen = torch.Generator().manual_seed(16)
     grey = _images(gen, 2, 1, 5, 5).repeat(1, 3, 1, 1)
@@ -76,8 +76,8 @@ def check_colourfulness(fn: Callable) -> bool:
 def check_thicken(fn: Callable) -> bool:
     """``fn(x, radius)`` must be the grey-level dilation of images (N, 1, H, W) with a disk of
     ``radius`` pixels (offsets dy^2 + dx^2 <= radius^2), the outside counting as background
-    -1, as :func:`ganbook.image.cyclegan.thicken`."""
-    from ..image.cyclegan import thicken
+    -1, as :func:`ganbook.applications.cyclegan.thicken`."""
+    from ..applications.cyclegan import thicken
 
     gen = torch.Generator().manual_seed(17)
     dot = -torch.ones(1, 1, 7, 7)

@@ -1,5 +1,10 @@
-"""Image generation: digits, faces and textures; DCGAN, conditional and self-conditioned GANs,
-DiffAugment and sample-quality metrics."""
+"""The image chapters (``book/image/``): digits and faces; DCGAN, conditional and
+self-conditioned GANs, DiffAugment, the latent space and sample-quality metrics, and the image
+helpers every chapter shares (``checks``, ``resample``, ``classifier``, ``attributes``).
+
+May import the core and :mod:`ganbook.text`; the application chapters
+(:mod:`ganbook.applications`) build on it, never the other way round.
+"""
 
 from .attributes import ink, slant
 from .classifier import DigitClassifier, load_digit_classifier, train_digit_classifier

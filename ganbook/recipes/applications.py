@@ -19,7 +19,7 @@ from .writers import write_super_resolved, write_text_to_image
 def _superres(adv_weight: float) -> Callable[[Profile, torch.device], Loop]:
     def build(profile: Profile, device: torch.device) -> Loop:
         """The super-resolution chapter: the L1 SRResNet, or SRGAN fine-tuning from it."""
-        from ..image.superres import SRPatches, SRResNet, load_l1_network, sr_trainer
+        from ..applications.super_resolution import SRPatches, SRResNet, load_l1_network, sr_trainer
 
         if adv_weight == 0:
             G = SRResNet(channels=3, width=32, blocks=4, factor=4)
@@ -31,7 +31,7 @@ def _superres(adv_weight: float) -> Callable[[Profile, torch.device], Loop]:
 
 
 def _shipped_superres() -> nn.Module:
-    from ..image.superres import load_l1_network
+    from ..applications.super_resolution import load_l1_network
 
     return load_l1_network()[0]
 
@@ -39,8 +39,8 @@ def _shipped_superres() -> nn.Module:
 def _text2image(profile: Profile, device: torch.device) -> Loop:
     """GAN-INT-CLS at bench/app_text2image.py's sizes, on the sentence vectors of the shipped
     frozen caption model (pre-training the encoder is a separate Loop, done once there)."""
-    from ..image.captions import CaptionedDigits
-    from ..image.text2image import CaptionVectors, load_text_to_image, text2image_trainer
+    from ..applications.captions import CaptionedDigits
+    from ..applications.text_to_image import CaptionVectors, load_text_to_image, text2image_trainer
 
     data, shipped = CaptionedDigits(), load_text_to_image()[0]
     if data.vocab.itos != shipped.vocab.itos:
@@ -49,12 +49,12 @@ def _text2image(profile: Profile, device: torch.device) -> Loop:
 
 
 def _shipped_text2image() -> nn.Module:
-    from ..image.text2image import load_text_to_image
+    from ..applications.text_to_image import load_text_to_image
 
     return load_text_to_image()[0]
 
 
-# SinGAN (ganbook.image.singan.train_singan) is not a recipe: it trains one Trainer per
+# SinGAN (ganbook.applications.singan.train_singan) is not a recipe: it trains one Trainer per
 # scale, each built from the coarser scales' results (noise amplitude from their
 # reconstruction error, weights copied up), so a run is a sequence of Loops and no single
 # checkpoint resumes it; its coarsest scale alone is a blurry thumbnail, not the chapter's

@@ -44,7 +44,7 @@ def write_images(G: nn.Module, n: int, out: Path) -> list[Path]:
 
 def write_super_resolved(G: nn.Module, n: int, out: Path) -> list[Path]:
     """A PNG of held-out patches: bicubic, the network's output and the truth, one row each."""
-    from ..image.superres import SRPatches, bicubic, super_resolve
+    from ..applications.super_resolution import SRPatches, bicubic, super_resolve
 
     lr, hr = SRPatches(32).test_set(n, seed=0)
     rows = torch.cat([bicubic(lr), super_resolve(G, lr), hr])
@@ -116,8 +116,8 @@ def write_text_to_image(G: nn.Module, n: int, out: Path) -> list[Path]:
     """A PNG grid of one image per test caption (held-out phrasings) and the captions, in
     reading order, in ``captions.txt``. A bare generator (from a checkpoint) reads the
     sentence vectors of the shipped caption model, the one its recipe trains on."""
-    from ..image.captions import requests
-    from ..image.text2image import TextToImage, generate, load_text_to_image
+    from ..applications.captions import requests
+    from ..applications.text_to_image import TextToImage, generate, load_text_to_image
 
     model = G if isinstance(G, TextToImage) else load_text_to_image()[0]
     _, texts = requests(n, seed=0)

@@ -38,12 +38,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..data import TensorSampler
+from ..image.checks import check_images
+from ..image.classifier import digit_accuracy
+from ..image.data import image_crops, load_digits
 from ..losses import Reconstruction
 from ..plots import show_images
 from ..train import Trainer
-from .checks import check_images
-from .classifier import digit_accuracy
-from .data import image_crops, load_digits
 from .patchgan import PatchDiscriminator
 from .quality import gradient_energy
 from .unet import UNet

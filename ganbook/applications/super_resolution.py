@@ -37,14 +37,14 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..checkpoint import load_model, save_model
+from ..image.checks import check_images
+from ..image.resample import downsample
 from ..loop import check_nonnegative, check_positive
 from ..losses import Reconstruction
 from ..profiles import smoke_count
 from ..train import Trainer
-from .checks import check_images
 from .patchgan import PatchDiscriminator
 from .quality import high_frequency_ratio, psnr, radial_power_spectrum, ssim, two_sample_accuracy
-from .resample import downsample
 
 __all__ = [
     "FACTOR",
@@ -261,7 +261,7 @@ def sr_trainer(
     ``adv_weight=0``: the pure L1 network (Adam betas (0.9, 0.999); the discriminator it is
     given is a one-layer stub that has no say, since the Trainer always has one). Otherwise
     SRGAN-style fine-tuning: ``l1_weight`` L1 plus ``adv_weight`` times the non-saturating
-    loss of a :class:`~ganbook.image.patchgan.PatchDiscriminator` that judges HR patches
+    loss of a :class:`~ganbook.applications.patchgan.PatchDiscriminator` that judges HR patches
     alone (``d_sees_input=False``), betas (0.5, 0.999). No EMA: the weights are what is
     interpolated.
     """
@@ -333,7 +333,7 @@ def interpolated(net_a: nn.Module, net_b: nn.Module, alpha: float) -> nn.Module:
 
 def spectral_distance(output: Tensor, truth: Tensor) -> float:
     """Mean absolute difference, over frequency rings, of the log10 radial power spectra
-    of the outputs and the truth (:func:`ganbook.image.quality.radial_power_spectrum`).
+    of the outputs and the truth (:func:`ganbook.applications.quality.radial_power_spectrum`).
 
     0 means the outputs have the truth's power at every frequency; a blur's deficit at high
     frequencies (or a GAN's excess) raises it. One decade of error everywhere gives 1.

@@ -1,6 +1,6 @@
 """Text to image on the 8x8 digits: GAN-INT-CLS (Reed et al. 2016) at toy scale.
 
-* The data, the test requests and the measures live in :mod:`ganbook.image.captions`.
+* The data, the test requests and the measures live in :mod:`ganbook.applications.captions`.
 * :class:`CaptionModel` - the book's sentence encoder (:class:`ganbook.text.caption.
   CaptionEncoder`) with three linear heads, *pre-trained* to read the digit, thickness and
   slant from a caption (:class:`CaptionPretrainer`), then frozen: the GAN is conditioned on
@@ -25,12 +25,12 @@ from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from ..checkpoint import load_model, save_model
+from ..image.recipes import HINGE_SN
 from ..loop import Loop, check_nonnegative, check_positive, check_positive_ints
 from ..text.caption import UNK, CaptionEncoder, encode_captions, say_unknown, unknown_words
 from ..text.vocab import Vocab
 from ..train import Batch, Trainer
 from .captions import DIGIT_WORDS, MAX_LEN, SLANTS, THICKNESSES, CaptionedDigits
-from .recipes import HINGE_SN
 
 __all__ = [
     "WEIGHTS_NAME",

@@ -31,11 +31,11 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
+from ..image.attributes import ink, slant
+from ..image.classifier import DigitClassifier
+from ..image.data import load_digits
 from ..loop import check_positive
 from ..text.caption import caption_vocab, encode_captions
-from .attributes import ink, slant
-from .classifier import DigitClassifier
-from .data import load_digits
 
 __all__ = [
     "DIGIT_WORDS",

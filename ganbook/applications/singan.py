@@ -28,11 +28,11 @@ from torch import Tensor, nn
 
 from ..checkpoint import load_model, save_model
 from ..device import get_device
+from ..image.resample import resize
 from ..loop import check_positive, check_positive_ints
 from ..losses import Term
 from ..train import Trainer
-from .resample import resize
-from .superres import load_picture
+from .super_resolution import load_picture
 
 __all__ = [
     "PHOTO",
@@ -64,8 +64,8 @@ Size = tuple[int, int]
 
 
 def load_image(name: str, max_size: int) -> Tensor:
-    """A picture (:func:`ganbook.image.superres.load_picture`) as (1, 3, h, w) in [-1, 1],
-    resized so that its longer side is ``max_size`` pixels."""
+    """A picture (:func:`~ganbook.applications.super_resolution.load_picture`) as
+    (1, 3, h, w) in [-1, 1], resized so that its longer side is ``max_size`` pixels."""
     check_positive("max_size", max_size)
     picture = load_picture(name)[None]
     h, w = picture.shape[-2:]

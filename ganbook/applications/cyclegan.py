@@ -30,14 +30,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..image.checks import check_images
+from ..image.classifier import to_classifier_size
+from ..image.data import load_digits
+from ..image.resample import resize
 from ..loop import check_nonnegative
 from ..train import Batch, Trainer
 from ..utils import eval_mode
-from .checks import check_images
-from .classifier import to_classifier_size
-from .data import load_digits
 from .patchgan import PatchDiscriminator
-from .resample import resize
 from .unet import UNet
 
 __all__ = [

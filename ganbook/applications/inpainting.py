@@ -30,16 +30,16 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..image.checks import check_images
+from ..image.classifier import digit_accuracy
+from ..image.resample import downsample
 from ..loop import check_nonnegative, check_positive, update
 from ..losses import Reconstruction
 from ..profiles import smoke_cap
 from ..train import Trainer
 from ..utils import eval_mode
-from .checks import check_images
-from .classifier import digit_accuracy
 from .patchgan import PatchDiscriminator
 from .quality import gradient_energy, two_sample_accuracy
-from .resample import downsample
 from .unet import UNet
 
 __all__ = [
@@ -135,7 +135,7 @@ def load_digits_16(split: str = "train", mode: str = "bicubic") -> tuple[Tensor,
 
     ``split`` as in :func:`ganbook.image.data.load_digits` (the same fixed split).
     """
-    from .data import load_digits
+    from ..image.data import load_digits
 
     if mode not in ("bicubic", "nearest"):
         raise ValueError(f"mode must be 'bicubic' or 'nearest', got {mode!r}")

@@ -24,9 +24,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ..image.checks import check_images
+from ..image.resample import resize
 from ..loop import check_positive, check_positive_ints
-from .checks import check_images
-from .resample import resize
 from .singan import image_pyramid
 
 #: RMS distance per value (images in [-1, 1]) under which a patch counts as copied:
