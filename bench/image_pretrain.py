@@ -32,13 +32,13 @@ import time
 import torch
 
 from ganbook import Trainer, seed_everything
+from ganbook.callbacks import LinearDecay
 from ganbook.data import TensorSampler
 from ganbook.image.classifier import digit_accuracy, save_digit_classifier, train_digit_classifier
 from ganbook.image.data import load_digits
 from ganbook.image.metrics import DigitEvaluator
 from ganbook.image.recipes import (
     HINGE_SN,
-    LinearDecay,
     TrainingMonitor,
     image_gan,
     sample,

@@ -1,6 +1,8 @@
 """Callbacks for :meth:`ganbook.loop.Loop.fit`: measure or log a run without touching the loop.
 
-Each is a callable ``fn(trainer)`` passed as ``callbacks=[(every, fn)]``. The measuring ones
+Each is a callable ``fn(trainer)`` passed as ``callbacks=[(every, fn)]``. The learning-rate
+schedules (:class:`LinearDecay`, :class:`StepDecay`) change every optimizer of the loop, and a
+checkpoint keeps what they set. The measuring ones
 (:class:`GradNorms`, :class:`ModeShare`) draw their randomness inside ``torch.random.fork_rng``
 and restore the networks' buffers, so watching a run does not change it; they add their
 numbers to ``trainer.history`` under their own keys (NaN at the steps they skip), where
@@ -19,7 +21,7 @@ from typing import Any, Iterator, Sequence
 import torch
 from torch import nn
 
-__all__ = ["CSVLogger", "GradNorms", "ModeShare", "put"]
+__all__ = ["CSVLogger", "GradNorms", "LinearDecay", "ModeShare", "StepDecay", "put"]
 
 
 def put(loop: Any, key: str, value: float) -> None:
@@ -31,6 +33,47 @@ def put(loop: Any, key: str, value: float) -> None:
     column = history[key]
     column.extend([math.nan] * (n - len(column)))
     column[-1] = float(value)
+
+
+class LinearDecay:
+    """A learning-rate schedule: from step ``start`` on, scale every learning rate of the loop
+    linearly down to 0 at step ``total``.
+
+    Use as ``trainer.fit(total, callbacks=[(every, LinearDecay(start, total))])``. A lower learning
+    rate late in training lets the generator settle instead of circling the equilibrium.
+    """
+
+    def __init__(self, start: int, total: int) -> None:
+        if not isinstance(start, int) or not isinstance(total, int) or not 0 <= start < total:
+            raise ValueError(
+                f"start and total must be ints with 0 <= start < total, got {start!r}, {total!r}"
+            )
+        self.start, self.total = start, total
+
+    def __call__(self, loop: Any) -> None:
+        factor = min(1.0, max(0.0, (self.total - loop.step) / (self.total - self.start)))
+        for opt in loop.optimizers().values():
+            for group in opt.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+                group["lr"] = group["initial_lr"] * factor
+
+
+class StepDecay:
+    """A learning-rate schedule: multiply every learning rate of the loop by ``gamma`` once, at
+    step ``at`` (SinGAN's schedule; call it every step)."""
+
+    def __init__(self, at: int, gamma: float = 0.1) -> None:
+        if not isinstance(at, int) or at < 1:
+            raise ValueError(f"at must be a positive int (a step), got {at!r}")
+        if not 0 < gamma:
+            raise ValueError(f"gamma must be positive, got {gamma!r}")
+        self.at, self.gamma = at, gamma
+
+    def __call__(self, loop: Any) -> None:
+        if loop.step == self.at:
+            for opt in loop.optimizers().values():
+                for group in opt.param_groups:
+                    group["lr"] *= self.gamma
 
 
 @contextmanager

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from ganbook import Trainer
+from ganbook.callbacks import LinearDecay
 from ganbook.data import TensorSampler
 from ganbook.image.attributes import ink, slant
 from ganbook.image.latent import (
@@ -16,7 +17,6 @@ from ganbook.image.latent import (
     steered_codes,
 )
 from ganbook.image.recipes import (
-    LinearDecay,
     TrainingMonitor,
     image_gan,
     load_generator,

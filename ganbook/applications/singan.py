@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..callbacks import StepDecay
 from ..checkpoint import load_model, save_model
 from ..device import get_device
 from ..image.resample import resize
@@ -266,19 +267,6 @@ class _ScaleSampler:
         return prev, self.real.expand(n, -1, -1, -1)
 
 
-class _StepDecay:
-    """A callback: multiply both learning rates by ``gamma`` once, at step ``at``."""
-
-    def __init__(self, at: int, gamma: float = 0.1) -> None:
-        self.at, self.gamma = at, gamma
-
-    def __call__(self, trainer: Trainer) -> None:
-        if trainer.step == self.at:
-            for opt in (trainer.opt_g, trainer.opt_d):
-                for group in opt.param_groups:
-                    group["lr"] *= self.gamma
-
-
 def _noise(shape: Size, channels: int, amplitude: float):
     def draw(n: int, device: torch.device) -> Tensor:
         return amplitude * torch.randn(n, channels, *shape, device=device)
@@ -344,7 +332,7 @@ def train_singan(
         )
         trainer.resume()
         at = max(1, math.ceil(0.8 * steps))
-        trainer.fit(steps, callbacks=[(1, _StepDecay(at))], progress=progress)
+        trainer.fit(steps, callbacks=[(1, StepDecay(at))], progress=progress)
         pyramid.generators[k].eval()
         D_prev = D
         histories.append(trainer.history)

@@ -37,7 +37,6 @@ from .metrics import (
 )
 from .recipes import (
     HINGE_SN,
-    LinearDecay,
     TrainingMonitor,
     image_gan,
     load_generator,
@@ -63,7 +62,6 @@ __all__ = [
     "DigitEvaluator",
     "DirectionEffect",
     "HINGE_SN",
-    "LinearDecay",
     "PCAFeatures",
     "Scores",
     "SelfConditionedGenerator",

@@ -20,7 +20,7 @@ from .selfcond import SelfConditionedGenerator, kmeans_labels
 # The sturdier training recipe (Trainer keyword arguments; build D with ``spectral_norm=True``):
 # hinge loss (Lim & Ye 2017) with spectral norm (Miyato et al. 2018), a discriminator learning rate
 # twice the generator's (TTUR, Heusel et al. 2017) and Adam betas (0, 0.9). Pair it with
-# :class:`LinearDecay`.
+# :class:`ganbook.callbacks.LinearDecay`.
 HINGE_SN = {"loss": "hinge", "lr_g": 2e-4, "lr_d": 4e-4, "betas": (0.0, 0.9)}
 
 
@@ -115,29 +115,6 @@ def train_image_gan(
     )
     trainer.fit(steps, callbacks=callbacks, progress=progress)
     return trainer
-
-
-class LinearDecay:
-    """A Trainer callback: from step ``start`` on, scale both learning rates linearly
-    down to 0 at step ``total``.
-
-    Use as ``trainer.fit(total, callbacks=[(every, LinearDecay(start, total))])``. A lower learning
-    rate late in training lets the generator settle instead of circling the equilibrium.
-    """
-
-    def __init__(self, start: int, total: int) -> None:
-        if not isinstance(start, int) or not isinstance(total, int) or not 0 <= start < total:
-            raise ValueError(
-                f"start and total must be ints with 0 <= start < total, got {start!r}, {total!r}"
-            )
-        self.start, self.total = start, total
-
-    def __call__(self, trainer) -> None:
-        factor = min(1.0, max(0.0, (self.total - trainer.step) / (self.total - self.start)))
-        for opt in (trainer.opt_g, trainer.opt_d):
-            for group in opt.param_groups:
-                group.setdefault("initial_lr", group["lr"])
-                group["lr"] = group["initial_lr"] * factor
 
 
 class TrainingMonitor:

@@ -28,7 +28,7 @@ def _mocogan(arm: str) -> Callable[[Profile, torch.device], Loop]:
 
 def _linear_decay(steps: int) -> list[Callback]:
     """train_arm's schedule: both learning rates decay linearly to 0 over the second half."""
-    from ..image.recipes import LinearDecay
+    from ..callbacks import LinearDecay
 
     return [(1, LinearDecay(steps // 2, steps))] if steps > 1 else []
 

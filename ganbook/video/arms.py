@@ -11,9 +11,9 @@ from typing import Any, Callable, Sequence
 
 from torch import Tensor
 
+from ..callbacks import LinearDecay
 from ..checkpoint import load_model, save_model
 from ..device import seed_everything
-from ..image.recipes import LinearDecay
 from ..loop import check_positive
 from ..train import Callback
 from .data import BouncingDigits
