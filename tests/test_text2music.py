@@ -153,7 +153,8 @@ def test_text_trainer_runs_ships_and_reloads(tmp_path):
     trainer.fit(2, progress=False)
     path = tmp_path / "t2m.pt"
     save_chorale_generator(trainer, str(path), vocab=vocab.itos[3:])
-    G, vocab2, state = load_text_generator(str(path))
+    G, state = load_text_generator(str(path))
+    vocab2 = state["vocab"]
     assert vocab2.itos == vocab.itos and state["step"] == 2
     ids = T.encode_requests(vocab2, T.window_attributes(data))
     p, o = sample_grids(G, len(data), ids)

@@ -183,12 +183,13 @@ def load_chorale_generator(name: str) -> tuple[ChoraleGenerator, dict]:
     return load_model(name, build)
 
 
-def load_text_generator(name: str) -> tuple[ChoraleGenerator, Vocab, dict]:
-    """A shipped ``"text"`` generator, the caption vocabulary it reads, and its checkpoint."""
+def load_text_generator(name: str) -> tuple[ChoraleGenerator, dict]:
+    """A shipped ``"text"`` generator and its checkpoint, as every loader returns them;
+    ``info["vocab"]`` is the caption :class:`~ganbook.text.Vocab` it reads."""
     G, state = load_chorale_generator(name)
     if G.condition != "text" or "vocab" not in state:
         raise ValueError(f"{name!r} is not a text-conditioned generator saved with its vocab")
-    return G, Vocab(list(state["vocab"]), level="word"), state
+    return G, {**state, "vocab": Vocab(list(state["vocab"]), level="word")}
 
 
 @torch.no_grad()
