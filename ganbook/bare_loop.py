@@ -1,9 +1,10 @@
 """The whole GAN training loop on one screen: what :class:`ganbook.Trainer` runs, bare.
 
-The DCGAN chapter shows this function's source and checks that the Trainer, with its extras
-switched off (no EMA generator), ends with the same weights bit for bit; everything else the
-Trainer does (history, the NaN guard, checkpoints, losses by name, penalties) is bookkeeping
-around these few lines. ``bench/trainer_overhead.py`` times the Trainer against it.
+The DCGAN chapter shows this function's source (so its lines fit the page: 88 columns) and
+checks that the Trainer, with its EMA switched off, ends with the same weights bit for bit.
+Everything else the Trainer does (history, the NaN guard, checkpoints, losses by name,
+penalties) is bookkeeping around these lines. ``bench/trainer_overhead.py`` times the
+Trainer against it.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ def bare_gan_loop(
     betas: tuple[float, float] = (0.5, 0.999),
     device: torch.device | str = "cpu",
 ) -> Tensor:
-    """Train ``G`` and ``D`` for ``steps`` steps with the non-saturating loss and Adam; return
-    the losses, a ``(steps, 2)`` tensor of (D loss, G loss). ``sample_real(n)`` gives ``n``
-    real examples; ``G.latent_dim`` is the size of the noise; ``G`` and ``D`` are on ``device``."""
+    """Train ``G`` and ``D`` for ``steps`` steps (non-saturating loss, Adam);
+    return the losses, a ``(steps, 2)`` tensor of (D loss, G loss).
+
+    ``sample_real(n)`` gives ``n`` real examples; ``G.latent_dim`` is the size
+    of the noise; G and D are on ``device``."""
     opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=betas)
     opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=betas)
     G.train(), D.train()

@@ -16,8 +16,9 @@ from numbers import Integral, Number, Real
 from typing import Any, Mapping
 
 # Padding and rules: without them neighbouring numbers run together ("31.4260.746").
-TABLE_STYLE = "border-collapse: collapse; margin: 0.5em 0;"
-CELL_STYLE = "padding: 0.25em 0.7em; border: 1px solid #d0d7de;"
+# Small padding and type: a table as wide as the page's column must still fit it.
+TABLE_STYLE = "border-collapse: collapse; margin: 0.5em 0; font-size: 0.85em;"
+CELL_STYLE = "padding: 0.15em 0.35em; border: 1px solid #d0d7de;"
 NUMBER_STYLE = CELL_STYLE + " text-align: right; font-variant-numeric: tabular-nums;"
 HEAD_STYLE = CELL_STYLE + " background: #f6f8fa;"
 # Short measure names that are read as acronyms.
