@@ -42,42 +42,16 @@ def _shipped_arm(arm: str) -> Callable[[], nn.Module]:
     return load
 
 
-for _recipe in (
-    Recipe(
-        "mocogan",
-        "MoCoGAN: clips of bouncing digits, from content and motion codes",
-        _mocogan("MoCoGAN"),
-        (20, 1800, 14400),
-        write_clips,
-        _shipped_arm("MoCoGAN"),
-        schedule=_linear_decay,
-    ),
-    Recipe(
-        "mocogan-no-video-d",
-        "MoCoGAN's ablation without the video discriminator",
-        _mocogan("no video D"),
-        (20, 1800, 14400),
-        write_clips,
-        _shipped_arm("no video D"),
-        schedule=_linear_decay,
-    ),
-    Recipe(
-        "per-frame",
-        "the per-frame image GAN baseline (a fresh code for every frame)",
-        _mocogan("per-frame image GAN"),
-        (20, 1800, 14400),
-        write_clips,
-        _shipped_arm("per-frame image GAN"),
-        schedule=_linear_decay,
-    ),
-    Recipe(
-        "mocogan-sprite",
-        "MoCoGAN whose content code draws a sprite the motion codes move",
-        _mocogan("sprite MoCoGAN"),
-        (20, 1800, 14400),
-        write_clips,
-        _shipped_arm("sprite MoCoGAN"),
-        schedule=_linear_decay,
-    ),
-):
-    register(_recipe)
+# (recipe name, arm of ganbook.video.arms.ARMS, summary): one recipe each, the same steps,
+# writer and schedule
+_ARM_RECIPES = (
+    ("mocogan", "MoCoGAN", "MoCoGAN: clips of bouncing digits, from content and motion codes"),
+    ("mocogan-no-video-d", "no video D", "MoCoGAN's ablation without the video discriminator"),
+    ("per-frame", "per-frame image GAN",
+     "the per-frame image GAN baseline (a fresh code for every frame)"),
+    ("mocogan-sprite", "sprite MoCoGAN",
+     "MoCoGAN whose content code draws a sprite the motion codes move"),
+)
+for _name, _arm, _summary in _ARM_RECIPES:
+    register(Recipe(_name, _summary, _mocogan(_arm), (20, 1800, 14400), write_clips,
+                    _shipped_arm(_arm), schedule=_linear_decay))
