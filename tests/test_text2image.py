@@ -170,3 +170,7 @@ def test_unknown_words_are_named_never_silently_dropped():
         model.embed(["a thick seven"])
     with pytest.raises(ValueError, match="unknown must be"):
         model.embed(["a seven"], unknown="drop")
+    with warnings.catch_warnings(record=True) as caught:  # mostly unknown: one report, not two
+        warnings.simplefilter("always")
+        model.embed(["a chunky wobbly seven"])
+    assert len(caught) == 1 and "'wobbly'" in str(caught[0].message)

@@ -305,7 +305,9 @@ class TextToImage(nn.Module):
         :func:`~ganbook.text.caption.unknown_words` instead)."""
         if unknown not in ("warn", "ignore"):
             raise ValueError(f"unknown must be 'warn' or 'ignore', got {unknown!r}")
-        ids = self.ids(texts)  # refuses captions with no known word at all
+        with warnings.catch_warnings():  # one report below, not a second from encode_captions
+            warnings.simplefilter("ignore")
+            ids = self.ids(texts)  # still refuses captions with no known word at all
         new = unknown_words(self.vocab, texts)
         if new and unknown == "warn":
             warnings.warn(say_unknown(new), stacklevel=2)

@@ -33,12 +33,12 @@ REGISTER_CUTS = (69.0, 73.0)
 
 PHRASINGS = (
     "a {pace} chorale in a {mode} key with a {register} soprano",
-    "{mode} key , {pace} rhythm , {register} soprano",
+    "{mode} key, {pace} rhythm, {register} soprano",
     "a {register} melody over {pace} harmony in {mode}",
-    "{pace} and {mode} , the soprano sits {register}",
+    "{pace} and {mode}, the soprano sits {register}",
     # held out: never seen in training (new order, some words the encoder maps to <unk>)
-    "the soprano is {register} , the rhythm {pace} , the key {mode}",
-    "{register} tune , {mode} mode , {pace} pace",
+    "the soprano is {register}, the rhythm {pace}, the key {mode}",
+    "{register} tune, {mode} mode, {pace} pace",
 )
 HELD_OUT = 2
 TRAIN_PHRASINGS = PHRASINGS[:-HELD_OUT]
