@@ -10,7 +10,8 @@ sampler that can be run at any number of steps.
 :class:`DenoisingTrainer` trains any model with a ``loss(x)`` method on the core
 :class:`ganbook.loop.Loop` (progress bar, history, NaN guard, checkpoints); the PixelCNN of
 :mod:`ganbook.pixelcnn` uses it too. :class:`QualityCurve` scores a model during training
-against training time; :func:`seconds_per_image` times sampling.
+against training time; :func:`seconds_per_image` times sampling, and
+:func:`plot_quality_against_time` draws both.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import copy
 import math
 import os
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
+import matplotlib.pyplot as plt
 import torch
 from torch import Tensor, nn
 
@@ -199,6 +201,41 @@ def seconds_per_image(make: Callable[[int], Tensor], n: int = 256, repeats: int 
         make(n)
         best = min(best, time.perf_counter() - start)
     return best / n
+
+
+def plot_quality_against_time(
+    floor_fd: float,
+    curves: Mapping[str, QualityCurve],
+    trained: Mapping[str, tuple[float, float]],
+    sampled: Mapping[str, Mapping[int, tuple[float, float]]],
+) -> plt.Figure:
+    """FD over the floor (log-log) against training CPU seconds (left: live ``curves``, and the
+    ``trained`` models' ``(seconds, FD / floor)`` as stars) and against milliseconds to sample
+    one image (right: ``sampled[name][passes] = (ms, FD / floor)``, several passes a line)."""
+    if not floor_fd > 0:
+        raise ValueError(f"floor_fd must be a positive FD, got {floor_fd!r}")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    for name, curve in curves.items():
+        fd = [f / floor_fd for f in curve.column("fd")]
+        left.plot(curve.column("seconds"), fd, "o-", label=name)
+    for name, (seconds, ratio) in trained.items():
+        left.plot(seconds, ratio, "*", ms=12, label=name)
+    markers = iter("*sD^v")
+    for name, points in sampled.items():
+        ms, ratio = zip(*points.values())
+        if len(points) == 1:
+            right.plot(ms, ratio, next(markers), ms=10, label=name)
+            continue
+        right.plot(ms, ratio, "o-", label=name)
+        passes = list(points)
+        for k in passes[:: max(1, len(passes) // 3)]:  # a few of the pass counts, labelled
+            right.annotate(f"{k}", points[k], fontsize=8, textcoords="offset points",
+                           xytext=(4, 4))
+    for ax, x in ((left, "training CPU seconds"), (right, "sampling milliseconds per image")):
+        ax.set(xscale="log", yscale="log", xlabel=x, ylabel="FD / floor (lower is better)")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
 
 
 def save_flow(model: FlowMatching, name: str, **extra: Any) -> None:

@@ -10,6 +10,7 @@ from ganbook.diffusion import (
     FlowMatching,
     QualityCurve,
     load_flow,
+    plot_quality_against_time,
     save_flow,
     seconds_per_image,
     time_features,
@@ -95,6 +96,25 @@ def test_quality_curve_excludes_its_own_time():
     assert [r[0] for r in curve.rows] == [5, 10, 15, 20]
     assert curve.column("seconds")[-1] < tr.history["seconds"][-1] - 0.1
     assert len(curve.column("fd")) == 4
+
+
+def test_quality_against_time_plot():
+    import matplotlib.pyplot as plt
+
+    class Curve:  # what QualityCurve.column gives
+        def column(self, key):
+            return {"seconds": [1.0, 2.0], "fd": [4.0, 2.0]}[key]
+
+    fig = plot_quality_against_time(
+        2.0, {"live": Curve()}, {"shipped": (10.0, 1.5)},
+        {"flow": {1: (0.1, 3.0), 4: (0.4, 1.5)}, "GAN": {1: (0.01, 1.2)}},
+    )
+    left, right = fig.axes
+    assert list(left.lines[0].get_ydata()) == [2.0, 1.0]  # FD over the floor
+    assert len(right.lines) == 2 and [t.get_text() for t in right.texts] == ["1", "4"]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="floor_fd"):
+        plot_quality_against_time(0.0, {}, {}, {})
 
 
 def test_save_load_and_timing(tmp_path):
