@@ -53,7 +53,7 @@ from .checkpoint import get_rng_state, load_checkpoint, save_checkpoint, set_rng
 from .data import TensorSampler
 from .device import get_device
 from .files import FileInUseError, WriterLock, check_writable_path, remove_stale_temp_files
-from .profiles import smoke_steps, starting_point
+from .profiles import fit_step_cap, starting_point
 
 Callback = tuple[int, Callable[[Any], None]]
 
@@ -370,8 +370,8 @@ class Loop:
         (:mod:`ganbook.distributed`).
         """
         check_positive("steps", steps)
-        cap = smoke_steps()
-        if cap is not None:  # smoke mode: the code path only (ganbook.profiles)
+        cap = fit_step_cap()
+        if cap is not None:  # smoke mode or starting point: a few steps (ganbook.profiles)
             steps = min(steps, self.step + cap)
         if callable(callbacks) or isinstance(callbacks, (str, bytes)):
             raise ValueError(f"callbacks must be a list of (every, function), got {callbacks!r}")
@@ -383,7 +383,7 @@ class Loop:
                     f"(10, fn), got {entry!r}"
                 )
             check_positive("callback interval", entry[0])
-        if cap is not None:  # smoke mode: every callback still runs, at each of the few steps
+        if cap is not None:  # every callback still runs, at each of the few steps
             callbacks = [(1, fn) for _, fn in callbacks]
         if self._unusable is not None:
             raise RuntimeError(self._unusable)

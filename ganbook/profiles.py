@@ -128,6 +128,20 @@ def smoke_steps() -> int | None:
 
 
 SMOKE_SAMPLES = 256
+STARTING_POINT_STEPS = 2
+
+
+def fit_step_cap() -> int | None:
+    """The most steps one :meth:`ganbook.loop.Loop.fit` may add, or None for no cap.
+
+    ``GANBOOK_SMOKE=N`` caps at N. At the starting point (:func:`starting_point`) no update is
+    taken, so a long run would leave every weight where it was and only spend time: a fit runs
+    :data:`STARTING_POINT_STEPS` steps. Either way every callback runs at each of them.
+    """
+    cap = smoke_steps()
+    if cap is None and starting_point():
+        return STARTING_POINT_STEPS
+    return cap
 
 
 def is_smoke() -> bool:

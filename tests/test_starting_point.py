@@ -4,7 +4,7 @@ import torch
 from ganbook.image.classifier import load_digit_classifier
 from ganbook.image.recipes import load_generator
 from ganbook.pages import profile_summary
-from ganbook.profiles import starting_point
+from ganbook.profiles import STARTING_POINT_STEPS, starting_point
 from ganbook.text import LSTMGenerator, MLETrainer
 
 
@@ -19,8 +19,11 @@ def test_starting_point_freezes_training_and_unloads_results(monkeypatch):
     assert starting_point() and "STARTING POINT" in profile_summary()
     model = LSTMGenerator(8, 4)
     before = [p.clone() for p in model.parameters()]
-    hist = MLETrainer(model, torch.randint(0, 8, (20, 4)), device="cpu").fit(3, progress=False)
-    assert len(hist["loss"]) == 3
+    seen = []
+    hist = MLETrainer(model, torch.randint(0, 8, (20, 4)), device="cpu").fit(
+        300, callbacks=[(100, lambda loop: seen.append(loop.step))], progress=False)
+    # no update is taken, so a fit runs STARTING_POINT_STEPS steps, its callbacks at each
+    assert len(hist["loss"]) == STARTING_POINT_STEPS and seen == [1, 2]
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
     G0, _ = load_generator("image_dcgan_digits")
     assert not same(G, G0)
