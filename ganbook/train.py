@@ -50,6 +50,54 @@ class Batch(NamedTuple):
     source: Tensor | None = None
 
 
+def _check_options(
+    sample_real: Any, terms: Sequence[Any], *, batch_size: int, d_steps: int, g_steps: int,
+    lr_g: float, lr_d: float, betas: Any, clip_g: float | None, clip_d: float | None,
+    adv_weight: float, gp_weight: float | None, ema_decay: float | None, paired: bool,
+    d_sees_input: bool,
+) -> None:
+    """Refuse a :class:`Trainer` option that cannot work, naming it and what was expected."""
+    check_positive("batch_size", batch_size)
+    check_positive("d_steps", d_steps)
+    check_positive("g_steps", g_steps)
+    check_positive("lr_g", lr_g, integer=False)
+    check_positive("lr_d", lr_d, integer=False)
+    for name, clip in (("clip_g", clip_g), ("clip_d", clip_d)):
+        if clip is not None:
+            check_positive(name, clip, integer=False)
+    check_nonnegative("adv_weight", adv_weight)
+    if gp_weight is not None:
+        check_nonnegative("gp_weight", gp_weight)
+    if not (
+        isinstance(betas, (tuple, list))
+        and len(betas) == 2
+        and all(isinstance(b, numbers.Real) and not isinstance(b, bool) for b in betas)
+        and all(0 <= b < 1 for b in betas)
+    ):
+        raise ValueError(f"betas must be two numbers in [0, 1) (Adam's), got {betas!r}")
+    if not callable(sample_real):
+        hint = " (wrap a tensor in ganbook.data.TensorSampler)" if isinstance(
+            sample_real, Tensor) else ""
+        raise ValueError(
+            f"sample_real must be a function batch_size -> x or (x, *cond), got a "
+            f"{type(sample_real).__name__}{hint}"
+        )
+    if ema_decay is not None and not 0.0 < ema_decay < 1.0:
+        raise ValueError(f"ema_decay must be in (0, 1) or None, got {ema_decay!r}")
+    for term in terms:
+        if not isinstance(term, Term):
+            raise ValueError(
+                f"terms must be ganbook.losses.Term objects, got {type(term).__name__}"
+            )
+    names = [t.name for t in terms]
+    if len(set(names)) != len(names) or set(names) & set(HISTORY_KEYS):
+        raise ValueError(f"terms need distinct names that are not history keys, got {names}")
+    if d_sees_input and not paired:
+        raise ValueError(
+            "d_sees_input=True needs paired=True (the input it sees comes from paired data)"
+        )
+
+
 class Trainer(Loop):
     """Trains ``generator`` against ``discriminator`` on batches from ``sample_real``.
 
@@ -107,45 +155,10 @@ class Trainer(Loop):
             checkpoint_seconds=checkpoint_seconds,
             sync_every=sync_every,
         )
-        batch_size = check_positive("batch_size", batch_size)
-        d_steps = check_positive("d_steps", d_steps)
-        g_steps = check_positive("g_steps", g_steps)
-        check_positive("lr_g", lr_g, integer=False)
-        check_positive("lr_d", lr_d, integer=False)
-        for name, clip in (("clip_g", clip_g), ("clip_d", clip_d)):
-            if clip is not None:
-                check_positive(name, clip, integer=False)
-        check_nonnegative("adv_weight", adv_weight)
-        if gp_weight is not None:
-            check_nonnegative("gp_weight", gp_weight)
-        if not (
-            isinstance(betas, (tuple, list))
-            and len(betas) == 2
-            and all(isinstance(b, numbers.Real) and not isinstance(b, bool) for b in betas)
-            and all(0 <= b < 1 for b in betas)
-        ):
-            raise ValueError(f"betas must be two numbers in [0, 1) (Adam's), got {betas!r}")
-        if not callable(sample_real):
-            hint = " (wrap a tensor in ganbook.data.TensorSampler)" if isinstance(
-                sample_real, Tensor) else ""
-            raise ValueError(
-                f"sample_real must be a function batch_size -> x or (x, *cond), got a "
-                f"{type(sample_real).__name__}{hint}"
-            )
-        if ema_decay is not None and not 0.0 < ema_decay < 1.0:
-            raise ValueError(f"ema_decay must be in (0, 1) or None, got {ema_decay!r}")
-        for term in terms:
-            if not isinstance(term, Term):
-                raise ValueError(
-                    f"terms must be ganbook.losses.Term objects, got {type(term).__name__}"
-                )
-        names = [t.name for t in terms]
-        if len(set(names)) != len(names) or set(names) & set(HISTORY_KEYS):
-            raise ValueError(f"terms need distinct names that are not history keys, got {names}")
-        if d_sees_input and not paired:
-            raise ValueError(
-                "d_sees_input=True needs paired=True (the input it sees comes from paired data)"
-            )
+        _check_options(sample_real, terms, batch_size=batch_size, d_steps=d_steps,
+                       g_steps=g_steps, lr_g=lr_g, lr_d=lr_d, betas=betas, clip_g=clip_g,
+                       clip_d=clip_d, adv_weight=adv_weight, gp_weight=gp_weight,
+                       ema_decay=ema_decay, paired=paired, d_sees_input=d_sees_input)
         self.loss = get_loss(loss)
         self.gp_weight = self.loss.gp_weight if gp_weight is None else float(gp_weight)
         self.G = generator.to(self.device)
@@ -164,9 +177,9 @@ class Trainer(Loop):
         self.terms = nn.ModuleList(terms).to(self.device)
         self.adv_weight = float(adv_weight)
         self.sample_real = sample_real
-        self.batch_size = batch_size
-        self.d_steps = d_steps
-        self.g_steps = g_steps
+        self.batch_size = int(batch_size)
+        self.d_steps = int(d_steps)
+        self.g_steps = int(g_steps)
         self.clip_g, self.clip_d = clip_g, clip_d
         self.opt_g = torch.optim.Adam(self.g_parameters(), lr=lr_g, betas=betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=lr_d, betas=betas)
