@@ -20,9 +20,11 @@ on CUDA (one GPU per process, ``cuda:LOCAL_RANK``) and gloo on the CPU, and retu
 * **Same start.** At the first :meth:`~ganbook.loop.Loop.fit`, parameters and buffers of the
   loop's modules (with the EMA generator) are broadcast from rank 0, so ranks start equal.
 * **Batch-norm buffers.** Running statistics are per rank (each sees its own batch); after
-  every step they are broadcast from rank 0, as DDP's ``broadcast_buffers=True`` does, so the
-  ranks' networks stay identical. (For statistics over the global batch, convert the networks
-  with ``torch.nn.SyncBatchNorm.convert_sync_batchnorm`` before building the Trainer.)
+  every step they are set to rank 0's, as DDP's ``broadcast_buffers=True`` does, so the
+  ranks' networks stay identical. This rides in the same all-reduce as the step's record, so
+  a step costs three collectives: D's gradients, G's gradients, buffers and record. (For
+  statistics over the global batch, convert the networks with
+  ``torch.nn.SyncBatchNorm.convert_sync_batchnorm`` before building the Trainer.)
 * **Data streams.** Each rank reseeds Python, NumPy and torch with ``base + rank`` (``base``
   drawn on rank 0), so ``sample_real`` and the noise differ per rank: with per-rank batch B,
   N ranks train on a batch of N*B. Checkpoints keep every rank's RNG state (rank 0 gathers
@@ -148,17 +150,32 @@ class World:
         return summed[-1] == 0
 
     def mean_record(
-        self, record: dict[str, float], flags: Sequence[bool] = ()
+        self, record: dict[str, float], flags: Sequence[bool] = (),
+        from_rank0: Sequence[Tensor] = (),
     ) -> tuple[dict[str, float], list[bool]]:
-        """The record averaged over the ranks, and each flag OR-ed over them (one all-reduce).
+        """The record averaged over the ranks, each flag OR-ed over them, and the tensors of
+        ``from_rank0`` (batch-norm buffers) set to rank 0's values: one all-reduce in all.
 
-        Every rank must report the same keys (the loop's steps do).
+        Rank 0 adds its tensors' values and every other rank zeros, so the sum is rank 0's
+        values (in float64: exact for float32 buffers and for counts below 2**53). Every rank
+        must report the same keys and tensors (the loop's steps do).
         """
         keys = sorted(record)
         values = [float(record[k]) for k in keys] + [float(f) for f in flags]
-        t = torch.tensor(values, dtype=torch.float64, device=self._comm_device())
-        dist.all_reduce(t)
-        summed = t.tolist()
+        comm = self._comm_device()
+        pieces = [torch.tensor(values, dtype=torch.float64, device=comm)]
+        for t in from_rank0:
+            pieces.append(t.detach().reshape(-1).to(comm, torch.float64) if self.rank == 0
+                          else torch.zeros(t.numel(), dtype=torch.float64, device=comm))
+        flat = torch.cat(pieces)
+        dist.all_reduce(flat)
+        summed = flat[: len(values)].tolist()
+        if self.rank != 0:
+            offset = len(values)
+            with torch.no_grad():
+                for t in from_rank0:
+                    t.copy_(flat[offset : offset + t.numel()].view_as(t))
+                    offset += t.numel()
         mean = {k: summed[i] / self.size for i, k in enumerate(keys)}
         return {k: mean[k] for k in record}, [s > 0 for s in summed[len(keys) :]]
 
@@ -178,12 +195,11 @@ class World:
                     t.copy_(flat[offset : offset + n].view_as(t))
                     offset += n
 
-    def broadcast_modules(self, modules: Iterable[nn.Module], buffers_only: bool = False) -> None:
-        """Rank 0's parameters (unless ``buffers_only``) and buffers, on every rank."""
+    def broadcast_modules(self, modules: Iterable[nn.Module]) -> None:
+        """Rank 0's parameters and buffers, on every rank."""
         tensors: list[Tensor] = []
         for m in modules:
-            if not buffers_only:
-                tensors.extend(m.parameters())
+            tensors.extend(m.parameters())
             tensors.extend(m.buffers())
         if tensors:
             self.broadcast(tensors)

@@ -502,14 +502,15 @@ class Loop:
         self._joined = True
 
     def _sync_step(self, record: dict[str, float], last_save: float):
-        """Rank 0's buffers everywhere; the record averaged; save or stop if any rank says so."""
+        """Rank 0's buffers everywhere and the record averaged, in one all-reduce; save or stop
+        if any rank says so."""
         timed = (
             self.checkpoint_path is not None
             and self.checkpoint_seconds is not None
             and time.perf_counter() - last_save >= self.checkpoint_seconds
         )
-        self.world.broadcast_modules(self.replicated_modules(), buffers_only=True)
-        return self.world.mean_record(record, (timed, bool(self._interrupts)))
+        buffers = [b for m in self.replicated_modules() for b in m.buffers()]
+        return self.world.mean_record(record, (timed, bool(self._interrupts)), buffers)
 
     def _is_main(self) -> bool:
         return self.world is None or self.world.is_main
