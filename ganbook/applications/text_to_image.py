@@ -26,7 +26,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from ..checkpoint import load_model, save_model
 from ..image.recipes import HINGE_SN
-from ..loop import Loop, check_nonnegative, check_positive, check_positive_ints
+from ..loop import ModelLoop, check_nonnegative, check_positive, check_positive_ints
 from ..text.caption import UNK, CaptionEncoder, encode_captions, say_unknown, unknown_words
 from ..text.vocab import Vocab
 from ..train import Batch, Trainer
@@ -77,43 +77,37 @@ class CaptionModel(nn.Module):
         return torch.stack([lg.argmax(1) for lg in self.logits(ids)], 1)
 
 
-class CaptionPretrainer(Loop):
+class CaptionPretrainer(ModelLoop):
     """Cross-entropy of the three heads on ``(ids, targets)`` batches (Adam), on the Loop."""
 
-    history_keys = ("step", "loss", "seconds")
-    progress_keys = ("loss",)
     description = "caption encoder"
 
     def __init__(self, model: CaptionModel, ids: Tensor, targets: Tensor, unk_id: int, *,
                  batch_size: int = 64, lr: float = 3e-3, unk_rate: float = 0.15,
                  **loop: Any) -> None:
-        super().__init__(device="cpu", **loop)
         if len(ids) != len(targets) or targets.shape[1:] != (3,):
             raise ValueError(f"ids ({len(ids)}) and targets ({tuple(targets.shape)}) must "
                              "match, with 3 targets per caption")
         if not 0 <= unk_rate < 1:
             raise ValueError(f"unk_rate must be in [0, 1), got {unk_rate!r}")
-        self.model, self.ids, self.targets = model, ids, targets
+        super().__init__(model, batch_size=batch_size, lr=lr, **{"device": "cpu", **loop})
+        self.ids, self.targets = ids, targets
         self.unk_id, self.unk_rate = unk_id, unk_rate
-        self.batch_size = check_positive("batch_size", batch_size)
-        self.optimizer = torch.optim.Adam(model.parameters(), lr=lr)
 
-    def train_step(self) -> dict[str, float | Tensor]:
-        self.model.train()
+    def batch(self) -> tuple[Tensor, Tensor]:
+        """Random captions, a few of whose words become ``<unk>`` (word dropout, as the
+        held-out phrasings' new words do), and their three targets."""
         idx = torch.randint(len(self.ids), (self.batch_size,))
         ids = self.ids[idx]
-        # Word dropout: a few words become <unk>, as the held-out phrasings' new words do.
         words = ids > 2  # not <pad>, <bos>, <eos>
         ids = ids.masked_fill(words & (torch.rand(ids.shape) < self.unk_rate), self.unk_id)
+        return ids.to(self.device), self.targets[idx].to(self.device)
+
+    def objective(self, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, dict[str, Tensor]]:
+        ids, targets = batch
         logits = self.model.logits(ids)
-        loss = sum(F.cross_entropy(lg, self.targets[idx, j]) for j, lg in enumerate(logits))
-        return self.update(self.optimizer, loss, {"loss": loss.detach()})
-
-    def networks(self) -> dict[str, nn.Module]:
-        return {"model": self.model}
-
-    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"model": self.optimizer}
+        loss = sum(F.cross_entropy(lg, targets[:, j]) for j, lg in enumerate(logits))
+        return loss, {"loss": loss.detach()}
 
 
 class TextGenerator(nn.Module):
