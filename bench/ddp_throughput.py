@@ -3,6 +3,7 @@ single process, on the CPU, one torch thread each, and where the second rank's t
 
     python bench/ddp_throughput.py                      # dcgan, 400 timed steps, 5 rounds
     python bench/ddp_throughput.py --recipe chorale --steps 200 --rounds 3
+    python bench/ddp_throughput.py --baseline /path/to/older/checkout   # both, side by side
 
 Each round runs the recipe once on 1 process and once on 2 (order alternating between rounds,
 so a change in the machine's load falls on both). A run builds the recipe from the registry
@@ -11,7 +12,9 @@ process CPU time summed over the ranks. With per-rank batch B, 2 ranks train 2B 
 so the ratio is ``(2 * steps * B / wall_2) / (steps * B / wall_1)``. Every collective of the
 loop (:class:`ganbook.distributed.World`) is timed too, so the report shows how much of each
 step goes to gradient averaging, buffer broadcasts and the record. Results, with the load
-average before each run, go to ``bench/results/ddp_throughput.json``.
+average before each run, go to ``bench/results/ddp_throughput.json``. With ``--baseline`` each
+round also runs the library of another checkout (an older commit, in a git worktree), so a
+change to the distributed loop is measured against what it replaced under the same load.
 """
 
 from __future__ import annotations
@@ -31,8 +34,7 @@ COLLECTIVES = ("average_gradients", "mean_record", "broadcast")
 
 
 def worker(recipe: str, warmup: int, steps: int) -> None:
-    """One run (under torchrun or alone): print one JSON line from rank 0."""
-    sys.path.insert(0, str(ROOT))
+    """One run (under torchrun or alone) of the library on PYTHONPATH: one JSON line."""
     import torch
     import torch.distributed as dist
 
@@ -76,9 +78,9 @@ def worker(recipe: str, warmup: int, steps: int) -> None:
         dist.destroy_process_group()
 
 
-def run(ranks: int, args) -> dict:
+def run(ranks: int, args, library: Path = ROOT) -> dict:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "GANBOOK_THREADS": "1", "TQDM_DISABLE": "1",
-           "PYTHONPATH": str(ROOT)}
+           "PYTHONPATH": str(library)}
     me = [str(Path(__file__).resolve()), "--worker", "--recipe", args.recipe,
           "--warmup", str(args.warmup), "--steps", str(args.steps)]
     if ranks == 1:
@@ -101,32 +103,40 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=20, help="untimed steps first")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", type=Path, help="another checkout to measure beside")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     if args.worker:
         worker(args.recipe, args.warmup, args.steps)
         return 0
+    libraries = {"this": ROOT} | ({"baseline": args.baseline} if args.baseline else {})
     rounds = []
     for r in range(args.rounds):
         order = (1, 2) if r % 2 == 0 else (2, 1)
-        got = {n: run(n, args) for n in order}
-        ratio = got[2]["images_per_s"] / got[1]["images_per_s"]
-        cpu = got[2]["cpu_s_per_image"] / got[1]["cpu_s_per_image"]
-        rounds.append({"one": got[1], "two": got[2], "ratio": ratio, "cpu_ratio": cpu})
-        share = ", ".join(f"{k} {v:.0%}" for k, v in got[2]["share"].items())
-        print(f"round {r + 1}: 2 ranks / 1 = {ratio:.2f}x images/s; CPU per image "
-              f"{cpu:.2f}x; 2-rank time in collectives: {share}; load before "
-              f"{got[1]['load_before']:.2f}/{got[2]['load_before']:.2f}", flush=True)
-    ratios = [r["ratio"] for r in rounds]
-    summary = {"median": statistics.median(ratios), "best": max(ratios), "worst": min(ratios)}
-    print(f"2 ranks / 1: median {summary['median']:.2f}x, best {summary['best']:.2f}x, "
-          f"worst {summary['worst']:.2f}x over {len(ratios)} rounds ({args.recipe}, "
-          f"{args.steps} steps, {os.cpu_count()} cores)")
+        for which, library in libraries.items():
+            got = {n: run(n, args, library) for n in order}
+            ratio = got[2]["images_per_s"] / got[1]["images_per_s"]
+            cpu = got[2]["cpu_s_per_image"] / got[1]["cpu_s_per_image"]
+            rounds.append({"library": which, "one": got[1], "two": got[2], "ratio": ratio,
+                           "cpu_ratio": cpu})
+            share = ", ".join(f"{k} {v:.0%}" for k, v in got[2]["share"].items())
+            print(f"round {r + 1} ({which}): 2 ranks / 1 = {ratio:.2f}x images/s; CPU per "
+                  f"image {cpu:.2f}x; 2-rank time in collectives: {share}; load before "
+                  f"{got[1]['load_before']:.2f}/{got[2]['load_before']:.2f}", flush=True)
+    summary = {}
+    for which in libraries:
+        ratios = [r["ratio"] for r in rounds if r["library"] == which]
+        summary[which] = {"median": statistics.median(ratios), "best": max(ratios),
+                          "worst": min(ratios)}
+        print(f"{which}: 2 ranks / 1 median {summary[which]['median']:.2f}x, best "
+              f"{summary[which]['best']:.2f}x, worst {summary[which]['worst']:.2f}x over "
+              f"{len(ratios)} rounds ({args.recipe}, {args.steps} steps, {os.cpu_count()} cores)")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True).stdout.strip()
     args.out.write_text(json.dumps({
         "recipe": args.recipe, "steps": args.steps, "cores": os.cpu_count(), "commit": commit,
-        "date": time.strftime("%Y-%m-%d"), "summary": summary, "rounds": rounds,
+        "date": time.strftime("%Y-%m-%d"), "baseline": str(args.baseline or ""),
+        "summary": summary, "rounds": rounds,
     }, indent=1) + "\n")
     return 0
 

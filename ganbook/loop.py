@@ -502,7 +502,7 @@ class Loop:
         self._joined = True
 
     def _sync_step(self, record: dict[str, float], last_save: float):
-        """Rank 0's buffers everywhere and the record averaged, in one all-reduce; save or stop
+        """Rank 0's buffers everywhere and the record averaged, in one collective; save or stop
         if any rank says so."""
         timed = (
             self.checkpoint_path is not None
