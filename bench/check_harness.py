@@ -15,7 +15,8 @@ shipped MLE model) is tagged ``check-finetune``: its notebook runs a second time
 shipped weights loaded and only the updates skipped, and the check must fail there too.
 A check that is not about a trained model (a property of the data, of the maths or of the
 code) is tagged ``check-without-model`` and is only reported. The script prints one row
-per check cell and exits 1 if any check about a model passed at its starting point.
+per check cell and exits 1 if any check about a model passed at its starting point, or if a
+check cell broke (raised another error: that proves nothing about its assertion).
 """
 from __future__ import annotations
 
@@ -77,8 +78,10 @@ def run_notebook(job: tuple[str, str]) -> tuple[str, str, list[tuple[int, str, s
             continue
         error = cell_error(cell)
         detail = (error["evalue"] or "").split("\n")[0][:80] if error else ""
-        if not error:
-            rows.append((index, "exempt (passed)" if EXEMPT in tags(cell) else "PASSED", ""))
+        if EXEMPT in tags(cell):  # not about a model: only reported
+            rows.append((index, "exempt (failed)" if error else "exempt (passed)", detail))
+        elif not error:
+            rows.append((index, "PASSED", ""))
         elif error["ename"] == "AssertionError":
             rows.append((index, "caught", detail))
         else:
@@ -109,10 +112,11 @@ def main() -> int:
             print(f"{name}  [{mode}]  ({seconds:.0f} s)", flush=True)
             for index, outcome, detail in rows:
                 print(f"    cell {index:3d}  {outcome:18s} {detail}", flush=True)
-                failed += outcome == "PASSED"
+                failed += outcome == "PASSED" or outcome.startswith("broke")
             if not rows:
                 print("    no check cells")
-    print(f"{failed} check cell(s) about a model passed at the starting point")
+    print(f"{failed} check cell(s) passed or broke (raised something other than an "
+          f"AssertionError) at the starting point")
     return 1 if failed else 0
 
 

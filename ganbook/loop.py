@@ -53,7 +53,7 @@ from .checkpoint import get_rng_state, load_checkpoint, save_checkpoint, set_rng
 from .data import TensorSampler
 from .device import get_device
 from .files import FileInUseError, WriterLock, check_writable_path, remove_stale_temp_files
-from .profiles import fit_step_cap, starting_point
+from .profiles import fit_step_cap, smoke_steps, starting_point
 
 Callback = tuple[int, Callable[[Any], None]]
 
@@ -383,8 +383,8 @@ class Loop:
                     f"(10, fn), got {entry!r}"
                 )
             check_positive("callback interval", entry[0])
-        if cap is not None:  # every callback still runs, at each of the few steps
-            callbacks = [(1, fn) for _, fn in callbacks]
+        if cap is not None:  # every callback still runs within the few steps
+            callbacks = [(1 if smoke_steps() else min(every, cap), fn) for every, fn in callbacks]
         if self._unusable is not None:
             raise RuntimeError(self._unusable)
         # One writer per checkpoint: the run holds its path's lock until fit returns or fails

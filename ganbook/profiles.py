@@ -128,7 +128,7 @@ def smoke_steps() -> int | None:
 
 
 SMOKE_SAMPLES = 256
-STARTING_POINT_STEPS = 2
+STARTING_POINT_STEPS = 40  # enough history for ganbook.diagnose (min_steps=40) to read
 
 
 def fit_step_cap() -> int | None:
@@ -136,7 +136,9 @@ def fit_step_cap() -> int | None:
 
     ``GANBOOK_SMOKE=N`` caps at N. At the starting point (:func:`starting_point`) no update is
     taken, so a long run would leave every weight where it was and only spend time: a fit runs
-    :data:`STARTING_POINT_STEPS` steps. Either way every callback runs at each of them.
+    :data:`STARTING_POINT_STEPS` steps (enough for the doctor to read the run). Under
+    ``GANBOOK_SMOKE`` every callback runs at each step; at the starting point callbacks keep
+    their intervals and every one also runs at the last step, so each records at least once.
     """
     cap = smoke_steps()
     if cap is None and starting_point():

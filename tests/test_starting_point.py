@@ -19,11 +19,14 @@ def test_starting_point_freezes_training_and_unloads_results(monkeypatch):
     assert starting_point() and "STARTING POINT" in profile_summary()
     model = LSTMGenerator(8, 4)
     before = [p.clone() for p in model.parameters()]
-    seen = []
+    seen, often = [], []
     hist = MLETrainer(model, torch.randint(0, 8, (20, 4)), device="cpu").fit(
-        300, callbacks=[(100, lambda loop: seen.append(loop.step))], progress=False)
-    # no update is taken, so a fit runs STARTING_POINT_STEPS steps, its callbacks at each
-    assert len(hist["loss"]) == STARTING_POINT_STEPS and seen == [1, 2]
+        300, callbacks=[(100, lambda loop: seen.append(loop.step)),
+                        (10, lambda loop: often.append(loop.step))], progress=False)
+    # no update is taken, so a fit runs STARTING_POINT_STEPS steps; a callback due less often
+    # than that runs at the last of them
+    n = STARTING_POINT_STEPS
+    assert len(hist["loss"]) == n and seen == [n] and often == list(range(10, n + 1, 10))
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
     G0, _ = load_generator("image_dcgan_digits")
     assert not same(G, G0)
