@@ -5,6 +5,9 @@
 - :mod:`~ganbook.music.midi`, :mod:`~ganbook.music.audio`, :mod:`~ganbook.music.plots` output;
 - :mod:`~ganbook.music.models` generator and critic; :mod:`~ganbook.music.training` glue;
 - :mod:`~ganbook.music.metrics` objective metrics and baselines.
+
+May import the core and :mod:`ganbook.text` (the caption encoder that text to music
+conditions on); nothing imports it but the recipes and the exercises.
 """
 
 from .corpus import Chorales, Windows, load_chorales, make_sampler, windows

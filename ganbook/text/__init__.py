@@ -2,6 +2,8 @@
 MLE, SeqGAN, Gumbel-softmax GAN, metrics.
 
 ``article`` reconstructs the source article's (broken) text GAN so the book can show its failures.
+
+May import the core only; the image, music and application chapters build on it.
 """
 
 from __future__ import annotations

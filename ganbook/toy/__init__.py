@@ -1,5 +1,8 @@
 """Toy data for the two-player game: 1-D and 2-D Gaussian mixtures,
-mode coverage, and toy GAN runs."""
+mode coverage, and toy GAN runs.
+
+May import the core only; the core's callbacks, clinic and theory measure on its data.
+"""
 
 from .coverage import ModeCoverage, mode_coverage
 from .experiment import Snapshots, discriminator_map, grid_points, toy_gan

@@ -5,4 +5,6 @@ model and its trainer, :mod:`.sprite` a generator with a stronger prior (one dra
 clip, moved by the motion codes), :mod:`.arms` the chapter's four arms as recipes (built,
 trained and shipped from there), :mod:`.metrics` the measures of frame quality, identity and
 motion.
+
+May import the core and :mod:`ganbook.image` (its digits and classifier).
 """
