@@ -16,7 +16,8 @@ shipped weights loaded and only the updates skipped, and the check must fail the
 A check that is not about a trained model (a property of the data, of the maths or of the
 code) is tagged ``check-without-model`` and is only reported. The script prints one row
 per check cell and exits 1 if any check about a model passed at its starting point, or if a
-check cell broke (raised another error: that proves nothing about its assertion).
+check cell broke (raised another error, not after an earlier cell's: that proves nothing
+about its assertion).
 """
 from __future__ import annotations
 
@@ -73,6 +74,7 @@ def run_notebook(job: tuple[str, str]) -> tuple[str, str, list[tuple[int, str, s
     nb = nbformat.read(path, as_version=4)
     seconds = execute(nb, path)
     rows = []
+    first_error = next((i for i, c in enumerate(nb.cells) if cell_error(c)), None)
     for index, cell in enumerate(nb.cells):
         if not is_check(cell) or (mode == "pretrained" and FINETUNE not in tags(cell)):
             continue
@@ -84,6 +86,8 @@ def run_notebook(job: tuple[str, str]) -> tuple[str, str, list[tuple[int, str, s
             rows.append((index, "PASSED", ""))
         elif error["ename"] == "AssertionError":
             rows.append((index, "caught", detail))
+        elif first_error is not None and first_error < index:  # a name an earlier error left
+            rows.append((index, f"after cell {first_error}: {error['ename']}", detail))
         else:
             rows.append((index, f"broke: {error['ename']}", detail))
     return path, mode, rows, seconds

@@ -53,19 +53,21 @@ def main() -> int:
     py = args.venv / "bin" / "python"
     if not py.exists():
         sh(sys.executable, "-m", "venv", str(args.venv))
-    # torch first, as the Makefile does (the same local wheel); then the package, declared
-    # dependencies only, and Colab's runtime
-    sh(str(py), "-m", "pip", "install", "--quiet", os.environ.get("TORCH_SPEC", "torch==2.13.0"))
+    # torch first, as the Makefile does (TORCH_SPEC, TORCH_PIP_ARGS); then the package with its
+    # declared dependencies only, and Colab's runtime. nbclient, run by the venv's python,
+    # starts its kernels with that python: no kernelspec to install.
+    sh(str(py), "-m", "pip", "install", "--quiet",
+       *os.environ.get("TORCH_PIP_ARGS", "").split(),
+       os.environ.get("TORCH_SPEC", "torch==2.13.0"))
     sh(str(py), "-m", "pip", "install", "--quiet", str(ROOT), *RUNTIME)
-    sh(str(py), "-m", "ipykernel", "install", "--user", "--name", "python3", "--quiet",
-       "--prefix", str(args.venv))
     sys.path.insert(0, str(ROOT))
     from ganbook.student import toc_notebooks
 
-    paths = args.notebooks or [str(ROOT / p) for p in toc_notebooks(ROOT)]
+    paths = [str(Path(p).resolve()) for p in args.notebooks] or \
+        [str(ROOT / p) for p in toc_notebooks(ROOT)]
     env = {**os.environ, "GANBOOK_PROFILE": "test", "OMP_NUM_THREADS": "1",
-           "TQDM_DISABLE": "1", "GANBOOK_STATIC": "1", "PATH": f"{args.venv}/bin:"
-           + os.environ["PATH"], "JUPYTER_PATH": str(args.venv / "share" / "jupyter")}
+           "TQDM_DISABLE": "1", "GANBOOK_STATIC": "1",
+           "PATH": f"{args.venv}/bin:" + os.environ["PATH"]}
     env.pop("PYTHONPATH", None)
     runner = args.venv / "run_one.py"
     runner.write_text(RUN_ONE)
@@ -91,9 +93,9 @@ def main() -> int:
             if proc.returncode:
                 failed.append(name)
     sh(str(py), "-m", "pip", "install", "--quiet", f"{ROOT}[instructor]")
-    with tempfile.TemporaryDirectory() as out:
-        kit = subprocess.run([str(py), "-m", "ganbook.student", "--out", out], cwd=ROOT,
-                             env=env, text=True, capture_output=True)
+    with tempfile.TemporaryDirectory() as out:  # run outside the clone: the wheel's kit
+        kit = subprocess.run([str(py), "-m", "ganbook.student", "--book", str(ROOT / "book"),
+                              "--out", out], cwd=out, env=env, text=True, capture_output=True)
         made = len(list(Path(out).rglob("*.ipynb")))
     print(f"instructor kit: {'ok' if kit.returncode == 0 else 'FAILED'} ({made} notebooks)"
           + ("" if kit.returncode == 0 else f"\n{kit.stderr[-2000:]}"))

@@ -51,12 +51,16 @@ def run(path: str) -> tuple[str, float, str]:
 
 
 def cached_times(cache: Path) -> dict[str, float]:
-    """Seconds per notebook (repository-relative path) that jupyter-cache recorded."""
+    """Seconds per notebook of the book (repository-relative path) that jupyter-cache
+    recorded; the newest record of each, where a cache holds several."""
     from jupyter_cache import get_cache
 
-    return {os.path.relpath(r.uri, r.uri[: r.uri.rindex("/book/") + 1]):
-            round(r.data["execution_seconds"], 1)
-            for r in get_cache(str(cache)).list_cache_records()}
+    wanted, times = set(toc_notebooks()), {}
+    for record in sorted(get_cache(str(cache)).list_cache_records(), key=lambda r: r.created):
+        path = os.path.relpath(record.uri, record.uri[: record.uri.rindex("/book/") + 1])
+        if path in wanted:
+            times[path] = round(record.data["execution_seconds"], 1)
+    return times
 
 
 def main() -> int:

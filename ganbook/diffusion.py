@@ -17,6 +17,7 @@ against training time; :func:`seconds_per_image` times sampling, and
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import os
 import time
@@ -220,7 +221,7 @@ def plot_quality_against_time(
         left.plot(curve.column("seconds"), fd, "o-", label=name)
     for name, (seconds, ratio) in trained.items():
         left.plot(seconds, ratio, "*", ms=12, label=name)
-    markers = iter("*sD^v")
+    markers = itertools.cycle("*sD^v")
     for name, points in sampled.items():
         ms, ratio = zip(*points.values())
         if len(points) == 1:
@@ -231,7 +232,8 @@ def plot_quality_against_time(
         for k in passes[:: max(1, len(passes) // 3)]:  # a few of the pass counts, labelled
             right.annotate(f"{k}", points[k], fontsize=8, textcoords="offset points",
                            xytext=(4, 4))
-    for ax, x in ((left, "training CPU seconds"), (right, "sampling milliseconds per image")):
+    for ax, x in ((left, "training CPU seconds"),
+                  (right, "sampling milliseconds per image (CPU)")):
         ax.set(xscale="log", yscale="log", xlabel=x, ylabel="FD / floor (lower is better)")
         ax.legend(fontsize=8)
     fig.tight_layout()

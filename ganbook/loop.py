@@ -383,18 +383,21 @@ class Loop:
                     f"(10, fn), got {entry!r}"
                 )
             check_positive("callback interval", entry[0])
-        if cap is not None:  # every callback still runs within the few steps
-            callbacks = [(1 if smoke_steps() else min(every, cap), fn) for every, fn in callbacks]
+        if cap is not None and smoke_steps():  # smoke mode: every callback at each step
+            callbacks = [(1, fn) for _, fn in callbacks]
         if self._unusable is not None:
             raise RuntimeError(self._unusable)
         # One writer per checkpoint: the run holds its path's lock until fit returns or fails
         # (the OS frees it if the process dies); a second run on the path is refused here.
         with self._claim(self.checkpoint_path, collective=True):
-            return self._fit(steps, callbacks, progress)
+            return self._fit(steps, callbacks, progress, call_at_end=cap is not None)
 
     def _fit(
-        self, steps: int, callbacks: Sequence[Callback], progress: bool
+        self, steps: int, callbacks: Sequence[Callback], progress: bool,
+        call_at_end: bool = False,
     ) -> dict[str, list[float]]:
+        """The loop of :meth:`fit`; ``call_at_end`` runs every callback at the last step too
+        (a capped fit, so that each runs at least once)."""
         world = self.world
         if world is not None:
             self._join()
@@ -424,7 +427,8 @@ class Loop:
                     pending.append((self.step, self._elapsed, record))
                     at_boundary = True
                     bar.update(1)
-                    due = [fn for every, fn in callbacks if self.step % every == 0]
+                    last = call_at_end and self.step == steps
+                    due = [fn for every, fn in callbacks if self.step % every == 0 or last]
                     every = self.checkpoint_every and self.step % self.checkpoint_every == 0
                     if world is None:
                         timed = (

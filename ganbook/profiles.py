@@ -138,7 +138,7 @@ def fit_step_cap() -> int | None:
     taken, so a long run would leave every weight where it was and only spend time: a fit runs
     :data:`STARTING_POINT_STEPS` steps (enough for the doctor to read the run). Under
     ``GANBOOK_SMOKE`` every callback runs at each step; at the starting point callbacks keep
-    their intervals and every one also runs at the last step, so each records at least once.
+    their intervals and every one also runs at the fit's last step, so each runs at least once.
     """
     cap = smoke_steps()
     if cap is None and starting_point():

@@ -26,7 +26,14 @@ from typing import Any, Callable, NamedTuple, Sequence
 import torch
 from torch import Tensor, nn
 
-from .loop import Callback, Loop, check_nonnegative, check_positive, first_nonfinite
+from .loop import (
+    Callback,
+    Loop,
+    check_nonnegative,
+    check_positive,
+    check_positive_ints,
+    first_nonfinite,
+)
 from .losses import GANLoss, Term, get_loss, gradient_penalty
 from .speed import autocast, check_speed_options, compile_module, make_scaler, to_channels_last
 from .utils import ema_pairs, ema_update, eval_mode
@@ -57,9 +64,7 @@ def _check_options(
     d_sees_input: bool,
 ) -> None:
     """Refuse a :class:`Trainer` option that cannot work, naming it and what was expected."""
-    check_positive("batch_size", batch_size)
-    check_positive("d_steps", d_steps)
-    check_positive("g_steps", g_steps)
+    check_positive_ints(batch_size=batch_size, d_steps=d_steps, g_steps=g_steps)
     check_positive("lr_g", lr_g, integer=False)
     check_positive("lr_d", lr_d, integer=False)
     for name, clip in (("clip_g", clip_g), ("clip_d", clip_d)):

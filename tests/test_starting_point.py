@@ -27,6 +27,11 @@ def test_starting_point_freezes_training_and_unloads_results(monkeypatch):
     # than that runs at the last of them
     n = STARTING_POINT_STEPS
     assert len(hist["loss"]) == n and seen == [n] and often == list(range(10, n + 1, 10))
+    trainer = MLETrainer(model, torch.randint(0, 8, (20, 4)), device="cpu")
+    trainer.fit(50, progress=False)
+    late = []
+    trainer.fit(200, callbacks=[(150, lambda loop: late.append(loop.step))], progress=False)
+    assert late == [2 * n]  # a second capped fit runs its callbacks at its last step too
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
     G0, _ = load_generator("image_dcgan_digits")
     assert not same(G, G0)

@@ -300,7 +300,7 @@ class TextToImage(nn.Module):
         if unknown not in ("warn", "ignore"):
             raise ValueError(f"unknown must be 'warn' or 'ignore', got {unknown!r}")
         with warnings.catch_warnings():  # one report below, not a second from encode_captions
-            warnings.simplefilter("ignore")
+            warnings.filterwarnings("ignore", message=r".*made mostly of words the vocabulary")
             ids = self.ids(texts)  # still refuses captions with no known word at all
         new = unknown_words(self.vocab, texts)
         if new and unknown == "warn":
