@@ -4,8 +4,8 @@
 notebook with its ``{solution}`` blocks and any cells tagged ``solution`` removed, outputs
 cleared: for an LMS or a JupyterHub) and ``DIR/instructor/`` (the notebooks as the book has
 them), both with the paths the notebooks have under ``book/``. Nothing else needs copying:
-the notebooks import ``ganbook``. It needs ``nbformat`` and ``pyyaml``, which the library does
-not: ``pip install "ganbook[instructor]"`` brings them.
+the notebooks import ``ganbook``. Its ``nbformat`` and ``pyyaml`` are the library's own
+dependencies (the book's instructor page imports this module).
 """
 
 from __future__ import annotations
@@ -15,15 +15,8 @@ import re
 import shutil
 from pathlib import Path
 
-try:
-    import nbformat
-    import yaml
-except ModuleNotFoundError as missing:  # a plain `pip install ganbook`
-    raise ModuleNotFoundError(
-        f"the instructor's kit (ganbook.student) needs {missing.name}, which ganbook does not "
-        'install by itself: pip install "ganbook[instructor]"',
-        name=missing.name,
-    ) from missing
+import nbformat
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 # A MyST directive fence: up to three spaces, then ``` or ~~~ or ::: (three or more).

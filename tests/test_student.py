@@ -130,13 +130,3 @@ def test_list_exercises_reads_label_title_and_kind(tmp_path):
         ("ex-a-3", "conceptual", True), ("ex-a-4", "coding", True),
     ]
 
-
-@pytest.mark.parametrize("module", ["nbformat", "yaml"])
-def test_the_kit_says_which_extra_to_install_when_a_module_is_missing(monkeypatch, module):
-    import importlib
-    import sys
-
-    monkeypatch.setitem(sys.modules, module, None)  # as after a plain `pip install ganbook`
-    monkeypatch.delitem(sys.modules, "ganbook.student")
-    with pytest.raises(ModuleNotFoundError, match=r'needs .*pip install "ganbook\[instructor\]"'):
-        importlib.import_module("ganbook.student")
