@@ -383,7 +383,7 @@ class Loop:
                     f"(10, fn), got {entry!r}"
                 )
             check_positive("callback interval", entry[0])
-        if cap is not None and smoke_steps():  # smoke mode: every callback at each step
+        if smoke_steps() is not None:  # smoke mode: every callback at each step
             callbacks = [(1, fn) for _, fn in callbacks]
         if self._unusable is not None:
             raise RuntimeError(self._unusable)
