@@ -17,7 +17,7 @@ NB_WORKERS ?= 2
 THREADS ?= 1
 
 .PHONY: install book test unit notebooks lint book-test checks checks-and-book clean chromium browser \
-	student gpu-smoke robustness robustness-cpu
+	student gpu-smoke robustness robustness-cpu results
 
 # The stamp names the Python and torch it was built with: changing either (or the
 # requirements) rebuilds the environment from scratch, so nothing stale or dropped survives.
@@ -94,6 +94,12 @@ chromium:
 # Every page of the book-test build read in headless Chromium; screenshots in _build/screenshots.
 browser: install chromium
 	$(PY) bench/browser_check.py --build _build/html --screenshots _build/screenshots
+
+# The results files the pages' closing sections show (ganbook/results/*.json): each notebook
+# that calls record_results runs under `cpu`, two at a time. Commit the code first; a unit test
+# fails when a file is older than the code it measured.
+results: install
+	$(PY) bench/record_results.py --workers $(NB_WORKERS)
 
 # The check harness and the book build each run one notebook at a time here, side by side
 # (the book build executes serially, so on CI's 2 cores this saves a quarter of the suite).

@@ -6,6 +6,7 @@ from .diagnose import diagnose
 from .losses import LOSSES, GANLoss, get_loss, gradient_penalty
 from .pages import glue, profile_summary, show_profile
 from .profiles import PROFILES, Profile, get_profile
+from .records import record_results, show_results
 from .train import Trainer
 
 __version__ = "0.1.0"
@@ -17,6 +18,8 @@ __all__ = [
     "Profile",
     "Trainer",
     "profile_summary",
+    "record_results",
+    "show_results",
     "diagnose",
     "get_device",
     "get_loss",

@@ -26,6 +26,7 @@ from .profiles import untrained_results
 
 FORMAT = "ganbook-checkpoint"
 VERSION = 2  # 2: with a "sha256" entry (state_digest); 1: without
+PRETRAINED_READ: set[str] = set()  # shipped weights this process loaded (ganbook.records)
 
 
 def get_rng_state() -> dict[str, Any]:
@@ -154,6 +155,7 @@ def load_pretrained(name: str, map_location: str | torch.device = "cpu") -> dict
     if not path.exists():
         shipped = sorted(p.stem for p in path.parent.glob("*.pt"))
         raise FileNotFoundError(f"no pretrained weights named {name!r}; shipped: {shipped}")
+    PRETRAINED_READ.add(name)
     return load_checkpoint(path, map_location)
 
 

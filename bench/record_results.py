@@ -1,0 +1,66 @@
+"""Record the results files the pages show (``make results``): run each notebook that calls
+``record_results`` under the `cpu` profile, two at a time, with ``$GANBOOK_RECORD`` pointing at
+``ganbook/results``. Commit the code first (recording refuses uncommitted code), then the files.
+
+    python bench/record_results.py                      # every recording notebook
+    python bench/record_results.py book/applications/02_inpainting.ipynb
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+
+from check_harness import cell_error, execute  # noqa: E402
+
+from ganbook.records import RECORD_VAR, SHIPPED, SOURCE_VAR  # noqa: E402
+
+
+def recording_notebooks() -> list[str]:
+    """Every book notebook with a code cell that calls ``record_results``."""
+    found = []
+    for path in sorted((ROOT / "book").rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in path.parts:
+            continue
+        nb = nbformat.read(path, as_version=4)
+        if any(c.cell_type == "code" and "record_results(" in c.source for c in nb.cells):
+            found.append(str(path.relative_to(ROOT)))
+    return found
+
+
+def run(path: str) -> tuple[str, float, str]:
+    """Execute one notebook under `cpu` with recording on; (path, seconds, first error or '')."""
+    os.environ.update({"GANBOOK_PROFILE": "cpu", RECORD_VAR: str(SHIPPED), SOURCE_VAR: path,
+                       "OMP_NUM_THREADS": "1", "TQDM_DISABLE": "1", "GANBOOK_STATIC": "1"})
+    nb = nbformat.read(ROOT / path, as_version=4)
+    seconds = execute(nb, str(ROOT / path), timeout=1200)
+    error = next((e for e in map(cell_error, nb.cells) if e), None)
+    return path, seconds, f"{error['ename']}: {error['evalue']}"[:300] if error else ""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", help="default: every recording notebook")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    paths = [str(Path(p).resolve().relative_to(ROOT)) for p in args.notebooks] \
+        or recording_notebooks()
+    failed = 0
+    with ProcessPoolExecutor(args.workers) as pool:
+        for path, seconds, error in pool.map(run, paths):
+            print(f"{path}: {seconds:.0f} s" + (f", FAILED: {error}" if error else ""), flush=True)
+            failed += bool(error)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
