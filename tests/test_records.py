@@ -49,16 +49,17 @@ def measuring_cells(notebook_json: str) -> list[str]:
 
 def changed_since(commit: str, path: str) -> bool:
     """Whether ``path`` differs, in what can change a result, from its state at ``commit``."""
+    if not path.endswith((".py", ".ipynb")):  # shipped weights: the same bytes
+        then = git("rev-parse", f"{commit}:{path}")
+        now = git("hash-object", path).stdout.strip()
+        return then.returncode != 0 or then.stdout.strip() != now
     then = git("show", f"{commit}:{path}")
     if then.returncode:
         return True
-    now = (ROOT / path).read_bytes()
+    now = (ROOT / path).read_text()
     if path.endswith(".py"):
-        return code_without_docstrings(then.stdout) != code_without_docstrings(now.decode())
-    if path.endswith(".ipynb"):
-        return measuring_cells(then.stdout) != measuring_cells(now.decode())
-    blob = git("hash-object", path).stdout.strip()
-    return git("rev-parse", f"{commit}:{path}").stdout.strip() != blob
+        return code_without_docstrings(then.stdout) != code_without_docstrings(now)
+    return measuring_cells(then.stdout) != measuring_cells(now)
 
 
 @pytest.mark.skipif(not HISTORY, reason="needs the repository's full git history")
@@ -81,8 +82,9 @@ def test_every_results_file_is_shown_by_the_notebook_that_records_it():
         assert results.get("notebook"), f"{path.name} does not name its notebook"
         cells = json.loads((ROOT / results["notebook"]).read_text())["cells"]
         source = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-        assert f'record_results("{path.stem}"' in source, (path.name, "not recorded there")
-        assert f'show_results("{path.stem}"' in source, (path.name, "not shown there")
+        for call in ("record_results", "show_results"):
+            found = re.search(rf'{call}\((\s|#.*)*"{path.stem}"', source)
+            assert found, f"{path.name}: no {call} call in {results['notebook']}"
 
 
 # --- typed numbers -----------------------------------------------------------------------------
@@ -133,7 +135,7 @@ NAMES = [str(p.relative_to(ROOT / "book")) for p in NOTEBOOKS]
 STILL_TYPED = {
     "applications/02_inpainting", "applications/03_pix2pix", "applications/05_singan",
     "applications/06_video", "applications/07_text_to_image", "applications/08_text_to_music",
-    "beyond/faq", "image/04_portraits", "music/03_controlling_style", "text/03_gumbel_gan",
+    "beyond/faq", "image/04_portraits", "music/03_controlling_style",
 }
 
 
