@@ -135,7 +135,7 @@ NAMES = [str(p.relative_to(ROOT / "book")) for p in NOTEBOOKS]
 STILL_TYPED = {
     "applications/02_inpainting", "applications/03_pix2pix", "applications/04_cyclegan",
     "applications/05_singan", "applications/07_text_to_image", "applications/08_text_to_music",
-    "beyond/faq", "foundations/two_player_game", "image/04_portraits", "music/02_chorale_gan",
+    "foundations/two_player_game", "music/02_chorale_gan",
     "music/03_controlling_style",
 }
 
