@@ -1,16 +1,19 @@
-"""Record the results files the pages show (``make results``): run each notebook that calls
-``record_results`` under the `cpu` profile, two at a time, with ``$GANBOOK_RECORD`` pointing at
-``ganbook/results``. Commit the code first (recording refuses uncommitted code), then the files.
+"""Record the results files the pages show (``make results``): run each notebook (and each bench
+script, for sweeps a page cannot run) that calls ``record_results`` under the `cpu` profile, two
+at a time, with ``$GANBOOK_RECORD`` pointing at ``ganbook/results``. Commit the code first
+(recording refuses uncommitted code), then the files.
 
-    python bench/record_results.py                      # every recording notebook
-    python bench/record_results.py book/applications/02_inpainting.ipynb
+    python bench/record_results.py                      # everything that records
+    python bench/record_results.py book/applications/02_inpainting.ipynb bench/two_player_seeds.py
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -25,9 +28,11 @@ from check_harness import cell_error, execute  # noqa: E402
 from ganbook.records import RECORD_VAR, SHIPPED, SOURCE_VAR  # noqa: E402
 
 
-def recording_notebooks() -> list[str]:
-    """Every book notebook with a code cell that calls ``record_results``."""
-    found = []
+def recording_sources() -> list[str]:
+    """Every book notebook with a code cell that calls ``record_results``, and every bench script
+    that does."""
+    found = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "bench").glob("*.py"))
+             if p.name != Path(__file__).name and "record_results(" in p.read_text()]
     for path in sorted((ROOT / "book").rglob("*.ipynb")):
         if ".ipynb_checkpoints" in path.parts:
             continue
@@ -38,9 +43,13 @@ def recording_notebooks() -> list[str]:
 
 
 def run(path: str) -> tuple[str, float, str]:
-    """Execute one notebook under `cpu` with recording on; (path, seconds, first error or '')."""
+    """Run one notebook or script under `cpu` with recording on; (path, seconds, error or '')."""
     os.environ.update({"GANBOOK_PROFILE": "cpu", RECORD_VAR: str(SHIPPED), SOURCE_VAR: path,
                        "OMP_NUM_THREADS": "1", "TQDM_DISABLE": "1", "GANBOOK_STATIC": "1"})
+    if path.endswith(".py"):
+        start = time.perf_counter()
+        out = subprocess.run([sys.executable, str(ROOT / path)], capture_output=True, text=True)
+        return path, time.perf_counter() - start, out.stderr[-300:] if out.returncode else ""
     nb = nbformat.read(ROOT / path, as_version=4)
     seconds = execute(nb, str(ROOT / path), timeout=1200)
     error = next((e for e in map(cell_error, nb.cells) if e), None)
@@ -49,11 +58,11 @@ def run(path: str) -> tuple[str, float, str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", help="default: every recording notebook")
+    parser.add_argument("notebooks", nargs="*", help="notebooks or bench scripts (default: all)")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     paths = [str(Path(p).resolve().relative_to(ROOT)) for p in args.notebooks] \
-        or recording_notebooks()
+        or recording_sources()
     failed = 0
     with ProcessPoolExecutor(args.workers) as pool:
         for path, seconds, error in pool.map(run, paths):

@@ -76,15 +76,26 @@ def test_results_file_is_no_older_than_the_code_it_measured(path):
                        f"{results.get('notebook') or ''}) and commit the file")
 
 
-def test_every_results_file_is_shown_by_the_notebook_that_records_it():
+def code_of(path: Path) -> str:
+    """A notebook's code cells, or a script."""
+    if path.suffix != ".ipynb":
+        return path.read_text()
+    cells = json.loads(path.read_text())["cells"]
+    return "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+
+
+def calls(function: str, name: str, code: str) -> bool:
+    return bool(re.search(rf'{function}\((\s|#.*)*"{name}"', code))
+
+
+def test_every_results_file_is_recorded_by_its_source_and_shown_on_a_page():
+    pages = {p: code_of(p) for p in (ROOT / "book").rglob("*.ipynb")}
     for path in FILES:
-        results = json.loads(path.read_text())
-        assert results.get("notebook"), f"{path.name} does not name its notebook"
-        cells = json.loads((ROOT / results["notebook"]).read_text())["cells"]
-        source = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-        for call in ("record_results", "show_results"):
-            found = re.search(rf'{call}\((\s|#.*)*"{path.stem}"', source)
-            assert found, f"{path.name}: no {call} call in {results['notebook']}"
+        source = json.loads(path.read_text()).get("notebook")
+        assert source, f"{path.name} does not name the notebook or script that recorded it"
+        assert calls("record_results", path.stem, code_of(ROOT / source)), (path.name, source)
+        assert any(calls("show_results", path.stem, code) for code in pages.values()), \
+            f"no page shows {path.name}"
 
 
 # --- typed numbers -----------------------------------------------------------------------------
