@@ -143,12 +143,7 @@ NAMES = [str(p.relative_to(ROOT / "book")) for p in NOTEBOOKS]
 
 # Pages whose report sections still type a cpu run's numbers (issue 24 section 1): each is
 # expected to fail until its notebook records and shows a results file; then it leaves the set.
-STILL_TYPED = {
-    "applications/02_inpainting", "applications/03_pix2pix", "applications/04_cyclegan",
-    "applications/05_singan", "applications/07_text_to_image", "applications/08_text_to_music",
-    "foundations/two_player_game", "music/02_chorale_gan",
-    "music/03_controlling_style",
-}
+STILL_TYPED = {"applications/02_inpainting"}
 
 
 @pytest.mark.parametrize("path", [
