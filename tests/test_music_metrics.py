@@ -201,3 +201,20 @@ def test_lower_voice_agreement_ignores_the_soprano():
     assert M.lower_voice_agreement(q, p) == pytest.approx(1 - 8 / (3 * 32))
     with pytest.raises(ValueError, match="shape"):
         M.lower_voice_agreement(p[:, :3], p[:, :3])
+
+
+def test_minor_gap_separates_minor_from_major_and_ignores_leaning():
+    a_minor, c_major = [57, 60, 64, 69], [60, 64, 67, 72]  # A C E A, C E G C
+    windows = np.array([[[p] * 16 for p in chord] for chord in [a_minor, c_major] * 4])
+    onset = np.zeros_like(windows)
+    onset[..., 0] = 1
+    followed = np.array([1, 0] * 4)
+    gap, error = M.minor_gap(windows, onset, followed)
+    assert gap > 0.5 and error == pytest.approx(0.0)
+    assert M.minor_gap(windows, onset, 1 - followed)[0] == pytest.approx(-gap)
+    leaning = np.array([[[p] * 16 for p in a_minor]] * 8)  # always minor
+    assert M.minor_gap(leaning, onset, followed)[0] == pytest.approx(0.0)
+    with pytest.raises(ValueError, match="one entry per window"):
+        M.minor_gap(windows, onset, followed[:3])
+    with pytest.raises(ValueError, match="at least twice"):
+        M.minor_gap(windows, onset, np.ones(8, dtype=int))

@@ -141,15 +141,7 @@ NOTEBOOKS = sorted(p for p in (ROOT / "book").rglob("*.ipynb")
 NAMES = [str(p.relative_to(ROOT / "book")) for p in NOTEBOOKS]
 
 
-# Pages whose report sections still type a cpu run's numbers (issue 24 section 1): each is
-# expected to fail until its notebook records and shows a results file; then it leaves the set.
-STILL_TYPED = {"applications/02_inpainting"}
-
-
-@pytest.mark.parametrize("path", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="typed cpu numbers"))
-    if n.removesuffix(".ipynb") in STILL_TYPED else p for p, n in zip(NOTEBOOKS, NAMES)],
-    ids=NAMES)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
 def test_report_sections_type_no_measured_number(path):
     """A number in a "What we found / measured" section is glued from this page's run or from a
     results file (``show_results``), or is a setting the text states (``NOT_MEASURED``)."""
