@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import os
 import subprocess
 import sys
@@ -29,6 +30,8 @@ RECORD_VAR = "GANBOOK_RECORD"  # folder to write results files to (unset: write 
 SOURCE_VAR = "GANBOOK_RECORD_SOURCE"  # the notebook being run, set by bench/record_results.py
 PACKAGE = Path(__file__).resolve().parent
 SHIPPED = PACKAGE / "results"  # where `make results` writes, and show_results reads
+# Modules that show results but cannot change one: editing them leaves a recording fresh.
+DISPLAY_ONLY = ("plots.py", "tables.py", "widgets.py", "pages.py", "records.py")
 
 
 def _git(*args: str) -> str:
@@ -49,7 +52,18 @@ def measured_files() -> list[str]:
     weights = {checkpoint.weights_path(name).resolve() for name in checkpoint.PRETRAINED_READ}
     root = PACKAGE.parent
     return sorted(str(path.relative_to(root)) for path in modules | weights
-                  if path.is_relative_to(root))
+                  if path.is_relative_to(root) and path.name not in DISPLAY_ONLY)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON can hold it: numpy and torch scalars as numbers, NaN as null."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
 
 
 def record_results(name: str, tables: Mapping[str, Mapping[str, Mapping[str, Any]]]
@@ -66,9 +80,12 @@ def record_results(name: str, tables: Mapping[str, Mapping[str, Mapping[str, Any
     if profile.name != "cpu":
         raise ValueError(f"${RECORD_VAR} is set but the profile is {profile.name!r}: results files "
                          "hold what the cpu profile measured (set GANBOOK_PROFILE=cpu)")
-    files = measured_files()
     notebook = os.environ.get(SOURCE_VAR)
-    dirty = _git("status", "--porcelain", "--", *files, *([notebook] if notebook else []))
+    if not notebook:
+        raise ValueError(f"${SOURCE_VAR} must name the notebook or script being recorded (relative "
+                         "to the repository): run it with bench/record_results.py")
+    files = measured_files()
+    dirty = _git("status", "--porcelain", "--", *files, notebook)
     if dirty:
         raise RuntimeError(f"not recording {name!r}: the code it measured has uncommitted "
                            f"changes (commit them first, so the file names the code that made "
@@ -82,12 +99,11 @@ def record_results(name: str, tables: Mapping[str, Mapping[str, Mapping[str, Any
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "notebook": notebook,
         "files": files,
-        "tables": {key: {row: dict(cols) for row, cols in rows.items()}
-                   for key, rows in tables.items()},
+        "tables": _plain(tables),
     }
     path = Path(folder) / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, indent=1) + "\n")
+    path.write_text(json.dumps(payload, indent=1, allow_nan=False) + "\n")
     return path
 
 
@@ -107,6 +123,10 @@ def show_results(name: str, captions: Mapping[str, str], digits: int = 3) -> dic
     results = load_results(name)
     print(f"Recorded by a {results['profile']} run at commit {results['commit'][:7]} on "
           f"{results['date']} (torch {results['torch']}, {results['cpu_capability']} kernels).")
+    unknown = set(captions) - set(results["tables"])
+    if unknown:
+        raise KeyError(f"{name}.json has no table {sorted(unknown)}; it has "
+                       f"{sorted(results['tables'])}")
     for key, caption in captions.items():
         show_table(results["tables"][key], digits=digits, caption=caption)
     return results["tables"]

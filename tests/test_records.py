@@ -9,6 +9,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ganbook import checkpoint, records
@@ -38,17 +39,20 @@ def code_without_docstrings(source: str) -> str:
     return ast.dump(tree)
 
 
-def measuring_cells(notebook_json: str) -> list[str]:
-    """A notebook's code cells up to the one that records its results."""
+def measuring_cells(notebook_json: str) -> list[str] | None:
+    """A notebook's code cells up to the one that records its results (None: none does)."""
     cells = [c for c in json.loads(notebook_json)["cells"] if c["cell_type"] == "code"]
     sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
                for c in cells]
-    last = next(i for i, s in enumerate(sources) if "record_results(" in s)
-    return sources[: last + 1]
+    last = next((i for i, s in enumerate(sources)
+                 if re.search(r"^\s*record_results\(", s, re.M)), None)
+    return None if last is None else sources[: last + 1]
 
 
 def changed_since(commit: str, path: str) -> bool:
     """Whether ``path`` differs, in what can change a result, from its state at ``commit``."""
+    if not (ROOT / path).exists():
+        return True
     if not path.endswith((".py", ".ipynb")):  # shipped weights: the same bytes
         then = git("rev-parse", f"{commit}:{path}")
         now = git("hash-object", path).stdout.strip()
@@ -67,9 +71,10 @@ def changed_since(commit: str, path: str) -> bool:
 def test_results_file_is_no_older_than_the_code_it_measured(path):
     results = json.loads(path.read_text())
     commit = results["commit"]
-    assert git("cat-file", "-e", f"{commit}^{{commit}}").returncode == 0, \
-        f"{path.name}: commit {commit} is not in this repository"
-    measured = results["files"] + ([results["notebook"]] if results.get("notebook") else [])
+    assert git("merge-base", "--is-ancestor", commit, "HEAD").returncode == 0, \
+        f"{path.name}: commit {commit} is not in this branch's history"
+    measured = [p for p in results["files"] if Path(p).name not in records.DISPLAY_ONLY]
+    measured += [results["notebook"]] if results.get("notebook") else []
     stale = [p for p in measured if changed_since(commit, p)]
     assert not stale, (f"{path.name} was recorded at {commit[:7]}; since then these changed: "
                        f"{stale}. Rerun `make results` (python bench/record_results.py "
@@ -123,10 +128,13 @@ def typed_numbers(path: Path) -> list[tuple[str, str]]:
     for cell in json.loads(path.read_text())["cells"]:
         if cell["cell_type"] != "markdown":
             continue
-        fence = False
+        fence = 0  # the backticks of the open fence (a ```` block may hold ``` blocks)
         for line in "".join(cell["source"]).splitlines():
-            if line.startswith("```"):
-                fence = not fence
+            ticks = len(line) - len(line.lstrip("`"))
+            if ticks >= 3 and not fence:
+                fence = ticks
+            elif fence and ticks >= fence and not line.strip("`").strip():
+                fence = 0
             if line.startswith("#") and not fence:
                 inside = bool(REPORT.match(line))
                 continue
@@ -153,10 +161,12 @@ def test_report_sections_type_no_measured_number(path):
 def test_typed_number_scan_finds_a_stale_table_and_spares_glue(tmp_path):
     cell = {"cell_type": "markdown", "source": [
         "## What we found\n", "| L2 | 21.89 |\n", "gain {glue:text}`x:.2f` dB, 45% of `0.5`\n",
-        "## Exercises\n", "0.75 here is fine\n", "| but a table | 0.75 |\n"]}
+        "## Exercises\n", "0.75 here is fine\n", "| but a table | 0.75 |\n",
+        "## What we measured\n", "````{solution} x\n", "```python\n", "# What we found\n",
+        "```\n", "0.5 in a solution\n", "````\n", "| after it | 0.25 |\n"]}
     path = tmp_path / "nb.ipynb"
     path.write_text(json.dumps({"cells": [cell]}))
-    assert [n for n, _ in typed_numbers(path)] == ["21.89", "45%", "0.75"]
+    assert [n for n, _ in typed_numbers(path)] == ["21.89", "45%", "0.75", "0.25"]
 
 
 # --- recording ---------------------------------------------------------------------------------
@@ -173,16 +183,24 @@ def test_record_results_writes_only_when_asked_and_under_cpu(tmp_path, monkeypat
         records.record_results("two words", tables)
 
     monkeypatch.setenv("GANBOOK_PROFILE", "cpu")
+    monkeypatch.delenv(records.SOURCE_VAR, raising=False)
+    with pytest.raises(ValueError, match="notebook or script"):
+        records.record_results("demo", tables)
+    monkeypatch.setenv(records.SOURCE_VAR, "book/demo.ipynb")
     answers = {"status": "", "rev-parse": "a" * 40}
     monkeypatch.setattr(records, "_git", lambda *args: answers[args[0]])
     monkeypatch.setattr(checkpoint, "PRETRAINED_READ", {"image_dcgan_digits"})
     path = records.record_results("demo", tables)
     saved = json.loads(path.read_text())
     assert saved["tables"] == tables and saved["commit"] == "a" * 40 and saved["profile"] == "cpu"
-    assert "ganbook/records.py" in saved["files"]
+    assert "ganbook/loop.py" in saved["files"] and "ganbook/records.py" not in saved["files"]
     assert "ganbook/weights/image_dcgan_digits.pt" in saved["files"]
+    assert saved["notebook"] == "book/demo.ipynb"
+    tables["main"]["L2"] |= {"accuracy": np.float32(0.5), "spread": float("nan")}
+    saved = json.loads(records.record_results("demo", tables).read_text())
+    assert saved["tables"]["main"]["L2"] == {"PSNR": 21.5, "accuracy": 0.5, "spread": None}
 
-    answers["status"] = " M ganbook/records.py"
+    answers["status"] = " M ganbook/loop.py"
     with pytest.raises(RuntimeError, match="uncommitted"):
         records.record_results("demo", tables)
 
@@ -198,6 +216,8 @@ def test_show_results_names_the_run_and_load_results_names_the_missing_file(caps
     tables = records.show_results("demo", {"main": "Centre hole"})
     assert tables["main"]["L2"]["PSNR"] == 21.5
     assert "commit bbbbbbb on 2026-12-06" in capsys.readouterr().out
+    with pytest.raises(KeyError, match="has no table.*'main'"):
+        records.show_results("demo", {"mian": "typo"})
 
 
 def test_code_comparison_ignores_docstrings_and_comments_only():
