@@ -110,7 +110,9 @@ REPORT = re.compile(r"^#+ .*\b(found|measured?|measures say|cpu` run)", re.I)
 # Glue references, inline code, maths, citations, cross-references and link targets are sourced.
 SOURCED = re.compile(r"\{glue(:text|:md|:any)?\}`[^`]*`|`[^`]*`|\$[^$]*\$"
                      r"|\{(ref|numref|doc|cite|eq)\}`[^`]*`|\]\([^)]*\)")
-MEASURED = re.compile(r"(?<![\w.,-])(\d+(\.\d+)?\s?%|\d+\.\d+)")
+# Decimals, percentages, counts ("12/12", "14 of 20") and times ("297 s").
+MEASURED = re.compile(r"(?<![\w.,/-])(\d+(\.\d+)?\s?%|\d+\.\d+|\d+/\d+(?![\w/])"
+                      r"|\d+ of \d+|\d[\d,]* s\b)")
 # Numbers that are settings or thresholds the text states, or figures quoted from a paper.
 NOT_MEASURED = {
     "applications/01_super_resolution": {"2.65", "3.62",  # Ledig et al.'s table, quoted
@@ -139,7 +141,7 @@ def typed_numbers(path: Path) -> list[tuple[str, str]]:
                 inside = bool(REPORT.match(line))
                 continue
             if (inside or line.startswith("|")) and not fence:
-                found += [(m.group(1).replace(" ", ""), line.strip())
+                found += [(re.sub(r"\s+%", "%", m.group(1)), line.strip())
                           for m in MEASURED.finditer(SOURCED.sub("", line))]
     return found
 
@@ -161,12 +163,14 @@ def test_report_sections_type_no_measured_number(path):
 def test_typed_number_scan_finds_a_stale_table_and_spares_glue(tmp_path):
     cell = {"cell_type": "markdown", "source": [
         "## What we found\n", "| L2 | 21.89 |\n", "gain {glue:text}`x:.2f` dB, 45% of `0.5`\n",
+        "hit 12/12, 14 of 20, in 297 s and 8 steps\n",
         "## Exercises\n", "0.75 here is fine\n", "| but a table | 0.75 |\n",
         "## What we measured\n", "````{solution} x\n", "```python\n", "# What we found\n",
         "```\n", "0.5 in a solution\n", "````\n", "| after it | 0.25 |\n"]}
     path = tmp_path / "nb.ipynb"
     path.write_text(json.dumps({"cells": [cell]}))
-    assert [n for n, _ in typed_numbers(path)] == ["21.89", "45%", "0.75", "0.25"]
+    assert [n for n, _ in typed_numbers(path)] == ["21.89", "45%", "12/12", "14 of 20", "297 s",
+                                                   "0.75", "0.25"]
 
 
 # --- recording ---------------------------------------------------------------------------------
