@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from check_harness import cell_error, execute  # noqa: E402
+from check_harness import book_notebooks, cell_error, execute  # noqa: E402
 
 from ganbook.records import RECORD_VAR, SHIPPED, SOURCE_VAR  # noqa: E402
 
@@ -33,9 +33,7 @@ def recording_sources() -> list[str]:
     that does."""
     found = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "bench").glob("*.py"))
              if p.name != Path(__file__).name and "record_results(" in p.read_text()]
-    for path in sorted((ROOT / "book").rglob("*.ipynb")):
-        if ".ipynb_checkpoints" in path.parts:
-            continue
+    for path in map(Path, book_notebooks()):
         nb = nbformat.read(path, as_version=4)
         if any(c.cell_type == "code" and "record_results(" in c.source for c in nb.cells):
             found.append(str(path.relative_to(ROOT)))
