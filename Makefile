@@ -17,7 +17,7 @@ NB_WORKERS ?= 2
 THREADS ?= 1
 
 .PHONY: install book test unit notebooks lint book-test checks checks-and-book clean chromium browser \
-	student gpu-smoke robustness robustness-cpu results
+	student gpu-smoke robustness robustness-cpu results book-from-nbval
 
 # The stamp names the Python and torch it was built with: changing either (or the
 # requirements) rebuilds the environment from scratch, so nothing stale or dropped survives.
@@ -36,13 +36,18 @@ install: $(STAMP)
 # their outputs from there; a rebuild reruns only notebooks whose code changed. The cache does
 # not see the library, the profile, the float path or the seed, so it is emptied when any of
 # them changes.
-BOOK_ENV = GANBOOK_PROFILE=$(PROFILE) OMP_NUM_THREADS=$(THREADS) TQDM_DISABLE=1 GANBOOK_STATIC=1
-CACHE_KEY = $(PROFILE)-$(ATEN_CPU_CAPABILITY)-$(GANBOOK_SEED)-$(shell git ls-files -co \
-  --exclude-standard ganbook requirements.txt pyproject.toml | sort | xargs cat | sha1sum | cut -c1-16)
+# EXECUTED=DIR first takes the notebooks nbval just ran from DIR (`make test` does: no notebook
+# runs twice); bench/execute_notebooks.py takes only those run with this code, profile, float
+# path, seed and library.
+LIBRARY_KEY := $(shell git ls-files -co --exclude-standard ganbook requirements.txt \
+  pyproject.toml | sort | xargs cat | sha1sum | cut -c1-16)
+RUN_ENV = GANBOOK_LIBRARY_KEY=$(LIBRARY_KEY) TQDM_DISABLE=1 GANBOOK_STATIC=1 OMP_NUM_THREADS=$(THREADS)
+BOOK_ENV = GANBOOK_PROFILE=$(PROFILE) $(RUN_ENV)
+CACHE_KEY = $(PROFILE)-$(ATEN_CPU_CAPABILITY)-$(GANBOOK_SEED)-$(LIBRARY_KEY)
 book: install
 	@mkdir -p _build; if [ "$$(cat _build/.cache_key 2>/dev/null)" != "$(CACHE_KEY)" ]; then \
 	  rm -rf _build/.jupyter_cache; echo "$(CACHE_KEY)" > _build/.cache_key; fi
-	$(BOOK_ENV) $(PY) bench/execute_notebooks.py
+	$(BOOK_ENV) $(PY) bench/execute_notebooks.py $(if $(EXECUTED),--executed $(EXECUTED))
 	$(BOOK_ENV) $(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "book written to _build/html/index.html"
 
@@ -52,13 +57,15 @@ lint: install
 unit: install
 	GANBOOK_PROFILE=test OMP_NUM_THREADS=1 $(PY) -m pytest -n $(NB_WORKERS) tests
 
-# nbval runs torch's portable kernels (ATEN_CPU_CAPABILITY=default) and `book-test` this
-# machine's native ones (AVX2, AVX-512...), so every `make test` proves the checks on two float
-# paths (see bench/check_robustness.py for every path and several seeds). An
-# ATEN_CPU_CAPABILITY set for the whole run wins in both.
+# nbval runs torch's portable kernels (ATEN_CPU_CAPABILITY=default, unless one is set for the
+# whole run), the path furthest from this machine's native one (AVX2, AVX-512...) that the
+# unit tests and the check harness run: bench/check_robustness.py proves the checks on every
+# path and several seeds. Each notebook it ran is kept, with its outputs, in $(NBVAL_RUN).
+NBVAL_RUN = _build/nbval
+NBVAL_ATEN = $(or $(ATEN_CPU_CAPABILITY),default)
 notebooks: install
-	GANBOOK_PROFILE=test OMP_NUM_THREADS=1 ATEN_CPU_CAPABILITY=$(or $(ATEN_CPU_CAPABILITY),default) \
-	  $(PY) -m pytest --nbval-lax --nbval-cell-timeout=600 -n $(NB_WORKERS) --dist loadfile book
+	GANBOOK_PROFILE=test ATEN_CPU_CAPABILITY=$(NBVAL_ATEN) $(RUN_ENV) $(PY) -m pytest --nbval-lax \
+	  --nbval-cell-timeout=600 -n $(NB_WORKERS) --dist loadfile --nb-executed $(NBVAL_RUN) book
 
 # Every check cell must fail with each model at its starting point (no training).
 checks: install
@@ -101,10 +108,13 @@ browser: install chromium
 results: install
 	$(PY) bench/record_results.py --workers $(NB_WORKERS)
 
-# The check harness and the book build each run one notebook at a time here, side by side
-# (the book build executes serially, so on CI's 2 cores this saves a quarter of the suite).
+# The check harness beside the `test` book built from nbval's run (`make notebooks` first):
+# the build executes only a notebook nbval did not run with this code.
 checks-and-book: install
-	$(MAKE) -j2 --output-sync=target checks book-test NB_WORKERS=1
+	$(MAKE) -j2 --output-sync=target checks book-from-nbval
+
+book-from-nbval: install
+	$(MAKE) book PROFILE=test EXECUTED=$(NBVAL_RUN) ATEN_CPU_CAPABILITY=$(NBVAL_ATEN)
 
 test: chromium lint unit notebooks checks-and-book browser
 

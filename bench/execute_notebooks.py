@@ -3,6 +3,7 @@
 instead of running them one after another.
 
     python bench/execute_notebooks.py [--cache _build/.jupyter_cache] [--timeout 900]
+                                      [--executed _build/nbval]
 
 ``make book`` runs it first. jupyter-cache's ``local-parallel`` executor runs one kernel per
 core, each in its notebook's folder, with this process's environment (``GANBOOK_PROFILE`` and
@@ -10,6 +11,12 @@ the rest). A notebook already cached with the same code is not run again; a note
 fails is not cached, so the book build runs it again and shows where it failed. The cache
 does not know the library's code: the Makefile empties it when ``ganbook/`` or the profile
 changes.
+
+``--executed DIR`` first caches the notebooks nbval has just run (``make test`` passes
+``--nb-executed DIR`` to it; see ``conftest.py``), so the book CI builds shows nbval's outputs
+and no notebook runs twice. A notebook there is taken only if its code is the notebook's code
+now and it ran under this process's profile, float path, seed and library
+(``GANBOOK_LIBRARY_KEY``); any other runs here as usual.
 """
 
 from __future__ import annotations
@@ -21,21 +28,50 @@ import sys
 import time
 from pathlib import Path
 
+import nbformat
 from jupyter_cache import get_cache
+from jupyter_cache.base import CacheBundleIn
 from jupyter_cache.executors import load_executor
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from conftest import RUN_ENV  # noqa: E402
 from ganbook.student import toc_notebooks  # noqa: E402
 
 TIMES = ROOT / "bench" / "results" / "notebook_times.json"
+
+
+def code_of(nb) -> list[str]:
+    return [c.source for c in nb.cells if c.cell_type == "code"]
+
+
+def cache_executed(cache, folder: Path, paths: list[str]) -> list[str]:
+    """Cache each notebook nbval ran (``folder``) that matches the book's; their paths."""
+    taken = []
+    for path in paths:
+        executed = folder / os.path.relpath(path, ROOT)
+        if not executed.exists():
+            continue
+        nb = nbformat.read(executed, as_version=4)
+        run = nb.metadata.get("ganbook_executed", {})
+        same_run = all(run.get(name) == os.environ.get(name, "") for name in RUN_ENV)
+        if not same_run or code_of(nb) != code_of(nbformat.read(path, as_version=4)):
+            print(f"not taken from {folder.name}/ (other code or run): {executed}")
+            continue
+        cache.cache_notebook_bundle(
+            CacheBundleIn(nb, path, data={"execution_seconds": run["seconds"]}),
+            check_validity=False, overwrite=True)
+        taken.append(path)
+    return taken
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=ROOT / "_build" / ".jupyter_cache")
     parser.add_argument("--timeout", type=int, default=900, help="seconds a cell may take")
+    parser.add_argument("--executed", type=Path, default=None,
+                        help="folder of notebooks nbval ran (pytest --nb-executed)")
     args = parser.parse_args()
     cache = get_cache(str(args.cache))
     # longest first (bench/results/notebook_times.json), so no core waits on a late long one
@@ -46,6 +82,9 @@ def main() -> int:
                    key=lambda p: -seconds.get(os.path.relpath(p, ROOT), 0))
     for path in paths:
         cache.add_nb_to_project(path)
+    if args.executed:
+        taken = cache_executed(cache, args.executed, paths)
+        print(f"{len(taken)} notebook(s) taken from nbval's run ({args.executed})", flush=True)
     start = time.perf_counter()
     result = load_executor("local-parallel", cache).run_and_cache(
         filter_uris=paths, timeout=args.timeout, allow_errors=False)
