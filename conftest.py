@@ -10,27 +10,24 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent
-# What decides a notebook's outputs besides its code: recorded with it, compared on import.
-RUN_ENV = ("GANBOOK_PROFILE", "ATEN_CPU_CAPABILITY", "GANBOOK_SEED", "GANBOOK_LIBRARY_KEY")
-
 
 def pytest_addoption(parser):
     parser.addoption("--nb-executed", metavar="DIR", default=None,
                      help="write each notebook nbval ran without a failure, with its "
-                          "outputs, to DIR (same relative path)")
+                          "outputs, to DIR (at its path under the rootdir)")
 
 
 class ExecutedNotebooks:
     """Collects nbval's cell outputs and writes each notebook once its last cell has run."""
 
-    def __init__(self, folder: Path):
-        self.folder = folder
+    def __init__(self, folder: Path, root: Path, run_env: tuple[str, ...]):
+        self.folder, self.root, self.run_env = folder, root, run_env
         self.failed: set[str] = set()
         self.seconds: dict[str, float] = defaultdict(float)
 
@@ -71,8 +68,8 @@ class ExecutedNotebooks:
                     output["execution_count"] = count
         nb.metadata["ganbook_executed"] = {
             "by": "nbval", "seconds": round(self.seconds[path], 1),
-            **{name: os.environ.get(name, "") for name in RUN_ENV}}
-        target = self.folder / os.path.relpath(path, ROOT)
+            **{name: os.environ.get(name, "") for name in self.run_env}}
+        target = self.folder / os.path.relpath(path, self.root)
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, str(target))
 
@@ -82,8 +79,11 @@ def pytest_configure(config):
     if folder:
         if not hasattr(config, "workerinput"):  # the controller: no run's notebooks survive
             shutil.rmtree(folder, ignore_errors=True)
-        config.pluginmanager.register(ExecutedNotebooks(Path(folder).resolve()),
-                                      "ganbook-executed-notebooks")
+        sys.path.insert(0, str(Path(__file__).resolve().parent / "bench"))
+        from execute_notebooks import RUN_ENV  # what the import compares
+
+        plugin = ExecutedNotebooks(Path(folder).resolve(), Path(config.rootpath), RUN_ENV)
+        config.pluginmanager.register(plugin, "ganbook-executed-notebooks")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
