@@ -66,6 +66,10 @@ class ExecutedNotebooks:
                     output.setdefault("metadata", {})
                 if output.get("output_type") == "execute_result":
                     output["execution_count"] = count
+        from ipykernel.ipkernel import IPythonKernel  # the kernel nbval ran: this Python's
+
+        # what a kernel reports and nbclient stores; myst-nb picks the code lexer from it
+        nb.metadata["language_info"] = dict(IPythonKernel.language_info)
         nb.metadata["ganbook_executed"] = {
             "by": "nbval", "seconds": round(self.seconds[path], 1),
             **{name: os.environ.get(name, "") for name in self.run_env}}

@@ -58,6 +58,7 @@ def test_a_notebook_nbval_passed_is_kept_with_its_outputs_and_run(nbval_run):
     assert code[0].outputs[0]["text"] == "hello\n"
     assert code[1].outputs[0]["data"]["text/plain"] == "42"
     assert [c.execution_count for c in code] == [1, 2]
+    assert nb.metadata["language_info"]["pygments_lexer"] == "ipython3"  # myst-nb's lexer
     run = nb.metadata["ganbook_executed"]
     assert run["GANBOOK_LIBRARY_KEY"] == "k1" and run["ATEN_CPU_CAPABILITY"] == "default"
     assert not _executed(out, bad).exists()  # a failing notebook is not kept
