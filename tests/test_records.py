@@ -1,5 +1,6 @@
 """Results files (ganbook/records.py): each shipped file is no older than the code it measured,
-and the pages' "what we found" sections type no measured number without a source."""
+and the pages' "what we found" sections, "## Checks" notes and exercise solutions type no
+measured number without a source."""
 
 from __future__ import annotations
 
@@ -105,58 +106,108 @@ def test_every_results_file_is_recorded_by_its_source_and_shown_on_a_page():
 
 # --- typed numbers -----------------------------------------------------------------------------
 
-# Sections that report what a run measured (anywhere else, a Markdown table row of decimals).
+# Sections that report what a run measured (anywhere else, a Markdown table row of decimals),
+# and each page's "## Checks" notes, which say what its check cells found.
 REPORT = re.compile(r"^#+ .*\b(found|measured?|measures say|cpu` run)", re.I)
+CHECKS = re.compile(r"^#+ Checks\b")
+# A hidden exercise solution: its prose is scanned as a report section's is (not its code).
+SOLUTION = re.compile(r"^(`{3,})\{solution\}")
 # Glue references, inline code, maths, citations, cross-references and link targets are sourced.
 SOURCED = re.compile(r"\{glue(:text|:md|:any)?\}`[^`]*`|`[^`]*`|\$[^$]*\$"
                      r"|\{(ref|numref|doc|cite|eq)\}`[^`]*`|\]\([^)]*\)")
 # Decimals, percentages, counts ("12/12", "14 of 20") and times ("297 s").
 MEASURED = re.compile(r"(?<![\w.,/-])(\d+(\.\d+)?\s?%|\d+\.\d+|\d+/\d+(?![\w/])"
                       r"|\d+ of \d+|\d[\d,]* s\b)")
-# Numbers that are settings or thresholds the text states, or figures quoted from a paper.
+# Numbers that are settings or thresholds the text states, figures quoted from a paper, or
+# arithmetic the text works out (the thresholds of a "## Checks" section are its asserts').
 NOT_MEASURED = {
     "applications/01_super_resolution": {"2.65", "3.62",  # Ledig et al.'s table, quoted
-                                         "0.2", "30%"},  # the GAN weight; the classifier's split
-    "applications/02_inpainting": {"30%"},  # the random masks' share of cells
-    "applications/05_singan": {"0.02"},  # the distance under which a patch counts as copied
-    "applications/06_video": {"2.5%"},  # the threshold of the direction check
-    "beyond/trends": {"0.1"},  # the noise level of a 20-face test set
+                                         "0.2", "30%",  # the GAN weight; the classifier's split
+                                         "0.5",  # a GAN weight the exercise tries; a bound
+                                         "1.2", "1.0", "3%", "0.05", "0.1"},  # check bounds
+    "applications/02_inpainting": {"30%",  # the random masks' share of cells
+                                   "70%",  # the share they leave visible
+                                   "0.3", "0.15", "0.1",  # check margins
+                                   "0.001", "0.01"},  # adversarial weights the exercise tries
+    "applications/04_cyclegan": {"0.2", "0.3", "0.8", "0.03", "0.7",  # check bounds
+                                 "0.5"},  # an identity weight the exercise tries
+    "applications/05_singan": {"0.02",  # the distance under which a patch counts as copied
+                               "0.1"},  # the noise weight (amplitude per missed RMS)
+    "applications/06_video": {"2.5%",  # the threshold of the direction check
+                              "0.6", "0.3", "40%", "0.2", "0.8", "0.5", "0.4"},  # check bounds
+    "applications/07_text_to_image": {"0.5", "0.15", "0.1", "0.05"},  # check margins
+    "applications/08_text_to_music": {"0.12", "0.1", "10%"},  # check bounds
+    "beyond/faq": {"0.5"},  # D(x) and D(G(z)) at the equilibrium, from the theory
+    "beyond/trends": {"0.1",  # the noise level of a 20-face test set
+                      "0.35", "0.6", "1.5", "0.62", "0.57", "0.8", "0.75", "2.5",  # check bounds
+                      "0.5"},  # chance balanced accuracy; a memorisation ratio to worry about
+    "image/02_loss_zoo": {"0.35", "0.1", "0.2", "0.5",  # check bounds
+                          "0.3"},  # D(G(z)) where the saturating gradient is still useful
+    "image/03_conditional": {"80%", "60%", "90%",  # check bounds
+                             "10%",  # chance with ten classes
+                             "2%"},  # one image of about 45
+    "image/04_portraits": {"0.6", "0.5"},  # check bounds
+    "image/05_latent_space": {"0.2", "0.8", "0.6", "0.4", "0.02",  # check bounds and psi values
+                              "2.8"},  # half the norm of a 32-dimensional Gaussian code
+    "music/02_chorale_gan": {"0.85", "0.25", "0.9",  # check bounds
+                             "1.0", "0.1"},  # penalty weights of an earlier recipe
+    "project/article_text_gan": {"16.6"},  # where float32 rounds sigmoid to 1, worked out
 }
 
 
-def typed_numbers(path: Path) -> list[tuple[str, str]]:
-    """(number, line) for each number typed outside a source in a report section."""
+def typed_numbers(path: Path, solutions_and_checks: bool = True) -> list[tuple[str, str]]:
+    """(number, line) for each number typed outside a source in a report section, a Markdown
+    table row, a "## Checks" section or the prose of a ``{solution}`` block."""
     found, inside = [], False
+
+    def scan(line: str) -> None:
+        found.extend((re.sub(r"\s+%", "%", m.group(1)), line.strip())
+                     for m in MEASURED.finditer(SOURCED.sub("", line)))
+
     for cell in json.loads(path.read_text())["cells"]:
         if cell["cell_type"] != "markdown":
             continue
         fence = 0  # the backticks of the open fence (a ```` block may hold ``` blocks)
+        solution = False  # whether that fence is a {solution} block
+        code = 0  # the backticks of a code block inside a solution (its lines are not prose)
         for line in "".join(cell["source"]).splitlines():
             ticks = len(line) - len(line.lstrip("`"))
-            if ticks >= 3 and not fence:
-                fence = ticks
-            elif fence and ticks >= fence and not line.strip("`").strip():
-                fence = 0
-            if line.startswith("#") and not fence:
-                inside = bool(REPORT.match(line))
-                continue
-            if (inside or line.startswith("|")) and not fence:
-                found += [(re.sub(r"\s+%", "%", m.group(1)), line.strip())
-                          for m in MEASURED.finditer(SOURCED.sub("", line))]
+            bare = ticks >= 3 and not line.strip("`").strip()
+            if fence and bare and ticks >= fence:  # closes the block and any code left open
+                fence = code = 0
+            elif code:
+                code = 0 if bare and ticks >= code else code
+            elif fence:
+                if solution and ticks >= 3:  # a ``` fence with an info string inside a ``` block
+                    code = ticks if ticks < fence else 10 ** 9  # is code until the block closes
+                elif solution:
+                    scan(line)
+            elif ticks >= 3:
+                fence, solution = ticks, solutions_and_checks and bool(SOLUTION.match(line))
+            elif line.startswith("#"):
+                inside = bool(REPORT.match(line)) \
+                    or (solutions_and_checks and bool(CHECKS.match(line)))
+            elif inside or line.startswith("|"):
+                scan(line)
     return found
 
 
 NOTEBOOKS = sorted(p for p in (ROOT / "book").rglob("*.ipynb")
                    if ".ipynb_checkpoints" not in p.parts)
 NAMES = [str(p.relative_to(ROOT / "book")) for p in NOTEBOOKS]
+# Being rewritten by someone else right now: its solutions and Checks notes are not scanned
+# yet (its report sections still are). Remove the entry once that rewrite has landed.
+BEING_REWRITTEN = {"image/01_dcgan_digits"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
 def test_report_sections_type_no_measured_number(path):
-    """A number in a "What we found / measured" section is glued from this page's run or from a
-    results file (``show_results``), or is a setting the text states (``NOT_MEASURED``)."""
+    """A number in a "What we found / measured" section, a "## Checks" section or an exercise's
+    solution is glued from this page's run or from a results file (``show_results``), or is a
+    setting, threshold, quoted figure or piece of arithmetic the text states (``NOT_MEASURED``)."""
     key = str(path.relative_to(ROOT / "book").with_suffix(""))
-    typed = [(n, line) for n, line in typed_numbers(path) if n not in NOT_MEASURED.get(key, ())]
+    typed = [(n, line) for n, line in typed_numbers(path, key not in BEING_REWRITTEN)
+             if n not in NOT_MEASURED.get(key, ())]
     assert not typed, f"typed measured numbers (glue them or show a results file): {typed[:8]}"
 
 
@@ -169,8 +220,28 @@ def test_typed_number_scan_finds_a_stale_table_and_spares_glue(tmp_path):
         "```\n", "0.5 in a solution\n", "````\n", "| after it | 0.25 |\n"]}
     path = tmp_path / "nb.ipynb"
     path.write_text(json.dumps({"cells": [cell]}))
+    assert [n for n, _ in typed_numbers(path, solutions_and_checks=False)] == [
+        "21.89", "45%", "12/12", "14 of 20", "297 s", "0.75", "0.25"]
+    # A solution's prose is scanned too; the code inside it is not.
     assert [n for n, _ in typed_numbers(path)] == ["21.89", "45%", "12/12", "14 of 20", "297 s",
-                                                   "0.75", "0.25"]
+                                                   "0.75", "0.5", "0.25"]
+
+
+def test_typed_number_scan_reads_solution_prose_and_checks_notes_only(tmp_path):
+    cells = [
+        {"cell_type": "markdown", "source": ["## Checks\n", "The check passed 9/10 seeds.\n"]},
+        {"cell_type": "code", "source": ["assert fd < 0.35\n"]},
+        {"cell_type": "markdown", "source": [
+            "## Exercises\n", "```{exercise} Try\n", ":label: ex-a\n", "Beat 0.31.\n", "```\n",
+            "````{solution} ex-a\n", ":class: dropdown\n", "It scored 0.42 here.\n",
+            "```python\n", "x = 0.99  # code, not prose\n", "```\n", "about 35 s a run\n",
+            "````\n", "0.8 after the solution\n", "```{solution} ex-b\n", "at 25% then\n",
+            "```python\n", "y = 1.5  # in a ``` block, code until the block closes\n", "```\n",
+            "0.6 after it\n"]}]
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps({"cells": cells}))
+    assert [n for n, _ in typed_numbers(path)] == ["9/10", "0.42", "35 s", "25%"]
+    assert typed_numbers(path, solutions_and_checks=False) == []
 
 
 # --- recording ---------------------------------------------------------------------------------
