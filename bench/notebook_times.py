@@ -8,7 +8,8 @@ Usage:
 
 Each notebook runs in a fresh kernel with one torch thread (as the book build runs them),
 one at a time unless ``--workers`` says otherwise (parallel runs share the CPU: their times
-are upper bounds). Seconds per notebook are merged into ``bench/results/notebook_times.json``
+are upper bounds; the 1-minute load average before and after each is recorded beside it).
+Seconds per notebook are merged into ``bench/results/notebook_times.json``
 under the profile's name, with the date, the machine's core count and the commit; the file
 is rewritten after each notebook, so an interrupted run keeps what it measured.
 
@@ -37,9 +38,11 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "notebook_times.json"
 
 
-def run(path: str) -> tuple[str, float, str]:
-    """Execute one notebook; return (path, seconds, '' or the error's first line)."""
+def run(path: str) -> tuple[str, float, str, list[float]]:
+    """Execute one notebook; return (path, seconds, '' or the error's first line, the 1-minute
+    load average before and after)."""
     nb = nbformat.read(ROOT / path, as_version=4)
+    load = [round(os.getloadavg()[0], 2)]
     start = time.perf_counter()
     try:
         NotebookClient(nb, timeout=900, kernel_name="python3",
@@ -47,7 +50,8 @@ def run(path: str) -> tuple[str, float, str]:
         error = ""
     except Exception as err:  # report and go on: one broken notebook should not hide the rest
         error = str(err).strip().splitlines()[-1][:100] if str(err).strip() else repr(err)
-    return path, time.perf_counter() - start, error
+    seconds = time.perf_counter() - start
+    return path, seconds, error, load + [round(os.getloadavg()[0], 2)]
 
 
 def cached_times(cache: Path) -> dict[str, float]:
@@ -87,7 +91,10 @@ def main() -> int:
                       GANBOOK_STATIC="1")
     paths = [os.path.relpath(Path(p).resolve(), ROOT) for p in args.notebooks] or toc_notebooks()
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    if not args.notebooks:  # every notebook: nothing of an earlier measurement survives
+        results[args.profile] = {"seconds": {}}
     entry = results.setdefault(args.profile, {"seconds": {}})
+    entry.pop("note", None)  # a note described the earlier run
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True).stdout.strip()
     entry.update(date=datetime.date.today().isoformat(), cores=os.cpu_count(),
@@ -95,12 +102,13 @@ def main() -> int:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     failed = 0
     with ProcessPoolExecutor(args.workers) as pool:
-        for path, seconds, error in pool.map(run, paths):
-            print(f"{seconds:7.1f} s  {path}  {error}", flush=True)
+        for path, seconds, error, load in pool.map(run, paths):
+            print(f"{seconds:7.1f} s  {path}  (load {load[0]} -> {load[1]})  {error}", flush=True)
             if error:
                 failed += 1
                 continue
             entry["seconds"][path] = round(seconds, 1)
+            entry.setdefault("load", {})[path] = load  # a busy machine's times are upper bounds
             # written after every notebook: an interrupted run keeps what it measured
             RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
     print(f"wrote {os.path.relpath(RESULTS, ROOT)} ({failed} failed)")
