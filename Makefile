@@ -24,7 +24,7 @@ THREADS ?= 1
 STAMP := $(VENV)/.installed-$(shell echo '$(PYTHON) $(TORCH_SPEC) $(TORCH_PIP_ARGS)' | cksum | cut -d' ' -f1)
 
 # --no-compile: pip skips byte-compiling every installed module (sympy, music21, scipy...);
-# Python compiles the few each run imports, once. 46-49 s less on CI's 2 cores.
+# Python compiles the few each run imports, once: 46-49 s less on our 2-core machine.
 $(STAMP): requirements.txt pyproject.toml
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)

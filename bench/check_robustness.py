@@ -159,6 +159,10 @@ def run_notebook(job: tuple[str, str, str, int]) -> dict:
             "error": f"{error['ename']}: {error['evalue'][:200]}" if error else "",
             "margin": worst and {k: worst[k] for k in ("atom", "pair", "op", "a", "b",
                                                        "margin", "relative")},
+            # every comparison the cell made, in order (a loop's asserts log once per pass)
+            "comparisons": [{"atom": r["atom"], "pair": r["pair"], "op": r["op"],
+                             "a": float(f"{r['a']:.6g}"), "b": float(f"{r['b']:.6g}"),
+                             "relative": round(r["relative"], 4)} for r in margins],
         }
     return {"notebook": os.path.relpath(path, ROOT), "profile": profile,
             "capability": capability, "effective": effective, "seed": seed,
