@@ -23,13 +23,11 @@ THREADS ?= 1
 # requirements) rebuilds the environment from scratch, so nothing stale or dropped survives.
 STAMP := $(VENV)/.installed-$(shell echo '$(PYTHON) $(TORCH_SPEC) $(TORCH_PIP_ARGS)' | cksum | cut -d' ' -f1)
 
-# --no-compile: pip skips byte-compiling every installed module (sympy, music21, scipy...);
-# Python compiles the few each run imports, once: 46-49 s less on our 2-core machine.
 $(STAMP): requirements.txt pyproject.toml
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --no-compile $(TORCH_PIP_ARGS) "$(TORCH_SPEC)"
-	$(PY) -m pip install --quiet --no-compile -r requirements.txt -e .
+	$(PY) -m pip install --quiet $(TORCH_PIP_ARGS) "$(TORCH_SPEC)"
+	$(PY) -m pip install --quiet -r requirements.txt -e .
 	touch $@
 
 install: $(STAMP)
