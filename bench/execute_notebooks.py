@@ -45,10 +45,6 @@ RUN_ENV = ("GANBOOK_PROFILE", "ATEN_CPU_CAPABILITY", "GANBOOK_SEED", "GANBOOK_LI
 TIMES = ROOT / "bench" / "results" / "notebook_times.json"
 
 
-def code_of(nb) -> list[str]:
-    return [c.source for c in nb.cells if c.cell_type == "code"]
-
-
 def cache_executed(cache, folder: Path, paths: list[str]) -> list[str]:
     """Cache each notebook nbval ran (``folder``) that matches the book's; their paths."""
     taken = []
@@ -59,7 +55,10 @@ def cache_executed(cache, folder: Path, paths: list[str]) -> list[str]:
         nb = nbformat.read(executed, as_version=4)
         run = nb.metadata.get("ganbook_executed", {})
         same_run = all(run.get(name) == os.environ.get(name, "") for name in RUN_ENV)
-        if not same_run or code_of(nb) != code_of(nbformat.read(path, as_version=4)):
+        # the cache's own key (code cells, their metadata, the kernel): what the build matches
+        same_code = (cache.create_hashed_notebook(nb)[1]
+                     == cache.create_hashed_notebook(nbformat.read(path, as_version=4))[1])
+        if not (same_run and same_code):
             print(f"not taken from {folder.name}/ (other code or run): {executed}")
             continue
         cache.cache_notebook_bundle(
