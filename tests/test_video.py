@@ -7,9 +7,11 @@ import torch
 
 from ganbook.image.classifier import load_digit_classifier
 from ganbook.theory import wasserstein_1d
+from ganbook.utils import sample
 from ganbook.video.arms import ARMS, RECIPE, load_arm, mocogan, save_arm, train_arm
 from ganbook.video.data import (
     BouncingDigits,
+    blank_every_other_frame,
     frames_of,
     hold_first_frame,
     render,
@@ -17,11 +19,13 @@ from ganbook.video.data import (
     trajectories,
 )
 from ganbook.video.metrics import (
+    blank_share,
     blur_frames,
     centroids,
     crop_digits,
     digits_read,
     direction_shares,
+    frames_are_digits,
     identity_consistency,
     second_differences,
     speeds,
@@ -132,6 +136,35 @@ def test_scores_tell_real_from_shuffled_static_and_blurred(data):
     assert blurred["frame FD"] > 5 * ref["frame FD"]
     with pytest.raises(ValueError, match="video"):
         video_scores(classifier, other[:, :, :2], real)
+
+
+def test_frames_are_digits_fails_blank_noise_untrained_and_the_shipped_mocogan(data):
+    """The bar the video page holds frames to: real clips pass it; blank clips, uniform
+    noise, real clips with every other frame blanked and an untrained generator fail it, and
+    so does the shipped MoCoGAN arm, whose frames fade out (issue 24). Uniform noise passed
+    the page's earlier bar, a frame FD below 0.6 times the untrained generator's."""
+    classifier, _ = load_digit_classifier()
+    real, other = data.test_clips(256, seed=0).video, data.test_clips(256, seed=1).video
+    half_blank = video_scores(classifier, blank_every_other_frame(other), real)
+    assert half_blank["blank share"] == pytest.approx(0.5, abs=0.02)
+    assert frames_are_digits(video_scores(classifier, other, real), half_blank)
+    noise = torch.rand(real.shape, generator=torch.Generator().manual_seed(4)) * 2 - 1
+    untrained = sample(VideoGenerator(**load_arm("MoCoGAN")[1]["config"]), 256, seed=2)
+    failing = {
+        "blank": torch.full_like(real, -1.0),
+        "noise": noise,
+        "untrained": untrained,
+        "shipped MoCoGAN": sample(load_arm("MoCoGAN")[0], 256, seed=3),
+    }
+    rows = {name: video_scores(classifier, video, real) for name, video in failing.items()}
+    assert not any(frames_are_digits(row, half_blank) for row in rows.values()), rows
+    assert not frames_are_digits(half_blank, half_blank)
+    assert rows["noise"]["frame FD"] < 0.6 * rows["untrained"]["frame FD"]  # the old bar
+    assert blank_share(real, real) <= 0.02 and blank_share(failing["blank"], real) == 1.0
+    with pytest.raises(ValueError, match="quantile"):
+        blank_share(real, real, quantile=0.5)
+    with pytest.raises(ValueError, match="max_blank"):
+        frames_are_digits(half_blank, half_blank, max_blank=1.5)
 
 
 def test_generator_shares_content_and_moves_with_the_noise():

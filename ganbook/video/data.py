@@ -148,3 +148,14 @@ def hold_first_frame(video: Tensor) -> Tensor:
     if video.dim() != 5:
         raise ValueError(f"video must be (N, C, T, H, W), got {tuple(video.shape)}")
     return video[:, :, :1].expand_as(video).contiguous()
+
+
+def blank_every_other_frame(video: Tensor) -> Tensor:
+    """Real clips with every second frame replaced by background: perfect digits in half the
+    frames and nothing in the rest, the bar a generator's frames must clear to count as
+    digits (see :func:`ganbook.video.metrics.frames_are_digits`)."""
+    if video.dim() != 5:
+        raise ValueError(f"video must be (N, C, T, H, W), got {tuple(video.shape)}")
+    blanked = video.clone()
+    blanked[:, :, 1::2] = -1.0
+    return blanked

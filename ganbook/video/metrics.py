@@ -2,6 +2,9 @@
 
 * **frame FD**: the Fréchet distance between the digit classifier's features of the digit
   cropped (8x8) at each frame's centre of mass, generated against real;
+* **blank share**: the share of frames with less ink than 99% of the real frames (ink is
+  how far the pixels are above mid-grey, summed): a generator that lets its digit fade
+  scores high here whatever its other columns say;
 * **identity consistency**: the share of clips whose frames the classifier all reads as the
   same digit, and **digits read**: how many of the ten digits it reads in at least 2.5% of
   the frames (a clip of one blob moved about is consistent, but it is one digit);
@@ -32,6 +35,22 @@ def _check_video(name: str, video: Tensor) -> Tensor:
             f"{name} needs at least 3 frames of at least {DIGIT} px, got {tuple(video.shape)}"
         )
     return video
+
+
+def frame_ink(video: Tensor) -> Tensor:
+    """(N, 1, T, H, W) -> (N, T): each frame's ink, how far its pixels are above mid-grey
+    (the background, -1, and everything below 0 count zero), summed."""
+    _check_video("video", video)
+    return video[:, 0].clamp(min=0).sum((-2, -1))
+
+
+def blank_share(video: Tensor, real: Tensor, quantile: float = 0.01) -> float:
+    """The share of ``video``'s frames with less ink than all but ``quantile`` of ``real``'s
+    frames: about ``quantile`` for real clips, 1 for blank ones."""
+    if not 0 < quantile < 0.5:
+        raise ValueError(f"quantile must be in (0, 0.5), got {quantile}")
+    least = frame_ink(real).flatten().quantile(quantile)
+    return float((frame_ink(video) < least).float().mean())
 
 
 def centroids(video: Tensor) -> Tensor:
@@ -160,6 +179,7 @@ def video_scores(classifier: nn.Module, video: Tensor, real: Tensor) -> dict[str
         read = classifier.head(features).argmax(1).view(video.shape[0], video.shape[2])
     return {
         "frame FD": frechet_distance(features, real_features),
+        "blank share": blank_share(video, real),
         "identity consistency": _consistency(read),
         "digits read": _spread(read, 0.025),
         "mean speed (px)": float(speed.mean()),
@@ -167,6 +187,20 @@ def video_scores(classifier: nn.Module, video: Tensor, real: Tensor) -> dict[str
         "straight share": float((accel < 0.5).float().mean()),
         "2nd diff. W1 (px)": wasserstein_1d(accel, real_accel),
     }
+
+
+def frames_are_digits(
+    scores: dict[str, float], half_blank: dict[str, float], max_blank: float = 0.1
+) -> bool:
+    """Whether a row of :func:`video_scores` shows digits: a frame FD below that of real
+    clips with every other frame blanked (``half_blank``, from
+    :func:`~ganbook.video.data.blank_every_other_frame`), and fewer than ``max_blank`` of its
+    frames near-blank. Blank clips, uniform noise and untrained generators fail it."""
+    if not 0 < max_blank < 1:
+        raise ValueError(f"max_blank must be in (0, 1), got {max_blank}")
+    return (
+        scores["frame FD"] < half_blank["frame FD"] and scores["blank share"] < max_blank
+    )
 
 
 def blur_frames(video: Tensor) -> Tensor:
