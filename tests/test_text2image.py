@@ -15,10 +15,13 @@ from ganbook.applications.captions import (
     caption,
     caption_scores,
     captions_for,
+    complete_caption,
     held_out_mask,
     ink,
     requests,
     slant,
+    unseen_word_requests,
+    unset_attributes,
 )
 from ganbook.applications.text_to_image import (
     CaptionModel,
@@ -174,3 +177,48 @@ def test_unknown_words_are_named_never_silently_dropped():
         warnings.simplefilter("always")
         model.embed(["a chunky wobbly seven"])
     assert len(caught) == 1 and "'wobbly'" in str(caught[0].message)
+    assert "thickness in 1, slant in 1 caption(s): drawn from" in str(caught[0].message)
+
+
+def test_an_unset_attribute_is_drawn_from_its_prior():
+    assert unset_attributes("a chunky seven leaning right") == ("thickness",)
+    assert unset_attributes("7, not tilted") == ("thickness",)
+    assert unset_attributes("a seven") == ("thickness", "slant")
+    assert unset_attributes("a thick seven, standing straight") == ()
+    done = complete_caption("a chunky seven", random.Random(0))
+    assert done.startswith("a chunky seven, ") and unset_attributes(done) == ()
+    assert done == complete_caption("a chunky seven", random.Random(0))  # seeded
+    assert complete_caption("a thick 7 leaning left", random.Random(0)) == (
+        "a thick 7 leaning left")
+    for attribute in ("thickness", "slant"):
+        triples, texts = unseen_word_requests(200, attribute, seed=1)
+        assert triples.shape == (200, 3) and len(texts) == 200
+        assert all(unset_attributes(t) == (attribute,) for t in texts)
+    _, texts = requests(200, held_out_combos=True, seed=2)
+    assert all(unset_attributes(t) == () for t in texts)  # the page's requests set both
+    with pytest.raises(ValueError, match="attribute must be"):
+        unseen_word_requests(5, "colour")
+
+
+def test_unknown_thickness_words_no_longer_push_thickness_below_chance():
+    """Issue 24: on the held-out combinations a thickness word the encoder never saw sent
+    thickness below chance (0.36-0.37 of 1,000 requests, chance 0.5); the prior draw brings
+    it to 0.44-0.48, and it leaves captions that set both attributes as they were."""
+    from ganbook.applications.text_to_image import load_text_to_image
+    from ganbook.image.classifier import load_digit_classifier
+
+    model, _ = load_text_to_image()
+    classifier, _ = load_digit_classifier()
+    bins = CaptionedDigits().bins
+    triples, texts = unseen_word_requests(1000, "thickness", held_out_combos=True, seed=1)
+    thickness = {}
+    for unset in ("keep", "prior"):
+        e = model.embed(texts, unknown="ignore", unset=unset, seed=1)
+        images = generate(model.G, e, seed=1)
+        thickness[unset] = caption_scores(images, triples, classifier, bins)["thickness"]
+    assert thickness["keep"] < 0.42 and thickness["prior"] > thickness["keep"] + 0.05
+    _, known = requests(50, held_out_combos=True, seed=2)
+    kept, drawn = (model.embed(known, unknown="ignore", unset=u) for u in ("keep", "prior"))
+    assert torch.equal(kept, drawn)
+    with pytest.raises(ValueError, match="unset must be"):
+        model.embed(known, unset="guess")

@@ -35,7 +35,7 @@ from ..image.attributes import ink, slant
 from ..image.classifier import DigitClassifier
 from ..image.data import load_digits
 from ..loop import check_positive
-from ..text.caption import caption_vocab, encode_captions
+from ..text.caption import caption_tokens, caption_vocab, encode_captions
 
 __all__ = [
     "DIGIT_WORDS",
@@ -47,8 +47,12 @@ __all__ = [
     "TEMPLATES",
     "THICKNESSES",
     "AttributeBins",
+    "UNSEEN_WORDS",
     "caption",
     "captions_for",
+    "complete_caption",
+    "unseen_word_requests",
+    "unset_attributes",
     "combo_index",
     "held_out_mask",
     "requests",
@@ -84,6 +88,20 @@ TEMPLATES = (
     "{d} looks {t} and {s}",
 )
 HELD_OUT_TEMPLATES = 3
+
+#: Words no caption ever uses, for each class of each attribute: what a reader might write
+#: instead of the book's words. The text-to-image page asks for digits with them to see what
+#: the model does with a word it does not know.
+UNSEEN_WORDS = {
+    "thickness": {"thin": ("skinny", "slender"), "thick": ("chunky", "hefty")},
+    "slant": {"left": ("backslanted",), "upright": ("vertical",), "right": ("italic",)},
+}
+
+# The tokens that set each attribute in the captions (any of them, in any phrasing).
+_SETS = {
+    "thickness": {w for words in THICK_WORDS.values() for w in words},
+    "slant": {"left", "right", "upright", "straight", "tilted"},
+}
 
 #: (digit, thickness, slant) triples with no training image: one per digit, each of the six
 #: thickness-slant pairs at least once.
@@ -157,6 +175,43 @@ def caption(digit: int, thickness: int, slant_class: int, template: int,
     t = rng.choice(THICK_WORDS[THICKNESSES[thickness]])
     s = rng.choice(SLANT_WORDS[SLANTS[slant_class]])
     return TEMPLATES[template].format(d=DIGIT_WORDS[digit], n=digit, t=t, s=s)
+
+
+def unset_attributes(text: str) -> tuple[str, ...]:
+    """The attributes (``"thickness"``, ``"slant"``) that no word of ``text`` the captions
+    use sets: ``"a chunky seven leaning right"`` -> ``("thickness",)``."""
+    tokens = set(caption_tokens(text))
+    return tuple(name for name, words in _SETS.items() if not tokens & words)
+
+
+def complete_caption(text: str, rng: random.Random) -> str:
+    """``text`` with each attribute it leaves unset drawn from its prior (the classes are
+    equally common in training: median and tertile splits) and appended in the captions'
+    words, so that a caption that does not say how thick never asks for a thickness the
+    model made up: ``"a chunky seven"`` -> ``"a chunky seven, bold, tilted left"``."""
+    words = {"thickness": THICK_WORDS, "slant": SLANT_WORDS}
+    added = [rng.choice(rng.choice(list(words[name].values()))) for name in
+             unset_attributes(text)]
+    return ", ".join([text, *added])
+
+
+def unseen_word_requests(n: int, attribute: str, held_out_combos: bool = False,
+                         seed: int = 0) -> tuple[Tensor, list[str]]:
+    """:func:`requests` with ``attribute``'s words replaced by :data:`UNSEEN_WORDS` of the
+    same class: captions that mean the requested triple in words the model never saw."""
+    if attribute not in UNSEEN_WORDS:
+        raise ValueError(f"attribute must be one of {sorted(UNSEEN_WORDS)}, got {attribute!r}")
+    triples, texts = requests(n, held_out_combos, seed)
+    known = THICK_WORDS if attribute == "thickness" else SLANT_WORDS
+    names = THICKNESSES if attribute == "thickness" else SLANTS
+    column = 1 if attribute == "thickness" else 2
+    rng = random.Random(seed)
+    out = []
+    for text, cls in zip(texts, triples[:, column].tolist()):
+        name = names[cls]
+        phrase = next(w for w in sorted(known[name], key=len, reverse=True) if w in text)
+        out.append(text.replace(phrase, rng.choice(UNSEEN_WORDS[attribute][name]), 1))
+    return triples, out
 
 
 def captions_for(

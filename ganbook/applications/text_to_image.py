@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import random
 import warnings
 from typing import Any, Sequence
 
@@ -30,7 +31,15 @@ from ..loop import ModelLoop, check_nonnegative, check_positive, check_positive_
 from ..text.caption import UNK, CaptionEncoder, encode_captions, say_unknown, unknown_words
 from ..text.vocab import Vocab
 from ..train import Batch, Trainer
-from .captions import DIGIT_WORDS, MAX_LEN, SLANTS, THICKNESSES, CaptionedDigits
+from .captions import (
+    DIGIT_WORDS,
+    MAX_LEN,
+    SLANTS,
+    THICKNESSES,
+    CaptionedDigits,
+    complete_caption,
+    unset_attributes,
+)
 
 __all__ = [
     "WEIGHTS_NAME",
@@ -292,19 +301,40 @@ class TextToImage(nn.Module):
         return encode_captions(self.vocab, texts, MAX_LEN)
 
     @torch.no_grad()
-    def embed(self, texts: Sequence[str], unknown: str = "warn") -> Tensor:
+    def embed(self, texts: Sequence[str], unknown: str = "warn", unset: str = "prior",
+              seed: int = 0) -> Tensor:
         """Sentence vectors of ``texts``. Words the caption model never saw are ignored (read
         as ``<unk>``); ``unknown="warn"`` names them in a warning, ``"ignore"`` does not (for
         held-out phrasings whose new words are the point: report them with
-        :func:`~ganbook.text.caption.unknown_words` instead)."""
+        :func:`~ganbook.text.caption.unknown_words` instead).
+
+        A caption that sets no thickness or no slant in words the model knows ("a chunky
+        seven") gets one drawn from the attribute's prior (``unset="prior"``, seeded by
+        ``seed``: :func:`~ganbook.applications.captions.complete_caption`), so that the model
+        is never left to make one up (the warning says so when the caption also had unknown
+        words); ``unset="keep"`` encodes the caption as written."""
         if unknown not in ("warn", "ignore"):
             raise ValueError(f"unknown must be 'warn' or 'ignore', got {unknown!r}")
+        if unset not in ("prior", "keep"):
+            raise ValueError(f"unset must be 'prior' or 'keep', got {unset!r}")
         with warnings.catch_warnings():  # one report below, not a second from encode_captions
             warnings.filterwarnings("ignore", message=r".*made mostly of words the vocabulary")
-            ids = self.ids(texts)  # still refuses captions with no known word at all
-        new = unknown_words(self.vocab, texts)
-        if new and unknown == "warn":
-            warnings.warn(say_unknown(new), stacklevel=2)
+            self.ids(texts)  # refuses captions with no known word at all, before completing
+        notes = [say_unknown(new)] if (new := unknown_words(self.vocab, texts)) else []
+        if unset == "prior":
+            missing = [unset_attributes(text) for text in texts]
+            rng = random.Random(seed)
+            texts = [complete_caption(t, rng) if m else t for t, m in zip(texts, missing)]
+            counts = {a: sum(a in m for m in missing) for a in ("thickness", "slant")}
+            drawn = ", ".join(f"{a} in {n}" for a, n in counts.items() if n)
+            if new and drawn:  # said beside the unknown words that were probably meant
+                notes.append(f"no known word sets the {drawn} caption(s): drawn from "
+                             "the attribute's prior")
+        if notes and unknown == "warn":
+            warnings.warn("; ".join(notes), stacklevel=2)
+        with warnings.catch_warnings():  # the words drawn in may be unknown to a tiny vocab
+            warnings.filterwarnings("ignore", message=r".*made mostly of words the vocabulary")
+            ids = self.ids(texts)
         self.captions.eval()
         return self.captions(ids)
 
