@@ -134,6 +134,7 @@ NOT_MEASURED = {
     "applications/05_singan": {"0.02",  # the distance under which a patch counts as copied
                                "0.1"},  # the noise weight (amplitude per missed RMS)
     "applications/06_video": {"2.5%",  # the threshold of the direction check
+                              "99%",  # the blank share's definition (real frames' 1% quantile)
                               "0.6", "0.3", "40%", "0.2", "0.8", "0.5", "0.4"},  # check bounds
     "applications/07_text_to_image": {"0.5", "0.15", "0.1", "0.05"},  # check margins
     "applications/08_text_to_music": {"0.12", "0.1", "10%"},  # check bounds
