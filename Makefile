@@ -17,7 +17,7 @@ NB_WORKERS ?= 2
 THREADS ?= 1
 
 .PHONY: install book test unit notebooks lint book-test checks checks-and-book clean chromium browser \
-	student gpu-smoke robustness robustness-cpu results book-from-nbval
+	student gpu-smoke robustness robustness-cpu results book-from-nbval book-and-browser
 
 # The stamp names the Python and torch it was built with: changing either (or the
 # requirements) rebuilds the environment from scratch, so nothing stale or dropped survives.
@@ -108,15 +108,20 @@ browser: install chromium
 results: install
 	$(PY) bench/record_results.py --workers $(NB_WORKERS)
 
-# The check harness beside the `test` book built from nbval's run (`make notebooks` first):
-# the build executes only a notebook nbval did not run with this code.
-checks-and-book: install
-	$(MAKE) -j2 --output-sync=target checks book-from-nbval
+# The check harness beside the `test` book built from nbval's run (`make notebooks` first) and
+# then read in the browser: the build executes only a notebook nbval did not run with this
+# code, so it and the browser check take a minute of the harness's few.
+checks-and-book: install chromium
+	$(MAKE) -j2 --output-sync=target checks book-and-browser
+
+book-and-browser: install chromium
+	$(MAKE) book-from-nbval
+	$(MAKE) browser
 
 book-from-nbval: install
 	$(MAKE) book PROFILE=test EXECUTED=$(NBVAL_RUN) ATEN_CPU_CAPABILITY=$(NBVAL_ATEN)
 
-test: chromium lint unit notebooks checks-and-book browser
+test: chromium lint unit notebooks checks-and-book
 
 # The gpu profile's code path on the CPU (GANBOOK_SMOKE=2: a few steps a fit, a few hundred
 # samples): catches the Colab path's shape and configuration errors. About 7 minutes on 2

@@ -93,6 +93,14 @@ def run_notebook(job: tuple[str, str]) -> tuple[str, str, list[tuple[int, str, s
     return path, mode, rows, seconds
 
 
+def model_check_notebooks(paths: list[str]) -> list[str]:
+    """The notebooks with a check cell about a model (one not tagged ``check-without-model``):
+    running the others at a starting point could prove nothing."""
+    return [p for p in paths
+            if any(is_check(c) and EXEMPT not in tags(c)
+                   for c in nbformat.read(p, as_version=4).cells)]
+
+
 def finetune_notebooks(paths: list[str]) -> list[str]:
     """The notebooks with a check about a fine-tuned model."""
     return [p for p in paths
@@ -107,7 +115,10 @@ def main() -> int:
     paths = args.notebooks or book_notebooks()
     os.environ.update(GANBOOK_PROFILE="test", OMP_NUM_THREADS="1", TQDM_DISABLE="1",
                       GANBOOK_STATIC="1")
-    jobs = [(p, "untrained") for p in paths]
+    checked = model_check_notebooks(paths)
+    for path in sorted(set(paths) - set(checked)):
+        print(f"{os.path.relpath(path, ROOT)}  not run: no check cell about a model")
+    jobs = [(p, "untrained") for p in checked]
     jobs += [(p, "pretrained") for p in finetune_notebooks(paths)]
     failed = 0
     with ProcessPoolExecutor(args.workers) as pool:
