@@ -7,7 +7,9 @@ scikit-learn, at their native resolution, scaled to [-1, 1]:
 * training photos :data:`TRAIN_PHOTOS` (colour) and the left ``1 - TEXTURE_TEST_SHARE`` of the
   columns of each texture in :data:`TEXTURES` (grey, repeated to three channels);
 * test: the photo :data:`TEST_PHOTO` (scikit-learn's ``flower.jpg``, never trained on) and the
-  right ``TEXTURE_TEST_SHARE`` of each texture's columns.
+  right ``TEXTURE_TEST_SHARE`` of each texture's columns (textures it trained on);
+* unseen: the whole natural pictures :data:`UNSEEN_PICTURES`, which share nothing with training
+  (:func:`unseen_picture_psnr`).
 
 The low-resolution (LR) input is made by one fixed, documented kernel: the **area (box)
 average** over ``factor x factor`` blocks (:func:`downsample`). It is antialiased (every HR
@@ -53,6 +55,7 @@ __all__ = [
     "TEXTURES",
     "TEXTURE_TEST_SHARE",
     "TRAIN_PHOTOS",
+    "UNSEEN_PICTURES",
     "SRPatches",
     "SRResNet",
     "bicubic",
@@ -70,6 +73,7 @@ __all__ = [
     "super_resolve",
     "dominated",
     "trade_off_curve",
+    "unseen_picture_psnr",
 ]
 
 FACTOR = 4
@@ -78,6 +82,10 @@ TEST_PHOTO = "flower"
 TEXTURES = ("brick", "grass", "gravel")
 TEXTURE_TEST_SHARE = 0.25
 SCIKIT_LEARN_PHOTOS = ("china", "flower")
+#: scikit-image's natural pictures that no training patch comes from (its other pictures are
+#: training photos, textures, drawings or synthetic patterns; ``cat`` is ``chelsea``).
+UNSEEN_PICTURES = ("camera", "cell", "clock", "coins", "hubble_deep_field", "microaneurysms",
+                   "moon", "page", "retina", "text")
 L1_NAME = "app_superres_l1"
 
 #: SRGAN's published 4x figures on Set5 (Ledig et al. 2017, Table 2), quoted as a reference:
@@ -371,6 +379,30 @@ def super_resolve(net: nn.Module, lr: Tensor, batch_size: int = 256) -> Tensor:
     finally:
         net.train(was_training)
     return torch.cat(out).clamp(-1, 1)
+
+
+def unseen_picture_psnr(
+    nets: Mapping[str, nn.Module],
+    names: Sequence[str] = UNSEEN_PICTURES,
+    max_size: int | None = None,
+    factor: int = FACTOR,
+) -> dict[str, dict[str, float]]:
+    """PSNR (dB) of bicubic and of each of ``nets`` on whole pictures degraded the book's way
+    (:func:`downsample`), one row per picture of ``names``. Each picture is cut to a multiple
+    of ``factor`` (and, with ``max_size``, to its central ``max_size`` square at most)."""
+    _check_factor(factor)
+    if max_size is not None and (not isinstance(max_size, int) or max_size < factor):
+        raise ValueError(f"max_size must be None or an int >= factor={factor}, got {max_size!r}")
+    rows = {}
+    for name in names:
+        hr = load_picture(name)
+        h, w = (min(n, max_size or n) // factor * factor for n in hr.shape[-2:])
+        top, left = (hr.shape[-2] - h) // 2, (hr.shape[-1] - w) // 2
+        hr = hr[None, :, top : top + h, left : left + w]
+        lr = downsample(hr, factor)
+        rows[name] = {"bicubic": psnr(bicubic(lr, factor), hr)}
+        rows[name] |= {m: psnr(super_resolve(net, lr, 1), hr) for m, net in nets.items()}
+    return rows
 
 
 def sr_scores(output: Tensor, truth: Tensor, two_sample_steps: int = 300) -> dict[str, float]:
