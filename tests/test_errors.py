@@ -260,7 +260,7 @@ BAD_INPUTS = [
     ("images 3-d", _masked(_HOLE, torch.zeros(2, 8, 8)), ValueError,
      "images must be a tensor of images (N, C, H, W), got (2, 8, 8)"),
     ("hole too big", _call(APP + "inpainting", "square_mask", 2, 8, 8), ValueError,
-     "hole must be smaller than size=8, got 8"),
+     "hole must be a side (or sides) in 1..7, got 8"),
     ("mask position", _call(APP + "inpainting", "square_mask", 2, 8, 2, "corner"),
      ValueError, "position must be 'center' or 'random', got 'corner'"),
     ("mask coverage", _call(APP + "inpainting", "random_mask", 2, 8, 1.5), ValueError,

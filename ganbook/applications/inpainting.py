@@ -23,7 +23,7 @@ classifier and the DCGAN work at 8x8: :func:`downsample` (area averaging) takes 
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -58,7 +58,14 @@ __all__ = [
     "random_mask",
     "score_fills",
     "square_mask",
+    "TRAINING_SIDES",
+    "held_out_holes",
 ]
+
+#: The sides of the square holes the book's context encoders train on, each batch a fresh one
+#: at a random place (GLCIC's random holes, Iizuka et al. 2017): the 8x8 centre is among them,
+#: squares of odd side and larger squares are not (:func:`held_out_holes`).
+TRAINING_SIDES = (4, 6, 8, 10)
 
 
 def _check_mask(images: Tensor, mask: Tensor) -> None:
@@ -74,25 +81,46 @@ def _check_mask(images: Tensor, mask: Tensor) -> None:
 # -- masks ----------------------------------------------------------------------------------
 
 
-def square_mask(n: int, size: int, hole: int, position: str = "center") -> Tensor:
+def square_mask(n: int, size: int, hole: int | Sequence[int], position: str = "center") -> Tensor:
     """``n`` masks ``(n, 1, size, size)`` with one ``hole`` x ``hole`` square missing.
 
     ``position="center"`` puts it in the middle (Pathak's central region); ``"random"``
-    anywhere inside the image, drawn with torch's global RNG.
+    anywhere inside the image, drawn with torch's global RNG. A sequence of sides draws each
+    mask's side from it (GLCIC's training holes: ``square_mask(n, 16, (4, 6, 8, 10),
+    "random")``).
     """
-    n, size, hole = (check_positive(k, v) for k, v in (("n", n), ("size", size), ("hole", hole)))
-    if hole >= size:
-        raise ValueError(f"hole must be smaller than size={size}, got {hole}")
+    n, size = (check_positive(k, v) for k, v in (("n", n), ("size", size)))
+    sides = [hole] if isinstance(hole, int) else list(hole)
+    if not sides or not all(isinstance(h, int) and 0 < h < size for h in sides):
+        raise ValueError(f"hole must be a side (or sides) in 1..{size - 1}, got {hole!r}")
     if position not in ("center", "random"):
         raise ValueError(f"position must be 'center' or 'random', got {position!r}")
-    mask = torch.zeros(n, 1, size, size)
-    if position == "center":
-        top = left = torch.full((n,), (size - hole) // 2)
+    if len(sides) == 1:
+        side = torch.full((n,), sides[0])
+        if position == "random":
+            top, left = torch.randint(size - sides[0] + 1, (2, n))
     else:
-        top, left = torch.randint(size - hole + 1, (2, n))
-    for i, (t, s) in enumerate(zip(top.tolist(), left.tolist())):
-        mask[i, :, t : t + hole, s : s + hole] = 1.0
+        side = torch.tensor(sides)[torch.randint(len(sides), (n,))]
+        if position == "random":  # uniform over the places each mask's side fits
+            top, left = (torch.rand(2, n) * (size - side + 1)).long()
+    if position == "center":
+        top = left = (size - side) // 2
+    mask = torch.zeros(n, 1, size, size)
+    for i, (t, s, h) in enumerate(zip(top.tolist(), left.tolist(), side.tolist())):
+        mask[i, :, t : t + h, s : s + h] = 1.0
     return mask
+
+
+def held_out_holes(n: int, size: int = 16, seed: int = 0) -> dict[str, Tensor]:
+    """Masks of holes no training batch has: squares of side 5, 7 and 9 anywhere, and an
+    11x11 centre, larger than any of :data:`TRAINING_SIDES`; ``n`` of each, seeded (the
+    global RNG is left as it was)."""
+    if not isinstance(size, int) or size < 12:
+        raise ValueError(f"size must be an int of at least 12 (an 11x11 hole), got {size!r}")
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        holes = {f"{s}x{s} anywhere": square_mask(n, size, s, "random") for s in (5, 7, 9)}
+    return holes | {"11x11 centre": square_mask(n, size, 11)}
 
 
 def random_mask(n: int, size: int, coverage: float = 0.25, block: int = 2) -> Tensor:
