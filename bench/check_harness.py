@@ -119,7 +119,7 @@ def main() -> int:
     for path in sorted(set(paths) - set(checked)):
         print(f"{os.path.relpath(path, ROOT)}  not run: no check cell about a model")
     jobs = [(p, "untrained") for p in checked]
-    jobs += [(p, "pretrained") for p in finetune_notebooks(paths)]
+    jobs += [(p, "pretrained") for p in finetune_notebooks(checked)]
     failed = 0
     with ProcessPoolExecutor(args.workers) as pool:
         for path, mode, rows, seconds in pool.map(run_notebook, jobs):

@@ -97,6 +97,9 @@ UNSEEN_WORDS = {
     "slant": {"left": ("backslanted",), "upright": ("vertical",), "right": ("italic",)},
 }
 
+# Each attribute's column in a (digit, thickness, slant) triple, its classes and their words.
+_ATTRIBUTES = {"thickness": (1, THICKNESSES, THICK_WORDS), "slant": (2, SLANTS, SLANT_WORDS)}
+
 # The tokens that set each attribute in the captions (any of them, in any phrasing).
 _SETS = {
     "thickness": {w for words in THICK_WORDS.values() for w in words},
@@ -189,8 +192,7 @@ def complete_caption(text: str, rng: random.Random) -> str:
     equally common in training: median and tertile splits) and appended in the captions'
     words, so that a caption that does not say how thick never asks for a thickness the
     model made up: ``"a chunky seven"`` -> ``"a chunky seven, bold, tilted left"``."""
-    words = {"thickness": THICK_WORDS, "slant": SLANT_WORDS}
-    added = [rng.choice(rng.choice(list(words[name].values()))) for name in
+    added = [rng.choice(rng.choice(list(_ATTRIBUTES[name][2].values()))) for name in
              unset_attributes(text)]
     return ", ".join([text, *added])
 
@@ -202,9 +204,7 @@ def unseen_word_requests(n: int, attribute: str, held_out_combos: bool = False,
     if attribute not in UNSEEN_WORDS:
         raise ValueError(f"attribute must be one of {sorted(UNSEEN_WORDS)}, got {attribute!r}")
     triples, texts = requests(n, held_out_combos, seed)
-    known = THICK_WORDS if attribute == "thickness" else SLANT_WORDS
-    names = THICKNESSES if attribute == "thickness" else SLANTS
-    column = 1 if attribute == "thickness" else 2
+    column, names, known = _ATTRIBUTES[attribute]
     rng = random.Random(seed)
     out = []
     for text, cls in zip(texts, triples[:, column].tolist()):

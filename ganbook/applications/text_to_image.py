@@ -317,24 +317,22 @@ class TextToImage(nn.Module):
             raise ValueError(f"unknown must be 'warn' or 'ignore', got {unknown!r}")
         if unset not in ("prior", "keep"):
             raise ValueError(f"unset must be 'prior' or 'keep', got {unset!r}")
+        notes = [say_unknown(new)] if (new := unknown_words(self.vocab, texts)) else []
+        missing = [unset_attributes(text) for text in texts] if unset == "prior" else []
+        counts = {a: sum(a in m for m in missing) for a in ("thickness", "slant")}
+        drawn = ", ".join(f"{a} in {n}" for a, n in counts.items() if n)
+        if new and drawn:  # said beside the unknown words that were probably meant
+            notes.append(f"no known word sets the {drawn} caption(s): drawn from the "
+                         "attribute's prior")
         with warnings.catch_warnings():  # one report below, not a second from encode_captions
             warnings.filterwarnings("ignore", message=r".*made mostly of words the vocabulary")
-            self.ids(texts)  # refuses captions with no known word at all, before completing
-        notes = [say_unknown(new)] if (new := unknown_words(self.vocab, texts)) else []
-        if unset == "prior":
-            missing = [unset_attributes(text) for text in texts]
-            rng = random.Random(seed)
-            texts = [complete_caption(t, rng) if m else t for t, m in zip(texts, missing)]
-            counts = {a: sum(a in m for m in missing) for a in ("thickness", "slant")}
-            drawn = ", ".join(f"{a} in {n}" for a, n in counts.items() if n)
-            if new and drawn:  # said beside the unknown words that were probably meant
-                notes.append(f"no known word sets the {drawn} caption(s): drawn from "
-                             "the attribute's prior")
+            ids = self.ids(texts)  # refuses captions with no known word at all
+            if drawn:  # encoded again with the drawn words in
+                rng = random.Random(seed)
+                ids = self.ids([complete_caption(t, rng) if m else t
+                                for t, m in zip(texts, missing)])
         if notes and unknown == "warn":
             warnings.warn("; ".join(notes), stacklevel=2)
-        with warnings.catch_warnings():  # the words drawn in may be unknown to a tiny vocab
-            warnings.filterwarnings("ignore", message=r".*made mostly of words the vocabulary")
-            ids = self.ids(texts)
         self.captions.eval()
         return self.captions(ids)
 
