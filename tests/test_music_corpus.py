@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from ganbook.music import corpus
+from ganbook.music import metrics as M
 from ganbook.music.grid import STEPS_PER_BAR, VOICE_RANGES
 
 
@@ -112,6 +113,15 @@ def test_full_corpus_facts():
     assert np.abs(chorales.shift).max() <= 6
     w = corpus.windows(chorales, "test")
     assert w.pitch.shape[1:] == (4, 64) and set(w.source) <= set(test)
+    # Bach's own voicing: the same windows before the octave fold into each voice's range
+    u = corpus.windows(chorales, "test", unfolded=True)
+    assert (u.onset == w.onset).all() and ((u.pitch > 0) == (w.pitch > 0)).all()
+    moved = u.pitch != w.pitch
+    assert 0 < moved.sum() / (w.pitch > 0).sum() < 0.01
+    assert ((u.pitch[moved] - w.pitch[moved]) % 12 == 0).all()
+    # the fold inflates the spacing rule's count: the reason the unfolded windows are the
+    # reference for it
+    assert M.spacing(w.pitch, w.onset) > 1.2 * M.spacing(u.pitch, u.onset)
 
 
 def test_windows_longer_than_every_chorale_are_explained(small_cache):

@@ -166,6 +166,18 @@ def test_spacing_counts_wide_upper_pairs_and_a_wide_tenor_bass():
     assert M.spacing(p, o) == pytest.approx(2 / 3)
 
 
+def test_wide_leaps_count_moves_beyond_a_fifth_over_all_voices():
+    p, o = block_chords(PHRASE)
+    # 8 chords, 7 changes: S moves 72->71->72 (2 of each 4), A 67->69->67, T and B likewise;
+    # the widest move is the bass's 48->53->55->48 (7): a fifth, not beyond it
+    assert M.wide_leaps(p, o) == 0.0
+    p, o = block_chords([(72, 67, 64, 48), (72, 67, 64, 60)] * 4)  # the bass leaps octaves
+    moves, wide = 7, 7
+    assert M.wide_leaps(p, o) == pytest.approx(wide / moves)
+    assert M.wide_leaps(p, o, limit=12) == 0.0
+    assert "leaps > fifth" in M.evaluate(np.repeat(p, 2, 0), np.repeat(o, 2, 0))
+
+
 def test_notes_per_bar_per_voice():
     p, o = block_chords(PHRASE)  # quarter-note chords: 4 onsets a bar in every voice
     assert [M.notes_per_bar(p, o, v) for v in range(4)] == [4, 4, 4, 4]

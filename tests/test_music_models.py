@@ -169,6 +169,50 @@ def test_voice_order_penalises_crossing_and_wide_spacing_only():
     assert term(None, None, wide, None).item() == pytest.approx(10 / 3)
 
 
+def test_leaps_penalise_only_moves_beyond_a_fifth_with_a_gradient():
+    from ganbook.music.grid import encode
+    from ganbook.music.training import Leaps
+
+    def grid(*chords):
+        pitch = np.repeat(np.asarray(chords, dtype=np.int16).T[None], 8, 2)
+        return encode(pitch, np.ones_like(pitch, dtype=bool)).requires_grad_()
+
+    term = Leaps(1.0)
+    assert term(None, None, grid((72, 67, 64, 48), (74, 65, 67, 55)), None).item() == 0.0
+    leapt = grid((72, 67, 64, 48), (74, 65, 67, 60))  # four moves; the bass's is an octave
+    value = term(None, None, leapt, None)
+    assert value.item() == pytest.approx((12 - 7) / 4)
+    value.backward()
+    assert leapt.grad.abs().sum() > 0
+
+
+def test_voice_ranges_penalise_only_ranges_beyond_the_limits():
+    from ganbook.music.grid import encode
+    from ganbook.music.training import RANGE_LIMITS, VoiceRanges
+
+    def grid(*chords):
+        pitch = np.repeat(np.asarray(chords, dtype=np.int16).T[None], 8, 2)
+        return encode(pitch, np.ones_like(pitch, dtype=bool)).requires_grad_()
+
+    term = VoiceRanges(1.0)
+    assert term(None, None, grid((72, 67, 64, 48), (74, 65, 67, 55)), None).item() == 0.0
+    wide = grid((72, 67, 64, 40), (72, 67, 64, 40 + RANGE_LIMITS[3] + 4))  # bass: 4 too wide
+    value = term(None, None, wide, None)
+    assert value.item() == pytest.approx(4 / 4)  # averaged over four voices, one window
+    value.backward()
+    assert wide.grad.abs().sum() > 0
+
+
+def test_melodic_penalties_join_the_objective_when_weighted():
+    torch.manual_seed(0)
+    source = ChoraleGenerator(hidden=16).eval()
+    trainer = training.make_voiced_trainer(
+        fake_windows(), source, hidden=16, batch_size=8, leap_weight=2.0, range_weight=1.0
+    )
+    trainer.fit(2, progress=False)
+    assert len(trainer.history["leaps"]) == len(trainer.history["voice_ranges"]) == 2
+
+
 def test_relative_logits_score_the_gap_below_the_voice_above():
     from ganbook.music.models import INTERVAL_RANGE, N_INTERVALS, relative_logits
 

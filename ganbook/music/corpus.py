@@ -10,8 +10,10 @@ What the grid keeps and loses (see :mod:`ganbook.music.grid`): only chorales wit
 four parts, wholly in 4/4, are kept; a pickup bar is shifted by its padding so bar lines
 fall on multiples of 16 steps; tied notes are merged (``stripTies``) while repeated notes
 keep their own onset; each chorale is transposed to C major or A minor by the smallest
-shift; notes outside a voice's range are folded by octaves; fermatas, dynamics, lyrics and
-instrument names are dropped (fermata positions are kept aside, for the text).
+shift; notes outside a voice's range are folded by octaves (the networks' pitch heads are
+masked to those ranges), and the same grids without that fold are kept beside them as the
+honest reference for voice-leading rules; fermatas, dynamics, lyrics and instrument names
+are dropped (fermata positions are kept aside, for the text).
 """
 
 from __future__ import annotations
@@ -26,9 +28,17 @@ import numpy as np
 
 from ..files import atomic_write, cache_dir
 from ..loop import check_positive
-from .grid import STEPS_PER_BAR, STEPS_PER_QUARTER, VOICE_RANGES, check_grid, fold_into_range
+from .grid import (
+    HIGHEST,
+    LOWEST,
+    STEPS_PER_BAR,
+    STEPS_PER_QUARTER,
+    VOICE_RANGES,
+    check_grid,
+    fold_into_range,
+)
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 TEST_FRACTION = 0.15
 SPLIT_SEED = 0
 
@@ -37,7 +47,9 @@ SPLIT_SEED = 0
 class Chorales:
     """All kept chorales as grids, with their names, modes, split and corpus statistics.
 
-    ``pitch[i]``/``onset[i]`` are ``(4, T_i)`` arrays; ``mode[i]`` is 0 for major, 1 for minor;
+    ``pitch[i]``/``onset[i]`` are ``(4, T_i)`` arrays; ``unfolded[i]`` is ``pitch[i]`` before
+    the notes outside a voice's range were folded into it by octaves (the rare notes outside
+    the whole grid, C2..C6, still are); ``mode[i]`` is 0 for major, 1 for minor;
     ``shift[i]`` the semitones it was transposed by; ``fermatas[i]`` the soprano steps that
     carried a fermata; ``train[i]`` whether it belongs to the training split.
     """
@@ -45,6 +57,7 @@ class Chorales:
     names: list[str]
     pitch: list[np.ndarray]
     onset: list[np.ndarray]
+    unfolded: list[np.ndarray]
     mode: np.ndarray
     shift: np.ndarray
     train: np.ndarray
@@ -96,6 +109,7 @@ def parse_chorale(score) -> dict:
     length_q = pad + float(score.parts[0].duration.quarterLength)
     steps = int(np.ceil(length_q * STEPS_PER_QUARTER / STEPS_PER_BAR)) * STEPS_PER_BAR
     pitch = np.zeros((4, steps), dtype=np.int16)
+    unfolded = np.zeros((4, steps), dtype=np.int16)
     onset = np.zeros((4, steps), dtype=bool)
     fermatas, folded, total, repeats, chords = [], 0, 0, 0, 0
     for v, part in enumerate(score.parts):
@@ -123,6 +137,7 @@ def parse_chorale(score) -> dict:
             repeats += previous == moved
             previous = moved
             pitch[v, start:end] = moved
+            unfolded[v, start:end] = fold_into_range(midi, LOWEST, HIGHEST)
             onset[v, start:end] = False
             onset[v, start] = True
             if v == 0 and any(isinstance(e, expressions.Fermata) for e in n.expressions):
@@ -130,6 +145,7 @@ def parse_chorale(score) -> dict:
     return {
         "pitch": pitch,
         "onset": onset,
+        "unfolded": unfolded,
         "mode": int(key.mode == "minor"),
         "shift": shift,
         "pickup": pad > 0,
@@ -195,6 +211,7 @@ def build_chorales(limit: int | None = None, progress: bool = False) -> Chorales
         names=[p for p, _ in kept],
         pitch=[f["pitch"] for _, f in kept],
         onset=[f["onset"] for _, f in kept],
+        unfolded=[f["unfolded"] for _, f in kept],
         mode=np.asarray([f["mode"] for _, f in kept], dtype=np.int64),
         shift=np.asarray([f["shift"] for _, f in kept], dtype=np.int64),
         train=np.asarray([i not in test for i in range(len(kept))], dtype=bool),
@@ -228,6 +245,9 @@ def save_chorales(chorales: Chorales, path: str | os.PathLike) -> Path:
         "onset": np.concatenate(chorales.onset, axis=1)
         if len(chorales)
         else np.zeros((4, 0), bool),
+        "unfolded": np.concatenate(chorales.unfolded, axis=1)
+        if len(chorales)
+        else np.zeros((4, 0), np.int16),
         "lengths": lengths,
         "mode": chorales.mode,
         "shift": chorales.shift,
@@ -255,14 +275,16 @@ def read_chorales(path: str | os.PathLike) -> Chorales:
             names=list(meta["names"]),
             pitch=np.split(z["pitch"], cuts, axis=1) if len(z["lengths"]) else [],
             onset=np.split(z["onset"], cuts, axis=1) if len(z["lengths"]) else [],
+            unfolded=np.split(z["unfolded"], cuts, axis=1) if len(z["lengths"]) else [],
             mode=z["mode"],
             shift=z["shift"],
             train=z["train"],
             fermatas=np.split(z["fermatas"], fcuts) if len(z["n_fermatas"]) else [],
             stats=meta["stats"],
         )
-    for p, o in zip(chorales.pitch, chorales.onset):
+    for p, o, u in zip(chorales.pitch, chorales.onset, chorales.unfolded):
         check_grid(p, o)
+        check_grid(u, o)
     return chorales
 
 
@@ -322,18 +344,27 @@ class Windows:
         return Windows(self.pitch[index], self.onset[index], self.mode[index], self.source[index])
 
 
-def windows(chorales: Chorales, part: str = "train", bars: int = 4, hop_bars: int = 1) -> Windows:
+def windows(
+    chorales: Chorales,
+    part: str = "train",
+    bars: int = 4,
+    hop_bars: int = 1,
+    unfolded: bool = False,
+) -> Windows:
     """Every ``bars``-bar window starting on a bar line, every ``hop_bars`` bars, from one split.
 
     Windows never straddle two chorales, and the split is by chorale, so no test window shares
     a note with a training window (Bach's re-harmonisations of the same tune aside).
+    ``unfolded=True`` cuts the same windows from the grids before the octave fold into each
+    voice's range: Bach's own voicing, the reference for spacing and range.
     """
     check_positive("bars", bars)
     check_positive("hop_bars", hop_bars)
     size, hop = bars * STEPS_PER_BAR, hop_bars * STEPS_PER_BAR
     pitch, onset, mode, source = [], [], [], []
+    grids = chorales.unfolded if unfolded else chorales.pitch
     for i in chorales.split(part):
-        p, o = chorales.pitch[i], chorales.onset[i]
+        p, o = grids[i], chorales.onset[i]
         for start in range(0, p.shape[1] - size + 1, hop):
             w = p[:, start : start + size]
             if (w > 0).mean() < 0.75:  # skip the silent tail after the final chord

@@ -280,6 +280,15 @@ def voice_moves(x: Tensor) -> Tensor:
     return F.pad(moved, (1, 0))
 
 
+def midi_pitch(x: Tensor) -> tuple[Tensor, Tensor]:
+    """``(B, 4, T, C)`` one-hot notes -> ``(pitch, sounding)``, each ``(B, 4, T)``: the MIDI
+    pitch (0 on a rest) and 1 where the voice sounds. Linear in the one-hot, so
+    straight-through gradients pass."""
+    notes = x[..., 1 : N_PITCH + 1]  # no rest, no onset
+    midi = torch.arange(N_PITCH, device=x.device, dtype=x.dtype) + LOWEST
+    return (notes * midi).sum(-1), notes.sum(-1)
+
+
 def voice_leading(x: Tensor) -> Tensor:
     """What the voice-leading rules look at, per step: ``(B, 4, T, C)`` -> ``(B, 15, T)``.
 
@@ -290,10 +299,7 @@ def voice_leading(x: Tensor) -> Tensor:
     that reads it passes straight-through gradients back to the generator's pitch logits.
     The rules are those of :mod:`ganbook.music.metrics` (voice crossing, spacing, parallels).
     """
-    notes = x[..., 1 : N_PITCH + 1]  # (B, 4, T, P): no rest, no onset
-    midi = torch.arange(N_PITCH, device=x.device, dtype=x.dtype) + LOWEST
-    sounding = notes.sum(-1)
-    pitch = (notes * midi).sum(-1)
+    pitch, sounding = midi_pitch(x)
     both = sounding[:, :-1] * sounding[:, 1:]
     gap = (pitch[:, :-1] - pitch[:, 1:]) * both / 12.0  # (B, 3, T)
     limit = torch.tensor(SPACING_LIMITS, device=x.device, dtype=x.dtype)[None, :, None] / 12

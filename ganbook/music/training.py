@@ -18,7 +18,14 @@ from ..train import Trainer
 from ..utils import eval_mode
 from .corpus import Windows, make_sampler
 from .grid import decode, encode
-from .models import PAIRS, ChoraleCritic, ChoraleGenerator, voice_leading, voice_moves
+from .models import (
+    PAIRS,
+    ChoraleCritic,
+    ChoraleGenerator,
+    midi_pitch,
+    voice_leading,
+    voice_moves,
+)
 
 TRAINER_OPTIONS = ("loss", "checkpoint_path", "checkpoint_every", "ema_decay", "device")
 DEFAULTS = {
@@ -32,6 +39,8 @@ DEFAULTS = {
     "diversity_weight": 0.0,
     "voice_weight": 0.0,
     "parallel_weight": 0.0,
+    "leap_weight": 0.0,
+    "range_weight": 0.0,
     "relative": False,
     "voice_leading": False,
 }
@@ -80,6 +89,49 @@ class Parallels(Term):
         return parallel.sum() / moves.clamp(min=1.0)
 
 
+# Semitones per voice (S, A, T, B): the upper quartile of a voice's range in a four-bar
+# training window, in Bach's voicing (windows(chorales, "train", unfolded=True)).
+RANGE_LIMITS = (11, 10, 12, 16)
+
+
+class Leaps(Term):
+    """Penalty on melodic leaps wider than a fifth: for each voice and step where it moves,
+    ``relu(|move| - 7)`` in semitones, averaged over the moves (the leaps that
+    :func:`ganbook.music.metrics.wide_leaps` counts). Leaps are what widen a voice's range
+    within a window; the gradient reaches the pitch logits through the straight-through notes.
+    """
+
+    name = "leaps"
+    limit = 7
+
+    def forward(self, trainer, batch, fake: torch.Tensor, z) -> torch.Tensor:
+        pitch, sounding = midi_pitch(fake)
+        both = sounding[..., :-1] * sounding[..., 1:]
+        move = (pitch[..., 1:] - pitch[..., :-1]).abs() * both
+        moves = voice_moves(fake.detach()).sum()
+        return torch.relu(move - self.limit).sum() / moves.clamp(min=1.0)
+
+
+class VoiceRanges(Term):
+    """Penalty on a voice that ranges wider in a window than Bach's usually do: per voice and
+    window, ``relu(highest - lowest - limit)`` in semitones, averaged over both. The limits
+    (:data:`RANGE_LIMITS`) are the upper quartiles of the training windows in Bach's own
+    voicing (:func:`ganbook.music.metrics.pitch_range` per voice); the gradient reaches the
+    highest and the lowest note through the straight-through notes.
+    """
+
+    name = "voice_ranges"
+
+    def forward(self, trainer, batch, fake: torch.Tensor, z) -> torch.Tensor:
+        pitch, sounding = midi_pitch(fake)
+        heard = sounding > 0.5
+        high = torch.where(heard, pitch, torch.full_like(pitch, -1e4)).amax(-1)
+        low = torch.where(heard, pitch, torch.full_like(pitch, 1e4)).amin(-1)
+        limit = torch.tensor(RANGE_LIMITS, device=fake.device, dtype=fake.dtype)
+        excess = torch.relu(high - low - limit) * heard.any(-1)
+        return excess.mean()
+
+
 def make_trainer(
     train: Windows,
     condition: str | None = None,
@@ -93,7 +145,8 @@ def make_trainer(
     a mode-seeking term (Mao et al. 2019) on :func:`pitch_difference`: two different codes
     that give the same chorale cost extra, which pushes against mode collapse. With
     ``voice_weight > 0`` it also has a :class:`VoiceOrder` penalty on crossed or widely
-    spaced voices.
+    spaced voices, with ``leap_weight > 0`` a :class:`Leaps` penalty on melodic leaps, with
+    ``range_weight > 0`` a :class:`VoiceRanges` penalty on voices that range too wide.
     ``condition="text"`` needs ``sample_real`` (windows and token ids, e.g.
     :func:`ganbook.music.describe.text_sampler`) and ``vocab_size``; ``text_dim`` is optional.
     """
@@ -125,6 +178,10 @@ def make_trainer(
         terms.append(VoiceOrder(float(cfg["voice_weight"])))
     if float(cfg["parallel_weight"]) > 0:
         terms.append(Parallels(float(cfg["parallel_weight"])))
+    if float(cfg["leap_weight"]) > 0:
+        terms.append(Leaps(float(cfg["leap_weight"])))
+    if float(cfg["range_weight"]) > 0:
+        terms.append(VoiceRanges(float(cfg["range_weight"])))
     return Trainer(
         G,
         D,
