@@ -13,12 +13,13 @@ from ganbook.music.models import ChoraleCritic, ChoraleGenerator
 from ganbook.music.training import (
     load_chorale_generator,
     load_text_generator,
+    make_text_trainer,
     make_trainer,
     sample_grids,
     save_chorale_generator,
     start_from,
 )
-from ganbook.text.caption import caption_tokens
+from ganbook.text.caption import caption_tokens, encode_captions, unknown_words
 
 
 def grids(n, soprano, step, seed=0):
@@ -70,6 +71,34 @@ def test_descriptions_and_held_out_phrasings():
         T.describe_windows(a, len(T.PHRASINGS))
 
 
+def test_synonyms_and_varied_descriptions_use_only_words_the_encoder_knows():
+    a = T.Attributes(np.array([1, 0]), np.array([0, 2]), np.array([2, 1]))
+    assert T.describe_windows(a, 0, synonym=1)[0] == (
+        "a calm chorale in a sad key with a upper soprano")
+    vocab = T.description_vocab()
+    for synonym in (1, 2):
+        words = set(caption_tokens(" ".join(T.describe_windows(a, 0, synonym))))
+        assert words <= set(vocab.stoi)
+    with pytest.raises(ValueError, match="synonym must be 0"):
+        T.describe_windows(a, 0, synonym=3)
+    many = T.Attributes(np.repeat(a.mode, 200), np.repeat(a.pace, 200),
+                        np.repeat(a.register, 200))
+    texts = T.varied_descriptions(many, np.random.default_rng(0))
+    assert len(set(texts)) > 100 and all(len(caption_tokens(t)) < T.MAX_LEN for t in texts)
+    assert not unknown_words(vocab, texts)
+    first = texts[:200]  # minor, slow, high
+    said = {w for t in first for w in caption_tokens(t)}
+    assert {"minor", "sad", "mournful", "slow", "calm", "unhurried", "high", "upper",
+            "lofty"} <= said and not said & {"major", "busy", "low", "middle"}
+    attribute = {w: name for name, level in (("mode", "minor"), ("pace", "slow"),
+                                             ("register", "high"))
+                 for w in (level, *T.SYNONYMS[level])}
+    orders = {tuple(attribute[w] for w in caption_tokens(t) if w in attribute) for t in first}
+    assert len(orders) == 6  # every order of the three attributes
+    # the held-out phrasings still bring words the encoder never saw
+    assert {w for p in T.TEST_PHRASINGS for w in caption_tokens(p)} - set(vocab.stoi)
+
+
 def test_agreement_and_by_request():
     a = T.Attributes(np.array([0, 1]), np.array([0, 2]), np.array([1, 1]))
     b = T.Attributes(np.array([0, 0]), np.array([0, 2]), np.array([1, 0]))
@@ -105,6 +134,12 @@ def test_text_sampler_pairs_windows_with_their_descriptions():
     for row in ids:
         words = set(vocab.decode(row).split())
         assert {"minor", "busy", "high"} <= words
+    torch.manual_seed(0)
+    x, ids = T.text_sampler(data, vocab, varied=True)(64)
+    assert ids.shape == (64, T.MAX_LEN)
+    said = [set(vocab.decode(row).split()) for row in ids]
+    assert all(words & {"minor", *T.SYNONYMS["minor"]} for words in said)
+    assert len({frozenset(words) for words in said}) > 5
 
 
 def test_text_condition_needs_a_vocabulary_and_leaves_the_others_alone():
@@ -196,3 +231,48 @@ def test_request_scores_measure_mode_on_the_first_windows_only():
     assert got["all three"] <= got["mode as asked (music21)"]
     with pytest.raises(ValueError, match="one request per window"):
         T.request_scores(pitch, onset, asked.subset(slice(0, 2)))
+
+
+def test_key_following_pushes_each_window_toward_the_mode_its_description_names():
+    from ganbook.music import metrics as M
+    from ganbook.music.grid import encode
+    from ganbook.music.training import KeyFollowing, minor_score_of_notes
+    from ganbook.train import Batch
+
+    pitch, onset = grids(4, soprano=72, step=4)
+    x = encode(pitch, onset)
+    assert torch.allclose(minor_score_of_notes(x).double(),
+                          torch.as_tensor(M.minor_score(pitch, onset)), atol=1e-5)
+    vocab = T.description_vocab()
+    major, minor = T.mode_token_ids(vocab)
+    assert {vocab.itos[i] for i in minor} == {"minor", *T.SYNONYMS["minor"]}
+    a = T.Attributes(np.array([0, 1, 0, 1]), np.zeros(4, dtype=int), np.zeros(4, dtype=int))
+    ids = T.encode_requests(vocab, a, 0, [0, 1, 2, 0])
+    term = KeyFollowing(1.0, major, minor)
+    fake = x.clone().requires_grad_()
+    value = term(None, Batch(x, (ids,)), fake, None)
+    score = minor_score_of_notes(x)
+    sign = torch.tensor([-1.0, 1.0, -1.0, 1.0])
+    assert value.item() == pytest.approx(torch.relu(term.margin - sign * score).mean().item())
+    value.backward()
+    assert fake.grad.abs().sum() > 0
+    unnamed = encode_captions(vocab, ["a slow chorale with a low soprano"] * 4, T.MAX_LEN)
+    assert term(None, Batch(x, (unnamed,)), x, None).item() == 0.0  # no mode asked: no push
+
+
+def test_text_trainer_takes_the_key_term_as_the_recipe_does():
+    from ganbook.music.training import KeyFollowing
+
+    pitch, onset = grids(8, soprano=76, step=2)
+    data = windows_of(pitch, onset, 1)
+    vocab = T.description_vocab()
+    torch.manual_seed(0)
+    trainer = make_trainer(data, "text", T.text_sampler(data, vocab, varied=True),
+                           vocab_size=len(vocab), hidden=16, batch_size=4,
+                           terms=[KeyFollowing(1.0, *T.mode_token_ids(vocab))])
+    trainer.fit(2, progress=False)
+    assert len(trainer.history["key"]) == 2
+    torch.manual_seed(0)
+    recipe = make_text_trainer(data, vocab, hidden=16, batch_size=4)
+    recipe.fit(2, progress=False)  # the shipped recipe: the same terms, the same steps
+    assert recipe.history["key"] == trainer.history["key"]

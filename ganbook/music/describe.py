@@ -7,7 +7,9 @@ corpus): its **mode** (the chorale's key analysis, major or minor, :mod:`.corpus
 soprano's mean pitch: low, middle or high). The two cut points of each measured attribute
 split the training windows into rough thirds. A description is one of several phrasings of
 the three words; the last :data:`HELD_OUT` phrasings are never used in training, so that we
-can ask whether the text encoder learnt the words or the sentences.
+can ask whether the text encoder learnt the words or the sentences. Training also writes each
+description in varied words (:func:`varied_descriptions`): the three clauses in any order, and
+each level by its name or one of the book's :data:`SYNONYMS`.
 """
 
 from __future__ import annotations
@@ -43,6 +45,26 @@ PHRASINGS = (
 HELD_OUT = 2
 TRAIN_PHRASINGS = PHRASINGS[:-HELD_OUT]
 TEST_PHRASINGS = PHRASINGS[-HELD_OUT:]
+
+# Other words for each level, the book's own lists: training descriptions use them as often
+# as the names, so "a lively, sad chorale" asks for busy and minor.
+SYNONYMS = {
+    "major": ("happy", "joyful"),
+    "minor": ("sad", "mournful"),
+    "slow": ("calm", "unhurried"),
+    "steady": ("even", "moderate"),
+    "busy": ("lively", "quick"),
+    "low": ("deep", "lower"),
+    "middle": ("medium", "central"),
+    "high": ("upper", "lofty"),
+}
+# Each attribute as a clause, for training descriptions in any order.
+CLAUSES = {
+    "mode": ("in a {mode} key", "in {mode}", "{mode} key"),
+    "pace": ("{pace} rhythm", "with a {pace} rhythm", "over {pace} harmony"),
+    "register": ("a {register} soprano", "with a {register} soprano",
+                 "the soprano sits {register}", "a {register} melody"),
+}
 
 
 def _bins(values: np.ndarray, cuts: tuple[float, float]) -> np.ndarray:
@@ -117,49 +139,102 @@ def window_attributes(data: Windows) -> Attributes:
     return measure(data.pitch, data.onset, data.mode)
 
 
-def describe_windows(attrs: Attributes, phrasing: int | Sequence[int] = 0) -> list[str]:
-    """One sentence per window: ``phrasing`` indexes :data:`PHRASINGS` (one for all, or one
-    per window)."""
+def _word(level: str, synonym: int) -> str:
+    """``level`` itself (``synonym=0``) or its ``synonym``-th word in :data:`SYNONYMS`."""
+    return level if synonym == 0 else SYNONYMS[level][synonym - 1]
+
+
+def describe_windows(
+    attrs: Attributes, phrasing: int | Sequence[int] = 0, synonym: int | Sequence[int] = 0
+) -> list[str]:
+    """One sentence per window: ``phrasing`` indexes :data:`PHRASINGS`; ``synonym`` 1 or 2
+    writes the levels in that word of :data:`SYNONYMS`, 0 by their names (each one for all
+    windows, or one per window)."""
     index = np.broadcast_to(np.asarray(phrasing), (len(attrs),))
     if np.any((index < 0) | (index >= len(PHRASINGS))):
         raise ValueError(f"phrasing must lie in [0, {len(PHRASINGS)}), got {phrasing!r}")
+    words = np.broadcast_to(np.asarray(synonym), (len(attrs),))
+    if np.any((words < 0) | (words > 2)):
+        raise ValueError(f"synonym must be 0 (the level's name), 1 or 2, got {synonym!r}")
     return [
-        PHRASINGS[k].format(mode=MODES[m], pace=PACES[p], register=REGISTERS[r])
-        for k, m, p, r in zip(index, attrs.mode, attrs.pace, attrs.register)
+        PHRASINGS[k].format(mode=_word(MODES[m], w), pace=_word(PACES[p], w),
+                            register=_word(REGISTERS[r], w))
+        for k, w, m, p, r in zip(index, words, attrs.mode, attrs.pace, attrs.register)
     ]
 
 
+def varied_descriptions(attrs: Attributes, rng: np.random.Generator) -> list[str]:
+    """One training description per window in random words: half in a training phrasing, half
+    as the three :data:`CLAUSES` in a random order ("in a minor key, a high soprano and
+    slow rhythm"); every level by its name or one of its :data:`SYNONYMS`, alike often."""
+    out = []
+    for m, p, r in zip(attrs.mode, attrs.pace, attrs.register):
+        words = {name: _word(level, int(rng.integers(3))) for name, level in
+                 (("mode", MODES[m]), ("pace", PACES[p]), ("register", REGISTERS[r]))}
+        if rng.random() < 0.5:
+            out.append(TRAIN_PHRASINGS[rng.integers(len(TRAIN_PHRASINGS))].format(**words))
+            continue
+        clauses = [forms[rng.integers(len(forms))].format(**words)
+                   for forms in CLAUSES.values()]
+        first, second, third = (clauses[k] for k in rng.permutation(3))
+        joint = ", " if rng.random() < 0.5 else " and "
+        out.append(f"{first}, {second}{joint}{third}")
+    return out
+
+
 def description_vocab() -> Vocab:
-    """The words of the training phrasings (with ``<unk>``): what the encoder is built for."""
-    return caption_vocab(
-        p.format(mode=m, pace=q, register=r)
-        for p in TRAIN_PHRASINGS for m in MODES for q in PACES for r in REGISTERS
-    )
+    """The words of the training descriptions (with ``<unk>``): the training phrasings, the
+    clauses and every level's synonyms; what the encoder is built for."""
+    words = {"mode": [*MODES], "pace": [*PACES], "register": [*REGISTERS]}
+    for levels in words.values():
+        levels += [w for level in list(levels) for w in SYNONYMS[level]]
+    texts = [p.format(mode=m, pace=q, register=r)
+             for p in (*TRAIN_PHRASINGS, *CLAUSES["mode"], *CLAUSES["pace"],
+                       *CLAUSES["register"])
+             for m in words["mode"] for q in words["pace"] for r in words["register"]]
+    return caption_vocab([*texts, "and"])
 
 
 MAX_LEN = 16  # tokens, <eos> included: longer than every phrasing
 
 
-def encode_requests(vocab: Vocab, attrs: Attributes, phrasing: int | Sequence[int] = 0
-                    ) -> torch.Tensor:
+def encode_requests(vocab: Vocab, attrs: Attributes, phrasing: int | Sequence[int] = 0,
+                    synonym: int | Sequence[int] = 0) -> torch.Tensor:
     """Token ids ``(N, MAX_LEN)`` of :func:`describe_windows` for the ``"text"`` generator."""
-    return encode_captions(vocab, describe_windows(attrs, phrasing), MAX_LEN)
+    return encode_captions(vocab, describe_windows(attrs, phrasing, synonym), MAX_LEN)
 
 
-def text_sampler(data: Windows, vocab: Vocab):
+def mode_token_ids(vocab: Vocab) -> tuple[list[int], list[int]]:
+    """The token ids of every word for major (its name and synonyms) and for minor, for
+    :class:`ganbook.music.training.KeyFollowing`."""
+    return tuple([vocab.stoi[w] for w in (mode, *SYNONYMS[mode]) if w in vocab.stoi]
+                 for mode in MODES)
+
+
+VARIANTS = 16  # training descriptions per window (varied=True)
+
+
+def text_sampler(data: Windows, vocab: Vocab, varied: bool = False):
     """``sample_real(batch_size)`` for the Trainer: ``(encoded windows, token ids)``, each
-    window described in one of the training phrasings, drawn at random (torch's RNG)."""
+    window described in one of the training phrasings or, with ``varied=True``, in one of
+    :data:`VARIANTS` :func:`varied_descriptions` written once (seed 0), drawn with torch's RNG
+    (so a resumed run draws the same)."""
     from ..data import TensorSampler
     from .grid import encode
 
     attrs = window_attributes(data)
-    ids = torch.stack([encode_requests(vocab, attrs, k) for k in range(len(TRAIN_PHRASINGS))],
-                      dim=1)  # (N, phrasings, MAX_LEN)
-    indices = TensorSampler(torch.arange(len(data)))
+    if varied:
+        rng = np.random.default_rng(0)
+        ids = torch.stack([encode_captions(vocab, varied_descriptions(attrs, rng), MAX_LEN)
+                           for _ in range(VARIANTS)], dim=1)
+    else:
+        ids = torch.stack([encode_requests(vocab, attrs, k)
+                           for k in range(len(TRAIN_PHRASINGS))], dim=1)
+    indices = TensorSampler(torch.arange(len(data)))  # ids: (N, variants, MAX_LEN)
 
     def sample_real(batch_size: int):
         idx = indices(batch_size)
-        choice = torch.randint(len(TRAIN_PHRASINGS), (batch_size,))
+        choice = torch.randint(ids.shape[1], (batch_size,))
         return encode(data.pitch[idx.numpy()], data.onset[idx.numpy()]), ids[idx, choice]
 
     return sample_real

@@ -18,11 +18,13 @@ from ..train import Trainer
 from ..utils import eval_mode
 from .corpus import Windows, make_sampler
 from .grid import decode, encode
+from .metrics import _MAJOR_PROFILE, _MINOR_PROFILE
 from .models import (
     PAIRS,
     ChoraleCritic,
     ChoraleGenerator,
     midi_pitch,
+    pitch_classes,
     voice_leading,
     voice_moves,
 )
@@ -132,6 +134,46 @@ class VoiceRanges(Term):
         return excess.mean()
 
 
+def minor_score_of_notes(x: torch.Tensor) -> torch.Tensor:
+    """:func:`ganbook.music.metrics.minor_score` of one-hot windows ``(B, 4, T, C)`` -> ``(B,)``,
+    differentiable through straight-through notes: the correlation of the window's
+    pitch-class histogram with the A-minor key profile minus that with the C-major one."""
+    chroma = pitch_classes(x).sum((1, 2))
+    chroma = chroma - chroma.mean(-1, keepdim=True)
+    score = 0.0
+    for sign, profile in ((1.0, _MINOR_PROFILE), (-1.0, _MAJOR_PROFILE)):
+        b = torch.as_tensor(profile - profile.mean(), dtype=x.dtype, device=x.device)
+        score = score + sign * (chroma @ b) / (chroma.norm(dim=-1) * b.norm()).clamp(min=1e-9)
+    return score
+
+
+KEY_WEIGHT = 1.0  # the text-to-music recipe's weight on KeyFollowing
+
+
+class KeyFollowing(Term):
+    """For a ``"text"`` generator: a window whose description asks for minor should sound like
+    A minor, one asking for major like C major. A hinge ``relu(margin - s * score)`` on
+    :func:`minor_score_of_notes`, ``s`` = +1 where the description holds one of
+    ``minor_ids`` (tokens), -1 where it holds one of ``major_ids``, no push where it names
+    no mode. The critic's projection hears the mode word too weakly to teach it alone."""
+
+    name = "key"
+    margin = 0.2
+
+    def __init__(self, weight: float, major_ids: list[int], minor_ids: list[int]) -> None:
+        super().__init__(weight)
+        self.register_buffer("major_ids", torch.as_tensor(major_ids, dtype=torch.long))
+        self.register_buffer("minor_ids", torch.as_tensor(minor_ids, dtype=torch.long))
+
+    def forward(self, trainer, batch, fake: torch.Tensor, z) -> torch.Tensor:
+        ids = batch.cond[0]
+        minor = torch.isin(ids, self.minor_ids).any(-1)
+        major = torch.isin(ids, self.major_ids).any(-1)
+        sign = minor.to(fake.dtype) - major.to(fake.dtype)
+        hinge = torch.relu(self.margin - sign * minor_score_of_notes(fake)) * sign.abs()
+        return hinge.sum() / sign.abs().sum().clamp(min=1.0)
+
+
 def make_trainer(
     train: Windows,
     condition: str | None = None,
@@ -146,7 +188,9 @@ def make_trainer(
     that give the same chorale cost extra, which pushes against mode collapse. With
     ``voice_weight > 0`` it also has a :class:`VoiceOrder` penalty on crossed or widely
     spaced voices, with ``leap_weight > 0`` a :class:`Leaps` penalty on melodic leaps, with
-    ``range_weight > 0`` a :class:`VoiceRanges` penalty on voices that range too wide.
+    ``range_weight > 0`` a :class:`VoiceRanges` penalty on voices that range too wide;
+    ``terms`` adds other :class:`~ganbook.losses.Term` s (a text generator's
+    :class:`KeyFollowing`).
     ``condition="text"`` needs ``sample_real`` (windows and token ids, e.g.
     :func:`ganbook.music.describe.text_sampler`) and ``vocab_size``; ``text_dim`` is optional.
     """
@@ -156,6 +200,7 @@ def make_trainer(
     if condition != "text" and text:
         raise ValueError(f"vocab_size and text_dim are only for condition='text', "
                          f"got condition={condition!r}")
+    extra_terms = list(overrides.pop("terms", []))
     unknown = set(overrides) - set(DEFAULTS) - set(TRAINER_OPTIONS) - {"gumbel"}
     if unknown:
         raise ValueError(
@@ -182,6 +227,7 @@ def make_trainer(
         terms.append(Leaps(float(cfg["leap_weight"])))
     if float(cfg["range_weight"]) > 0:
         terms.append(VoiceRanges(float(cfg["range_weight"])))
+    terms += extra_terms
     return Trainer(
         G,
         D,
@@ -198,6 +244,19 @@ def make_trainer(
 
 # The second stage that teaches the plain GAN voice leading (see make_voiced_trainer).
 VOICED = {"relative": True, "voice_leading": True, "voice_weight": 1.0, "parallel_weight": 40.0}
+
+
+def make_text_trainer(train: Windows, vocab: Vocab, **overrides) -> Trainer:
+    """The text-to-music recipe: a ``"text"`` trainer on varied descriptions of ``train``
+    (:func:`ganbook.music.describe.text_sampler` with ``varied=True``), with
+    :class:`KeyFollowing` at :data:`KEY_WEIGHT` and a short EMA (0.995: 0.999 would keep much
+    of the start); ``overrides`` as :func:`make_trainer`'s."""
+    from .describe import mode_token_ids, text_sampler
+
+    key = KeyFollowing(KEY_WEIGHT, *mode_token_ids(vocab))
+    options = {"ema_decay": 0.995, **overrides}
+    return make_trainer(train, "text", text_sampler(train, vocab, varied=True),
+                        vocab_size=len(vocab), terms=[key], **options)
 
 
 def make_voiced_trainer(

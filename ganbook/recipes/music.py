@@ -46,15 +46,14 @@ def _shipped_chorale(name: str) -> Callable[[], nn.Module]:
 
 
 def _text2music(profile: Profile, device: torch.device) -> Loop:
-    """bench/app_text2music.py's chorale WGAN-GP conditioned on descriptions."""
+    """bench/app_text2music.py's chorale WGAN-GP conditioned on descriptions
+    (ganbook.music.training.make_text_trainer)."""
     from ..music import describe as T
     from ..music.corpus import load_chorales, windows
-    from ..music.training import make_trainer
+    from ..music.training import make_text_trainer
 
     train = windows(load_chorales(progress=False), "train")
-    vocab = T.description_vocab()
-    return make_trainer(train, "text", T.text_sampler(train, vocab), vocab_size=len(vocab),
-                        ema_decay=0.995, device=device)
+    return make_text_trainer(train, T.description_vocab(), device=device)
 
 
 def _start_from_chorale_gan(loop: Loop, profile: Profile) -> None:
@@ -110,7 +109,7 @@ for _recipe in (
         "text2music",
         "chorale GAN conditioned on a description (from the chorale GAN)",
         _text2music,
-        (20, 2000, 2000),
+        (20, 2000, 3000),
         write_text_to_music,
         _shipped_text2music,
         _start_from_chorale_gan,
