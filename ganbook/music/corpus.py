@@ -48,8 +48,8 @@ class Chorales:
     """All kept chorales as grids, with their names, modes, split and corpus statistics.
 
     ``pitch[i]``/``onset[i]`` are ``(4, T_i)`` arrays; ``unfolded[i]`` is ``pitch[i]`` before
-    the notes outside a voice's range were folded into it by octaves (the rare notes outside
-    the whole grid, C2..C6, still are); ``mode[i]`` is 0 for major, 1 for minor;
+    the notes outside a voice's range were folded into it by octaves (notes outside the whole
+    grid, C2..C6, are still folded into it); ``mode[i]`` is 0 for major, 1 for minor;
     ``shift[i]`` the semitones it was transposed by; ``fermatas[i]`` the soprano steps that
     carried a fermata; ``train[i]`` whether it belongs to the training split.
     """

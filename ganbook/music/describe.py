@@ -38,7 +38,7 @@ PHRASINGS = (
     "{mode} key, {pace} rhythm, {register} soprano",
     "a {register} melody over {pace} harmony in {mode}",
     "{pace} and {mode}, the soprano sits {register}",
-    # held out: never seen in training (new order, some words the encoder maps to <unk>)
+    # held out: frames no training description uses, some words the encoder maps to <unk>
     "the soprano is {register}, the rhythm {pace}, the key {mode}",
     "{register} tune, {mode} mode, {pace} pace",
 )

@@ -220,7 +220,7 @@ def wide_leaps(pitch: np.ndarray, onset: np.ndarray, limit: int = 7) -> float:
     """Share of melodic moves wider than ``limit`` semitones (default a fifth), over all voices.
 
     A move: a voice sounds a new pitch right after sounding another. Bach's voices move mostly
-    by step and leap beyond a fifth in about 2 moves of 100; a generator whose voices leap
+    by step and leap beyond a fifth in about 3 moves of 100; a generator whose voices leap
     more also ranges wider in a window (:func:`pitch_range`). Source: the melodic rules of
     four-part writing (e.g. Piston, *Harmony*, 1941), read as Yang & Lerch's (2020)
     pitch-interval histogram beyond ``limit``.
