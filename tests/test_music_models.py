@@ -37,6 +37,13 @@ def fake_windows(n=16, seed=0):
     return Windows(pitch, onset, rng.integers(0, 2, n), np.zeros(n, dtype=np.int64))
 
 
+def held_chords(*chords):
+    """One window ``(1, 4, T, CHANNELS)`` of (S, A, T, B) chords held 8 steps each, every step
+    an onset, with a gradient: what the generator's penalty terms read."""
+    pitch = np.repeat(np.asarray(chords, dtype=np.int16).T[None], 8, 2)
+    return encode(pitch, np.ones_like(pitch, dtype=bool)).requires_grad_()
+
+
 @pytest.mark.parametrize("train_mode", [True, False])
 def test_generator_writes_valid_grids_in_range(train_mode):
     torch.manual_seed(0)
@@ -151,35 +158,25 @@ def test_relativistic_loss_runs_through_the_music_trainer():
 
 
 def test_voice_order_penalises_crossing_and_wide_spacing_only():
-    from ganbook.music.grid import encode
     from ganbook.music.training import VoiceOrder
 
-    def grid(chord):
-        pitch = np.repeat(np.asarray(chord, dtype=np.int16)[None, :, None], 16, 2)
-        return encode(pitch, np.ones_like(pitch, dtype=bool)).requires_grad_()
-
     term = VoiceOrder(1.0)
-    assert term(None, None, grid((72, 67, 64, 48)), None).item() == 0.0
-    crossed = grid((67, 72, 64, 48))  # alto 5 above the soprano: one pair of three crossed
+    assert term(None, None, held_chords((72, 67, 64, 48)), None).item() == 0.0
+    crossed = held_chords((67, 72, 64, 48))  # alto 5 above the soprano: one pair of three crossed
     value = term(None, None, crossed, None)
     assert value.item() == pytest.approx(5 / 3)
     value.backward()
     assert crossed.grad.abs().sum() > 0
-    wide = grid((84, 67, 64, 40))  # S-A 17 (5 too wide), T-B 24 (5 beyond a twelfth)
+    wide = held_chords((84, 67, 64, 40))  # S-A 17 (5 too wide), T-B 24 (5 beyond a twelfth)
     assert term(None, None, wide, None).item() == pytest.approx(10 / 3)
 
 
 def test_leaps_penalise_only_moves_beyond_a_fifth_with_a_gradient():
-    from ganbook.music.grid import encode
     from ganbook.music.training import Leaps
 
-    def grid(*chords):
-        pitch = np.repeat(np.asarray(chords, dtype=np.int16).T[None], 8, 2)
-        return encode(pitch, np.ones_like(pitch, dtype=bool)).requires_grad_()
-
     term = Leaps(1.0)
-    assert term(None, None, grid((72, 67, 64, 48), (74, 65, 67, 55)), None).item() == 0.0
-    leapt = grid((72, 67, 64, 48), (74, 65, 67, 60))  # four moves; the bass's is an octave
+    assert term(None, None, held_chords((72, 67, 64, 48), (74, 65, 67, 55)), None).item() == 0.0
+    leapt = held_chords((72, 67, 64, 48), (74, 65, 67, 60))  # four moves; the bass's is an octave
     value = term(None, None, leapt, None)
     assert value.item() == pytest.approx((12 - 7) / 4)
     value.backward()
@@ -187,16 +184,11 @@ def test_leaps_penalise_only_moves_beyond_a_fifth_with_a_gradient():
 
 
 def test_voice_ranges_penalise_only_ranges_beyond_the_limits():
-    from ganbook.music.grid import encode
     from ganbook.music.training import RANGE_LIMITS, VoiceRanges
 
-    def grid(*chords):
-        pitch = np.repeat(np.asarray(chords, dtype=np.int16).T[None], 8, 2)
-        return encode(pitch, np.ones_like(pitch, dtype=bool)).requires_grad_()
-
     term = VoiceRanges(1.0)
-    assert term(None, None, grid((72, 67, 64, 48), (74, 65, 67, 55)), None).item() == 0.0
-    wide = grid((72, 67, 64, 40), (72, 67, 64, 40 + RANGE_LIMITS[3] + 4))  # bass: 4 too wide
+    assert term(None, None, held_chords((72, 67, 64, 48), (74, 65, 67, 55)), None).item() == 0.0
+    wide = held_chords((72, 67, 64, 40), (72, 67, 64, 40 + RANGE_LIMITS[3] + 4))  # bass: 4 too wide
     value = term(None, None, wide, None)
     assert value.item() == pytest.approx(4 / 4)  # averaged over four voices, one window
     value.backward()
