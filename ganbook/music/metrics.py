@@ -513,8 +513,8 @@ def metrics_table(results: dict[str, dict[str, float]], digits: int = 3) -> str:
 
 # Krumhansl & Kessler (1982) key profiles, as tabulated in Krumhansl (1990),
 # rotated to C major / A minor.
-_MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-_MINOR_PROFILE = np.roll(
+MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+MINOR_PROFILE = np.roll(
     np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17]), 9
 )
 
@@ -533,7 +533,7 @@ def minor_score(pitch: np.ndarray, onset: np.ndarray) -> np.ndarray:
         b = profile - profile.mean()
         return (a @ b) / np.maximum(np.linalg.norm(a, axis=-1) * np.linalg.norm(b), 1e-9)
 
-    return corr(_MINOR_PROFILE) - corr(_MAJOR_PROFILE)
+    return corr(MINOR_PROFILE) - corr(MAJOR_PROFILE)
 
 
 def minor_gap(pitch: np.ndarray, onset: np.ndarray, mode: np.ndarray) -> tuple[float, float]:

@@ -17,8 +17,9 @@ from ..text.vocab import Vocab
 from ..train import Trainer
 from ..utils import eval_mode
 from .corpus import Windows, make_sampler
+from .describe import mode_token_ids, text_sampler
 from .grid import decode, encode
-from .metrics import _MAJOR_PROFILE, _MINOR_PROFILE
+from .metrics import MAJOR_PROFILE, MINOR_PROFILE
 from .models import (
     PAIRS,
     ChoraleCritic,
@@ -141,7 +142,7 @@ def minor_score_of_notes(x: torch.Tensor) -> torch.Tensor:
     chroma = pitch_classes(x).sum((1, 2))
     chroma = chroma - chroma.mean(-1, keepdim=True)
     score = 0.0
-    for sign, profile in ((1.0, _MINOR_PROFILE), (-1.0, _MAJOR_PROFILE)):
+    for sign, profile in ((1.0, MINOR_PROFILE), (-1.0, MAJOR_PROFILE)):
         b = torch.as_tensor(profile - profile.mean(), dtype=x.dtype, device=x.device)
         score = score + sign * (chroma @ b) / (chroma.norm(dim=-1) * b.norm()).clamp(min=1e-9)
     return score
@@ -251,8 +252,6 @@ def make_text_trainer(train: Windows, vocab: Vocab, **overrides) -> Trainer:
     (:func:`ganbook.music.describe.text_sampler` with ``varied=True``), with
     :class:`KeyFollowing` at :data:`KEY_WEIGHT` and a short EMA (0.995: 0.999 would keep much
     of the start); ``overrides`` as :func:`make_trainer`'s."""
-    from .describe import mode_token_ids, text_sampler
-
     key = KeyFollowing(KEY_WEIGHT, *mode_token_ids(vocab))
     options = {"ema_decay": 0.995, **overrides}
     return make_trainer(train, "text", text_sampler(train, vocab, varied=True),
