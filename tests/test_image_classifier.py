@@ -46,3 +46,17 @@ def test_training_learns_a_few_digits_quickly():
 def test_shipped_classifier_is_accurate_on_held_out_digits():
     model, _ = load_digit_classifier(retrain_if_missing=False)
     assert digit_accuracy(model, *load_digits("test")) > 0.97
+
+
+def test_one_pass_gives_the_features_and_classes_of_the_network_run_twice():
+    """embed_and_predict (what DigitEvaluator.score uses) changes no number: its features are the
+    body's and its classes the argmax of a full forward pass, batch by batch."""
+    torch.manual_seed(0)
+    model = DigitClassifier()
+    x = torch.rand(70, 1, 8, 8) * 2 - 1
+    features, classes = model.embed_and_predict(x, batch_size=32)
+    with torch.no_grad():
+        body = torch.cat([model.features(x[i : i + 32]) for i in range(0, 70, 32)])
+        forward = torch.cat([model(x[i : i + 32]).argmax(1) for i in range(0, 70, 32)])
+    assert torch.equal(features, body) and torch.equal(classes, forward)
+    assert torch.equal(model.embed(x, 32), body) and torch.equal(model.predict(x, 32), forward)

@@ -59,20 +59,20 @@ class DigitClassifier(nn.Module):
         return self.head(self.features(x))
 
     @torch.no_grad()
+    def embed_and_predict(self, x: Tensor, batch_size: int = 1024) -> tuple[Tensor, Tensor]:
+        """Penultimate features and predicted class of many images, from one pass in batches
+        (eval mode, no gradients): a metric that needs both pays for the network once."""
+        self.eval()
+        features = [self.features(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+        return torch.cat(features), torch.cat([self.head(f).argmax(1) for f in features])
+
     def predict(self, x: Tensor, batch_size: int = 1024) -> Tensor:
         """Predicted class of each image (eval mode, no gradients)."""
-        self.eval()
-        return torch.cat(
-            [self(x[i : i + batch_size]).argmax(1) for i in range(0, len(x), batch_size)]
-        )
+        return self.embed_and_predict(x, batch_size)[1]
 
-    @torch.no_grad()
     def embed(self, x: Tensor, batch_size: int = 1024) -> Tensor:
         """Penultimate features of many images, in batches (eval mode, no gradients)."""
-        self.eval()
-        return torch.cat(
-            [self.features(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
-        )
+        return self.embed_and_predict(x, batch_size)[0]
 
 
 def random_shift(x: Tensor, max_shift: int = 1) -> Tensor:

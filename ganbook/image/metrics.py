@@ -276,14 +276,15 @@ class DigitEvaluator:
         samples = torch.as_tensor(samples).detach().cpu().float()
         if samples.dim() != 4 or tuple(samples.shape[1:]) != (1, 8, 8):
             raise ValueError(f"samples must have shape (n, 1, 8, 8), got {tuple(samples.shape)}")
-        feats = self.features(samples)
+        raw, predicted = self.classifier.embed_and_predict(samples)
+        feats = raw / self.feature_scale  # as :meth:`features`
         precision, recall = precision_recall(self.test_features, feats, self.k)
         return Scores(
             fd=frechet_distance(feats, self.test_features),
             kid=kernel_distance(feats, self.test_features, subsets=20)[0],
             precision=precision,
             recall=recall,
-            class_shares=class_shares(self.classifier.predict(samples)),
+            class_shares=class_shares(predicted),
             memorisation=memorisation_ratio(samples, self.train_x, self.test_x),
         )
 
