@@ -63,11 +63,14 @@ unit: install
 # whole run), the path furthest from this machine's native one (AVX2, AVX-512...) that the
 # unit tests and the check harness run: bench/check_robustness.py proves the checks on every
 # path and several seeds. Each notebook it ran is kept, with its outputs, in $(NBVAL_RUN).
+# A kernel gets 300 s to start, not nbval's 60: on a shared machine one start once stalled past
+# 60 s and failed every cell of its notebook.
 NBVAL_RUN = _build/nbval
 NBVAL_ATEN = $(or $(ATEN_CPU_CAPABILITY),default)
 notebooks: install
 	GANBOOK_PROFILE=test ATEN_CPU_CAPABILITY=$(NBVAL_ATEN) $(RUN_ENV) $(PY) -m pytest --nbval-lax \
-	  --nbval-cell-timeout=600 -n $(NB_WORKERS) --dist loadfile --nb-executed $(NBVAL_RUN) book
+	  --nbval-cell-timeout=600 --nbval-kernel-startup-timeout=300 -n $(NB_WORKERS) --dist loadfile \
+	  --nb-executed $(NBVAL_RUN) book
 
 # Every check cell must fail with each model at its starting point (no training).
 checks: install

@@ -52,10 +52,12 @@ def book_notebooks() -> list[str]:
 
 
 def execute(nb, path: str, timeout: int = 600) -> float:
-    """Run ``nb`` (read from ``path``) in a fresh kernel in its folder, past any error; seconds."""
+    """Run ``nb`` (read from ``path``) in a fresh kernel in its folder, past any error; seconds.
+    The kernel gets 300 s to start (nbclient's 60 s once ran out on a loaded shared machine)."""
     start = time.perf_counter()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(Path(path).parent)}}).execute()
+    NotebookClient(nb, timeout=timeout, startup_timeout=300, kernel_name="python3",
+                   allow_errors=True, resources={"metadata": {"path": str(Path(path).parent)}}
+                   ).execute()
     return time.perf_counter() - start
 
 
