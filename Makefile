@@ -23,11 +23,23 @@ THREADS ?= 1
 # requirements) rebuilds the environment from scratch, so nothing stale or dropped survives.
 STAMP := $(VENV)/.installed-$(shell echo '$(PYTHON) $(TORCH_SPEC) $(TORCH_PIP_ARGS)' | cksum | cut -d' ' -f1)
 
+# The packages are installed with uv (itself installed into the venv with pip): the same
+# packages pip would choose, in about 30 s instead of 90 here. uv reads none of pip's
+# settings, so the places pip is told to find wheels (PIP_FIND_LINKS or pip.conf, where a
+# machine keeps its torch wheel) are handed on. Bytecode is compiled at install, as
+# pip would have done: a machine may forbid writing it at import time. Where uv cannot be
+# installed, pip does it all.
+FIND_LINKS := $(or $(PIP_FIND_LINKS),$(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null))
+UV_INSTALL := $(VENV)/bin/uv pip install --quiet --python $(PY) $(foreach f,$(FIND_LINKS),--find-links $(f))
 $(STAMP): requirements.txt pyproject.toml
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet $(TORCH_PIP_ARGS) "$(TORCH_SPEC)"
-	$(PY) -m pip install --quiet -r requirements.txt -e .
+	if $(PY) -m pip install --quiet uv; then \
+	  $(UV_INSTALL) --compile-bytecode $(TORCH_PIP_ARGS) "$(TORCH_SPEC)" && \
+	  $(UV_INSTALL) --compile-bytecode -r requirements.txt -e .; \
+	else \
+	  $(PY) -m pip install --quiet $(TORCH_PIP_ARGS) "$(TORCH_SPEC)" && \
+	  $(PY) -m pip install --quiet -r requirements.txt -e .; fi
 	touch $@
 
 install: $(STAMP)
