@@ -16,7 +16,7 @@ NB_WORKERS ?= 2
 # thread is about as fast, and two threads on a busy 2-core machine can stall for minutes.
 THREADS ?= 1
 
-.PHONY: install book test unit notebooks lint book-test checks checks-and-book clean chromium browser \
+.PHONY: install bytecode book test unit notebooks lint book-test checks checks-and-book clean chromium browser \
 	student gpu-smoke robustness robustness-cpu results book-from-nbval book-and-browser
 
 # The stamp names the Python and torch it was built with: changing either (or the
@@ -44,6 +44,12 @@ $(STAMP): requirements.txt pyproject.toml
 
 install: $(STAMP)
 
+# The library's bytecode, written once before the tests: a machine may set
+# PYTHONDONTWRITEBYTECODE (ours do), and then every kernel and test process compiled the
+# library again (about 0.2 s each, over a hundred processes in `make test`).
+bytecode: install
+	@$(PY) -m compileall -q ganbook bench
+
 # The notebooks run in parallel (one kernel per core) into jupyter-cache, and the build reads
 # their outputs from there; a rebuild reruns only notebooks whose code changed. The cache does
 # not see the library, the profile, the float path or the seed, so it is emptied when any of
@@ -56,7 +62,7 @@ LIBRARY_KEY := $(shell git ls-files -co --exclude-standard ganbook requirements.
 RUN_ENV = GANBOOK_LIBRARY_KEY=$(LIBRARY_KEY) TQDM_DISABLE=1 GANBOOK_STATIC=1 OMP_NUM_THREADS=$(THREADS)
 BOOK_ENV = GANBOOK_PROFILE=$(PROFILE) $(RUN_ENV)
 CACHE_KEY = $(PROFILE)-$(ATEN_CPU_CAPABILITY)-$(GANBOOK_SEED)-$(LIBRARY_KEY)
-book: install
+book: install bytecode
 	@mkdir -p _build; if [ "$$(cat _build/.cache_key 2>/dev/null)" != "$(CACHE_KEY)" ]; then \
 	  rm -rf _build/.jupyter_cache; echo "$(CACHE_KEY)" > _build/.cache_key; fi
 	$(BOOK_ENV) $(PY) bench/execute_notebooks.py $(if $(EXECUTED),--executed $(EXECUTED))
@@ -68,7 +74,7 @@ lint: install
 
 # worksteal: a worker that runs out of tests takes some of the other's, so the slow
 # subprocess tests at the end do not leave a core idle (about 20 s of 120 here).
-unit: install
+unit: install bytecode
 	GANBOOK_PROFILE=test OMP_NUM_THREADS=1 $(PY) -m pytest -n $(NB_WORKERS) --dist worksteal tests
 
 # nbval runs torch's portable kernels (ATEN_CPU_CAPABILITY=default, unless one is set for the
@@ -79,13 +85,13 @@ unit: install
 # 60 s and failed every cell of its notebook.
 NBVAL_RUN = _build/nbval
 NBVAL_ATEN = $(or $(ATEN_CPU_CAPABILITY),default)
-notebooks: install
+notebooks: install bytecode
 	GANBOOK_PROFILE=test ATEN_CPU_CAPABILITY=$(NBVAL_ATEN) $(RUN_ENV) $(PY) -m pytest --nbval-lax \
 	  --nbval-cell-timeout=600 --nbval-kernel-startup-timeout=300 -n $(NB_WORKERS) --dist loadfile \
 	  --nb-executed $(NBVAL_RUN) book
 
 # Every check cell must fail with each model at its starting point (no training).
-checks: install
+checks: install bytecode
 	$(PY) bench/check_harness.py --workers $(NB_WORKERS)
 
 # Every check cell over every CPU float path this machine has x 3 seeds, under `test` (about
