@@ -102,8 +102,9 @@ class ChoraleGenerator(nn.Module):
     A shared temporal trunk goes from bars to beats to eighths (transposed 1-D convolutions,
     so every position in a bar learns its own pattern); four voice heads turn the shared
     features into pitch and onset logits per eighth, masked to each voice's range. Each eighth
-    then fills two sixteenth steps: only 1.7% of the chorales' onsets fall on an odd sixteenth,
-    and writing at that rate would let every note fragment into sixteenths. ``condition``
+    then fills two sixteenth steps: few of the chorales' onsets fall on an odd sixteenth (the
+    chorale chapter counts them), and writing at that rate would let every note fragment into
+    sixteenths. ``condition``
     is ``None``, ``"mode"`` (``cond``: ``(B,)`` 0 = major, 1 = minor), ``"soprano"``
     (``cond``: the soprano line ``(B, T, CHANNELS)``, which the output then contains unchanged)
     or ``"text"`` (``cond``: a description's token ids ``(B, L)``, read by a
