@@ -162,7 +162,7 @@ def update(
     ganbook goes through here, so the check harness
     (:func:`ganbook.profiles.starting_point`) can skip them all and keep every network
     where it started; ``instrument=True`` marks a network that measures others (a
-    two-sample classifier), which trains even then.
+    :class:`Loop` with :attr:`Loop.instrument` set), which trains even then.
     """
     _update(optimizer, loss, parameters, clip, instrument)
 
@@ -203,6 +203,10 @@ class Loop:
     history_keys: tuple[str, ...] = ("step", "seconds")
     progress_keys: tuple[str, ...] = ()  # record entries shown beside the progress bar
     description = "training"
+    #: True for a network that measures others (the digit classifier, a two-sample
+    #: classifier): it trains in full at the check harness's starting point too (only the
+    #: smoke mode caps it) and always in one process, never as part of a distributed run.
+    instrument = False
 
     def __init__(
         self,
@@ -231,7 +235,9 @@ class Loop:
             )
         self.device = torch.device(device) if device is not None else get_device()
         # Under torchrun (WORLD_SIZE > 1): the process group, and cuda:LOCAL_RANK on GPUs.
-        self.device, self.world = distributed.setup(self.device)
+        self.device, self.world = (
+            (self.device, None) if self.instrument else distributed.setup(self.device)
+        )
         self.sync_every = check_positive("sync_every", sync_every)
         # who built this run (``python -m ganbook`` puts the recipe and profile here): kept in
         # every checkpoint's config before the loop's own settings, and checked on resume
@@ -311,12 +317,12 @@ class Loop:
         one sees a non-finite number (see :mod:`ganbook.distributed`).
         """
         if self.sync_every > 1 and self.world is None:
-            _update(optimizer, loss, parameters, clip, scaler=scaler)
+            _update(optimizer, loss, parameters, clip, self.instrument, scaler=scaler)
             return record
         record = to_floats(**record)
         if self.world is None or starting_point():
             self.check_finite(record)
-            _update(optimizer, loss, parameters, clip, scaler=scaler)
+            _update(optimizer, loss, parameters, clip, self.instrument, scaler=scaler)
             return record
         finite = all(math.isfinite(v) for v in record.values())
         params = [p for group in optimizer.param_groups for p in group["params"]]
@@ -370,7 +376,7 @@ class Loop:
         (:mod:`ganbook.distributed`).
         """
         check_positive("steps", steps)
-        cap = fit_step_cap()
+        cap = smoke_steps() if self.instrument else fit_step_cap()
         if cap is not None:  # smoke mode or starting point: a few steps (ganbook.profiles)
             steps = min(steps, self.step + cap)
         if callable(callbacks) or isinstance(callbacks, (str, bytes)):

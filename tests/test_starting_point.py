@@ -45,3 +45,24 @@ def test_pretrained_starting_point_keeps_shipped_weights(monkeypatch):
     assert starting_point()
     G1, _ = load_generator("image_dcgan_digits")
     assert same(G, G1)
+
+
+def test_an_instrument_trains_in_full_at_the_starting_point(monkeypatch):
+    """A network that measures others (Loop.instrument) is not frozen by the harness's mode,
+    nor capped at STARTING_POINT_STEPS: the two-sample test still tells noise from digits."""
+    from torch import nn
+
+    from ganbook.applications.quality import TwoSampleTrainer, two_sample_accuracy
+    from ganbook.image.data import load_digits
+
+    monkeypatch.setenv("GANBOOK_STARTING_POINT", "1")
+    torch.manual_seed(0)
+    critic = nn.Sequential(nn.Flatten(), nn.Linear(64, 1), nn.Flatten(0))
+    before = [p.clone() for p in critic.parameters()]
+    x, labels = torch.randn(40, 1, 8, 8), (torch.arange(40) % 2).float()
+    trainer = TwoSampleTrainer(critic, x, labels, batch_size=8)
+    trainer.fit(STARTING_POINT_STEPS + 20, progress=False)
+    assert trainer.step == STARTING_POINT_STEPS + 20
+    assert not all(torch.equal(a, b) for a, b in zip(before, critic.parameters()))
+    digits, _ = load_digits("train")
+    assert two_sample_accuracy(digits[:200], torch.rand(200, 1, 8, 8) * 2 - 1) > 0.9

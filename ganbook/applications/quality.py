@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..loop import update
-from ..profiles import smoke_cap
+from ..data import TensorSampler
+from ..loop import ModelLoop
 
 
 def _pair(name: str, a: Tensor, b: Tensor) -> None:
@@ -130,6 +130,29 @@ class _Critic(nn.Module):
         return self.net(x).squeeze(1)
 
 
+class TwoSampleTrainer(ModelLoop):
+    """Binary cross-entropy on logits for the two-sample test's classifier: random batches of
+    ``x`` with their labels (1 real, 0 generated), Adam at ``lr``. An instrument
+    (:attr:`~ganbook.loop.Loop.instrument`): the check harness needs it trained."""
+
+    instrument = True
+    description = "two-sample classifier"
+    model_name = "critic"
+
+    def __init__(self, critic: nn.Module, x: Tensor, labels: Tensor, *, batch_size: int,
+                 lr: float = 2e-3) -> None:
+        super().__init__(critic, batch_size=batch_size, lr=lr, checkpoint_seconds=None)
+        self.sampler = TensorSampler(x, labels)
+
+    def batch(self) -> tuple[Tensor, Tensor]:
+        return self.sampler(self.batch_size)
+
+    def objective(self, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, dict[str, Tensor]]:
+        x, labels = batch
+        loss = F.binary_cross_entropy_with_logits(self.model(x), labels)
+        return loss, {"loss": loss.detach()}
+
+
 def two_sample_accuracy(
     real: Tensor, fake: Tensor, steps: int = 300, seed: int = 0, holdout: float = 0.3
 ) -> float:
@@ -156,11 +179,8 @@ def two_sample_accuracy(
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         critic = _Critic(real.shape[1])
-        opt = torch.optim.Adam(critic.parameters(), lr=2e-3)
-        for _ in range(smoke_cap(steps)):  # smoke mode: a few steps only
-            idx = torch.randint(len(x_train), (min(64, len(x_train)),))
-            loss = F.binary_cross_entropy_with_logits(critic(x_train[idx]), y_train[idx])
-            update(opt, loss, instrument=True)
+        trainer = TwoSampleTrainer(critic, x_train, y_train, batch_size=min(64, len(x_train)))
+        trainer.fit(steps, progress=False)
     with torch.no_grad():
         critic.eval()
         right = (critic(real[cut:]) > 0).float().sum() + (critic(fake[cut:]) <= 0).float().sum()

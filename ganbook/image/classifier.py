@@ -9,6 +9,7 @@ retrains them in a few seconds if they are missing.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..checkpoint import load_model, save_model, weights_path
-from ..loop import update
-from ..profiles import smoke_cap
+from ..loop import ModelLoop
 from ..utils import eval_mode
 from .checks import check_images
 from .resample import downsample
@@ -90,6 +90,38 @@ def add_noise(x: Tensor, max_std: float = 0.3) -> Tensor:
     return x + max_std * torch.rand(len(x), 1, 1, 1) * torch.randn_like(x)
 
 
+class ClassifierTrainer(ModelLoop):
+    """Cross-entropy on labelled digits, in epochs of shuffled batches; each batch is shifted by
+    up to one pixel and gets pixel noise of random strength up to ``noise`` (see
+    :func:`train_digit_classifier`). An instrument (:attr:`~ganbook.loop.Loop.instrument`):
+    the check harness needs it trained."""
+
+    instrument = True
+    description = "digit classifier"
+    model_name = "classifier"
+
+    def __init__(self, model: DigitClassifier, x: Tensor, labels: Tensor, *, batch_size: int,
+                 lr: float, noise: float, seed: int) -> None:
+        super().__init__(model, batch_size=batch_size, lr=lr, checkpoint_seconds=None)
+        self.x, self.labels, self.noise = x, labels, noise
+        self.order_generator = torch.Generator().manual_seed(seed)  # the epochs' shuffles
+        self.order, self.next = torch.arange(0), len(x)  # an epoch begins at the first batch
+        self.steps_per_epoch = math.ceil(len(x) / batch_size)
+
+    def batch(self) -> tuple[Tensor, Tensor]:
+        """The next batch of this epoch's shuffle (the last one of an epoch may be smaller)."""
+        if self.next >= len(self.x):
+            self.order, self.next = torch.randperm(len(self.x), generator=self.order_generator), 0
+        idx = self.order[self.next : self.next + self.batch_size]
+        self.next += self.batch_size
+        return self.x[idx], self.labels[idx]
+
+    def objective(self, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, dict[str, Tensor]]:
+        x, labels = batch
+        loss = F.cross_entropy(self.model(add_noise(random_shift(x), self.noise)), labels)
+        return loss, {"loss": loss.detach()}
+
+
 def train_digit_classifier(
     x: Tensor,
     labels: Tensor,
@@ -99,7 +131,8 @@ def train_digit_classifier(
     noise: float = 0.3,
     seed: int = 0,
 ) -> DigitClassifier:
-    """Train a :class:`DigitClassifier` with Adam; returns it in eval mode.
+    """Train a :class:`DigitClassifier` with Adam and a cosine learning rate over ``epochs``;
+    returns it in eval mode.
 
     Each batch is shifted by up to one pixel and gets pixel noise of random strength up to
     ``noise``, so the features describe a digit's shape rather than its exact pixel grain;
@@ -111,20 +144,14 @@ def train_digit_classifier(
         )
     if not isinstance(epochs, int) or epochs <= 0:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    gen = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         model = DigitClassifier(int(labels.max()) + 1)
-        opt = torch.optim.Adam(model.parameters(), lr=lr)
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
-        for _ in range(smoke_cap(epochs)):  # smoke mode: a few epochs only
-            model.train()
-            order = torch.randperm(len(x), generator=gen)
-            for i in range(0, len(x), batch_size):
-                idx = order[i : i + batch_size]
-                loss = F.cross_entropy(model(add_noise(random_shift(x[idx]), noise)), labels[idx])
-                update(opt, loss, instrument=True)
-            sched.step()
+        trainer = ClassifierTrainer(model, x, labels, batch_size=batch_size, lr=lr, noise=noise,
+                                    seed=seed)
+        cosine = torch.optim.lr_scheduler.CosineAnnealingLR(trainer.optimizer, epochs)
+        epoch = trainer.steps_per_epoch
+        trainer.fit(epochs * epoch, callbacks=[(epoch, lambda _: cosine.step())], progress=False)
     return model.eval()
 
 
