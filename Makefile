@@ -121,9 +121,12 @@ chromium:
 	else echo "chromium and chromedriver are missing and there is no apt-get: install" \
 	  "them (or Chrome and its chromedriver) so that both are on PATH" >&2; exit 1; fi
 
-# Every page of the book-test build read in headless Chromium; screenshots in _build/screenshots.
+# Every page of the book-test build read in headless Chromium; screenshots in _build/screenshots
+# (SCREENSHOTS= reads the pages without them: `make test` does, which halves the check's time).
+SCREENSHOTS ?= _build/screenshots
 browser: install chromium
-	$(PY) bench/browser_check.py --build _build/html --screenshots _build/screenshots
+	$(PY) bench/browser_check.py --build _build/html \
+	  $(if $(SCREENSHOTS),--screenshots $(SCREENSHOTS),--no-screenshots)
 
 # The results files the pages' closing sections show (ganbook/results/*.json): each notebook
 # that calls record_results runs under `cpu`, two at a time. Commit the code first; a unit test
@@ -139,7 +142,7 @@ checks-and-book: install chromium
 
 book-and-browser: install chromium
 	$(MAKE) book-from-nbval
-	$(MAKE) browser
+	$(MAKE) browser SCREENSHOTS=
 
 book-from-nbval: install
 	$(MAKE) book PROFILE=test EXECUTED=$(NBVAL_RUN) ATEN_CPU_CAPABILITY=$(NBVAL_ATEN)

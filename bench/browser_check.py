@@ -2,6 +2,7 @@
 
 Usage:
     python bench/browser_check.py [--build _build/html] [--screenshots _build/screenshots]
+                                  [--no-screenshots]
     python bench/browser_check.py --pages book/intro book/image/01_dcgan_digits
 
 Serves the build with a local HTTP server (so the page can read its own images' pixels),
@@ -454,12 +455,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--build", type=Path, default=ROOT / "_build" / "html")
     parser.add_argument("--screenshots", type=Path, default=ROOT / "_build" / "screenshots")
+    parser.add_argument("--no-screenshots", action="store_true",
+                        help="read every page without saving screenshots (about twice as fast)")
     parser.add_argument("--toc", type=Path, default=ROOT / "_toc.yml")
     parser.add_argument("--pages", nargs="+", help="docnames to check (default: the toc's)")
     args = parser.parse_args(argv)
     if not (args.build / "index.html").is_file() and not args.pages:
         parser.error(f"--build {args.build}: no index.html there; build the book first")
     pages = args.pages or toc_pages(args.toc)
+    if args.no_screenshots:
+        args.screenshots = None
     start = time.perf_counter()
     results = check_pages(args.build, pages, args.screenshots)
     width = max(len(p) for p in results)
