@@ -28,9 +28,9 @@ STAMP := $(VENV)/.installed-$(shell echo '$(PYTHON) $(TORCH_SPEC) $(TORCH_PIP_AR
 # settings, so the places pip is told to find wheels (PIP_FIND_LINKS or pip.conf, where a
 # machine keeps its torch wheel) are handed on. Bytecode is compiled at install, as
 # pip would have done: a machine may forbid writing it at import time. Where uv cannot be
-# installed, pip does it all.
-FIND_LINKS := $(or $(PIP_FIND_LINKS),$(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null))
-UV_INSTALL := $(VENV)/bin/uv pip install --quiet --python $(PY) $(foreach f,$(FIND_LINKS),--find-links $(f))
+# installed, pip does it all. (Both are expanded only when the install runs.)
+FIND_LINKS = $(or $(PIP_FIND_LINKS),$(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null))
+UV_INSTALL = $(VENV)/bin/uv pip install --quiet --python $(PY) $(foreach f,$(FIND_LINKS),--find-links $(f))
 $(STAMP): requirements.txt pyproject.toml
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)

@@ -295,10 +295,15 @@ def test_typed_number_scan_reads_prose_and_spares_code_maths_and_glue(tmp_path):
             "````{solution} ex-a\n", ":class: dropdown\n", "It scored 0.42 here.\n",
             "```python\n", "x = 0.99  # code, not prose\n", "```\n", "about 35 s a run\n",
             "````\n", "```\n", "1.5 in a plain code block\n", "```\n", "0.6 after it\n"]}]
+    # a ``` code block inside a ``` solution: code until a bare fence, then prose again
+    cells.append({"cell_type": "markdown", "source": [
+        "```{solution} ex-b\n", "at 25% then\n", "```python\n",
+        "y = 1.5  # code, not prose\n", "```\n", "0.8 after it\n"]})
     path = tmp_path / "nb.ipynb"
     path.write_text(json.dumps({"cells": cells}))
     assert [n for n, _ in typed_numbers(path)] == [
-        "21.89", "45%", "12/12", "14 of 20", "297 s", "0.75", "0.31", "0.42", "35 s", "0.6"]
+        "21.89", "45%", "12/12", "14 of 20", "297 s", "0.75", "0.31", "0.42", "35 s", "0.6",
+        "25%", "0.8"]
 
 
 def test_an_allowed_number_is_allowed_on_its_own_line_only():
