@@ -158,7 +158,7 @@ gpu-smoke: install
 # The instructor's kit: every notebook without its solutions (_build/notebooks/student, for an
 # LMS or a JupyterHub) and with them (_build/notebooks/instructor).
 student: install
-	$(PY) -m ganbook.student --out _build/notebooks
+	$(PY) -m ganbook.exercises.student --out _build/notebooks
 
 clean:
 	rm -rf _build $(VENV)

@@ -26,7 +26,7 @@ from ganbook.applications.super_resolution import (
     sr_trainer,
     super_resolve,
 )
-from ganbook.callbacks import LinearDecay
+from ganbook.core.callbacks import LinearDecay
 
 ARCH = {"channels": 3, "width": 32, "blocks": 4, "factor": 4}
 

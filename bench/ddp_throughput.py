@@ -10,7 +10,7 @@ so a change in the machine's load falls on both). A run builds the recipe from t
 (:mod:`ganbook.recipes`), trains ``--warmup`` steps, then times ``--steps`` more: wall time, and
 process CPU time summed over the ranks. With per-rank batch B, 2 ranks train 2B images a step,
 so the ratio is ``(2 * steps * B / wall_2) / (steps * B / wall_1)``. Every collective of the
-loop (:class:`ganbook.distributed.World`) is timed too, so the report shows how much of each
+loop (:class:`ganbook.core.distributed.World`) is timed too, so the report shows how much of each
 step goes to gradient averaging, buffer broadcasts and the record. Results, with the load
 average before each run, go to ``bench/results/ddp_throughput.json``. With ``--baseline`` each
 round also runs the library of another checkout (an older commit, in a git worktree), so a
@@ -38,8 +38,8 @@ def worker(recipe: str, warmup: int, steps: int) -> None:
     import torch
     import torch.distributed as dist
 
-    from ganbook.distributed import World
-    from ganbook.profiles import get_profile
+    from ganbook.core.distributed import World
+    from ganbook.core.profiles import get_profile
     from ganbook.recipes import build
 
     spent = dict.fromkeys(COLLECTIVES, 0.0)

@@ -7,7 +7,7 @@ requirements.txt) plus Colab's own runtime (``ipykernel`` and ``nbclient``, whic
 notebooks), then executes every notebook's code cells under the ``test`` profile and reports
 the first error of each. A ``ModuleNotFoundError`` there is an import the package does not
 declare. Then it installs ``ganbook[instructor]`` and runs the instructor's kit
-(``python -m ganbook.student``). Exits 1 if anything failed.
+(``python -m ganbook.exercises.student``). Exits 1 if anything failed.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def main() -> int:
        os.environ.get("TORCH_SPEC", "torch==2.13.0"))
     sh(str(py), "-m", "pip", "install", "--quiet", str(ROOT), *RUNTIME)
     sys.path.insert(0, str(ROOT))
-    from ganbook.student import toc_notebooks
+    from ganbook.exercises.student import toc_notebooks
 
     paths = [str(Path(p).resolve()) for p in args.notebooks] or \
         [str(ROOT / p) for p in toc_notebooks(ROOT)]
@@ -94,7 +94,8 @@ def main() -> int:
                 failed.append(name)
     sh(str(py), "-m", "pip", "install", "--quiet", f"{ROOT}[instructor]")
     with tempfile.TemporaryDirectory() as out:  # run outside the clone: the wheel's kit
-        kit = subprocess.run([str(py), "-m", "ganbook.student", "--book", str(ROOT / "book"),
+        kit = subprocess.run([str(py), "-m", "ganbook.exercises.student",
+                              "--book", str(ROOT / "book"),
                               "--out", out], cwd=out, env=env, text=True, capture_output=True)
         made = len(list(Path(out).rglob("*.ipynb")))
     print(f"instructor kit: {'ok' if kit.returncode == 0 else 'FAILED'} ({made} notebooks)"

@@ -3,7 +3,7 @@
     python bench/diagnose_validation.py            # 5 seeds, 600 steps a run (~5 min)
     python bench/diagnose_validation.py --seeds 3 --steps 300
 
-Part one repeats the FAQ page's validation (:func:`ganbook.clinic.validate`) on more seeds.
+Part one repeats the FAQ page's validation (:func:`ganbook.beyond.clinic.validate`) on more seeds.
 Part two runs held-out variants: other learning rates, losses and step counts than the
 clinic's cases, each with the symptom it should (or should not) show, and prints the same
 counts. ``make results`` records them (5 seeds) as ``ganbook/results/doctor_validation.json``,
@@ -18,9 +18,9 @@ import time
 import torch
 
 from ganbook import record_results
-from ganbook.clinic import patient, validate
-from ganbook.diagnose import diagnose
-from ganbook.records import SOURCE_VAR
+from ganbook.beyond.clinic import patient, validate
+from ganbook.beyond.diagnose import diagnose
+from ganbook.pages.records import SOURCE_VAR
 
 # name: (settings, the symptom it must show, or None for a healthy run)
 HELD_OUT = {

@@ -36,7 +36,7 @@ from jupyter_cache.executors import load_executor
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ganbook.student import toc_notebooks  # noqa: E402
+from ganbook.exercises.student import toc_notebooks  # noqa: E402
 
 # What decides a notebook's outputs besides its code: conftest.py records these with each
 # notebook nbval ran, and a notebook is taken only if they equal this process's.

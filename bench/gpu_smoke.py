@@ -6,7 +6,7 @@ Usage:
 
 Each notebook runs in a fresh kernel under ``GANBOOK_PROFILE=gpu`` and the smoke mode
 (``GANBOOK_SMOKE=N``, default 2: every fit trains at most N steps, sample counts are capped at
-a few hundred; see :mod:`ganbook.profiles`), with CUDA hidden, one torch thread per kernel.
+a few hundred; see :mod:`ganbook.core.profiles`), with CUDA hidden, one torch thread per kernel.
 The run catches the shape, device and configuration errors of the Colab path; its numbers
 mean nothing. Models are barely trained, so a check cell (``bench/check_harness.py``'s
 definition) may fail with ``AssertionError``: that is expected and only counted. Any other
@@ -28,14 +28,14 @@ import nbformat
 from check_harness import is_check, tags  # bench/ is on sys.path: a sibling script
 from nbclient import NotebookClient
 
-from ganbook.student import toc_notebooks
+from ganbook.exercises.student import toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTS_ERROR = "raises-exception"
 # Notebooks whose code needs a longer history than --steps gives it (at least this many steps)
 MIN_STEPS = {
     "book/image/02_loss_zoo.ipynb": 134,  # smooths each loss curve over windows of steps // 30
-    "book/beyond/faq.ipynb": 40,  # ganbook.diagnose reads at least 40 steps of a run
+    "book/beyond/faq.ipynb": 40,  # ganbook.beyond.diagnose reads at least 40 steps of a run
 }
 
 

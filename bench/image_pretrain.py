@@ -32,8 +32,8 @@ import time
 import torch
 
 from ganbook import Trainer, seed_everything
-from ganbook.callbacks import LinearDecay
-from ganbook.data import TensorSampler
+from ganbook.core.callbacks import LinearDecay
+from ganbook.core.data import TensorSampler
 from ganbook.image.classifier import digit_accuracy, save_digit_classifier, train_digit_classifier
 from ganbook.image.data import load_digits
 from ganbook.image.metrics import DigitEvaluator

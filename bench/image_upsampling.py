@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from ganbook import record_results  # noqa: E402
 from ganbook.image.metrics import DigitEvaluator, checkerboard_share  # noqa: E402
 from ganbook.image.recipes import sample, train_image_gan  # noqa: E402
-from ganbook.records import SOURCE_VAR  # noqa: E402
+from ganbook.pages.records import SOURCE_VAR  # noqa: E402
 
 KINDS = {"nearest": "nearest + conv", "transpose": "transposed conv"}
 

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from check_harness import book_notebooks, cell_error, execute  # noqa: E402
 
-from ganbook.records import RECORD_VAR, SHIPPED, SOURCE_VAR  # noqa: E402
+from ganbook.pages.records import RECORD_VAR, SHIPPED, SOURCE_VAR  # noqa: E402
 
 
 def recording_sources() -> list[str]:

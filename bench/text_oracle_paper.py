@@ -22,7 +22,7 @@ import argparse
 import time
 
 from ganbook import get_device, get_profile, seed_everything
-from ganbook.data import TensorSampler
+from ganbook.core.data import TensorSampler
 from ganbook.text import (
     CNNDiscriminator,
     GumbelGANTrainer,

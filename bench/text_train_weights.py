@@ -24,9 +24,9 @@ from pathlib import Path
 import torch
 
 from ganbook import seed_everything
-from ganbook.checkpoint import save_model, weights_path
-from ganbook.data import TensorSampler
-from ganbook.profiles import get_profile
+from ganbook.core.checkpoint import save_model, weights_path
+from ganbook.core.data import TensorSampler
+from ganbook.core.profiles import get_profile
 from ganbook.recipes import build, generator_of
 from ganbook.text import (
     CNNDiscriminator,

@@ -6,7 +6,7 @@ machine and on one whose cores are all busy with something else.
 Each run is a fresh process training the ``dcgan`` recipe (``python -m ganbook train``'s
 build) for ``--steps`` steps with ``GANBOOK_THREADS`` set; the busy machine is simulated by
 one spinning process per core. Prints a table and writes ``bench/results/threads.json``.
-``ganbook.profiles.profile_threads`` picks 1 thread for the ``test`` and ``cpu`` profiles.
+``ganbook.core.profiles.profile_threads`` picks 1 thread for the ``test`` and ``cpu`` profiles.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "threads.json"
 WORKLOAD = """
 import time, torch
-from ganbook.profiles import get_profile
+from ganbook.core.profiles import get_profile
 from ganbook.recipes import build
 loop = build("dcgan", get_profile("cpu"), torch.device("cpu"))
 start = time.perf_counter()

@@ -20,10 +20,10 @@ import time
 import torch
 
 from ganbook import Trainer, seed_everything
-from ganbook.bare_loop import bare_gan_loop
-from ganbook.nets import MLPDiscriminator, MLPGenerator
-from ganbook.speed import count_host_syncs
-from ganbook.toy import ring_2d
+from ganbook.core.nets import MLPDiscriminator, MLPGenerator
+from ganbook.core.speed import count_host_syncs
+from ganbook.foundations import ring_2d
+from ganbook.image.bare_loop import bare_gan_loop
 
 MODES = {  # name: (ema_decay, sync_every)
     "Trainer": (None, 1),

@@ -4,7 +4,7 @@ Usage:
     python bench/trends_train.py flow [--steps 60000]
     python bench/trends_train.py pixelcnn [--steps 3000]
 
-Both train on the book's 8x8 training digits with :class:`ganbook.diffusion.DenoisingTrainer`
+Both train on the book's 8x8 training digits with :class:`ganbook.beyond.diffusion.DenoisingTrainer`
 (seed 0, batch 128, Adam at 1e-3); the flow keeps an EMA of its weights (decay 0.999) and ships
 that. Each is scored once with the digit evaluator (FD over the real-vs-real floor) and saved
 as ``ganbook/weights/trends_flow.pt`` or ``trends_pixelcnn.pt`` (``--out DIR``: elsewhere),
@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 
 from ganbook import seed_everything
-from ganbook.diffusion import DenoisingTrainer, FlowMatching, save_flow
+from ganbook.beyond.diffusion import DenoisingTrainer, FlowMatching, save_flow
+from ganbook.beyond.pixelcnn import PixelCNN, save_pixelcnn
 from ganbook.image.data import load_digits
 from ganbook.image.metrics import DigitEvaluator
-from ganbook.pixelcnn import PixelCNN, save_pixelcnn
 
 
 def main() -> None:

@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ganbook import record_results  # noqa: E402
-from ganbook.records import SOURCE_VAR  # noqa: E402
-from ganbook.toy import mode_coverage, ring_2d, toy_gan  # noqa: E402
+from ganbook.foundations import mode_coverage, ring_2d, toy_gan  # noqa: E402
+from ganbook.pages.records import SOURCE_VAR  # noqa: E402
 
 RUNS = [(1000, seed) for seed in range(5)] + [(3000, seed) for seed in range(3)]
 LOSSES = {"non-saturating": "NS", "saturating": "sat"}

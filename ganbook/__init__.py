@@ -1,13 +1,13 @@
 """ganbook: the library behind the book *Generative Adversarial Networks for Content Creation*."""
 
-from .checkpoint import load_checkpoint, load_pretrained, save_checkpoint
-from .device import get_device, seed_everything, set_threads
-from .diagnose import diagnose
-from .losses import LOSSES, GANLoss, get_loss, gradient_penalty
-from .pages import glue, profile_summary, show_profile
-from .profiles import PROFILES, Profile, get_profile
-from .records import record_results, show_results
-from .train import Trainer
+from .beyond.diagnose import diagnose
+from .core.checkpoint import load_checkpoint, load_pretrained, save_checkpoint
+from .core.device import get_device, seed_everything, set_threads
+from .core.losses import LOSSES, GANLoss, get_loss, gradient_penalty
+from .core.profiles import PROFILES, Profile, get_profile
+from .core.train import Trainer
+from .pages.page import glue, profile_summary, show_profile
+from .pages.records import record_results, show_results
 
 __version__ = "0.1.0"
 

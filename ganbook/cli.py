@@ -21,14 +21,14 @@ from typing import Any, Sequence
 
 import torch
 
-from . import distributed
-from .checkpoint import load_checkpoint
-from .device import get_device
-from .loop import check_positive
-from .profiles import PROFILES, get_profile
+from .core import distributed
+from .core.checkpoint import load_checkpoint
+from .core.device import get_device
+from .core.loop import check_positive
+from .core.profiles import PROFILES, get_profile
+from .core.speed import PRECISIONS
+from .core.train import Trainer
 from .recipes import RECIPES, build, generator_of
-from .speed import PRECISIONS
-from .train import Trainer
 
 
 def _say(*args: Any) -> None:
@@ -177,7 +177,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.add_argument("--precision", choices=list(PRECISIONS), default="fp32",
-                   help="GAN recipes: bf16 or fp16 autocast (ganbook.speed)")
+                   help="GAN recipes: bf16 or fp16 autocast (ganbook.core.speed)")
     t.add_argument("--compile", action="store_true", help="GAN recipes: torch.compile G and D")
     t.add_argument("--channels-last", action="store_true",
                    help="GAN recipes: NHWC memory order for conv nets")

@@ -5,9 +5,9 @@ import copy
 import torch
 
 from ganbook import Trainer, seed_everything
-from ganbook.bare_loop import bare_gan_loop
-from ganbook.nets import MLPDiscriminator, MLPGenerator
-from ganbook.toy import ring_2d
+from ganbook.core.nets import MLPDiscriminator, MLPGenerator
+from ganbook.foundations import ring_2d
+from ganbook.image.bare_loop import bare_gan_loop
 
 
 def test_the_trainer_without_ema_ends_with_the_bare_loops_weights():

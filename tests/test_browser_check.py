@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ganbook.tables import html_table
+from ganbook.pages.tables import html_table
 
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("browser_check", ROOT / "bench" / "browser_check.py")
@@ -221,9 +221,9 @@ def test_progress_bar_obeys_tqdm_disable(monkeypatch, env, disabled):
     """tqdm's notebook bar ignores TQDM_DISABLE, so the built book saved bar widgets."""
     import torch
 
-    import ganbook.loop
+    import ganbook.core.loop
     from ganbook import Trainer
-    from ganbook.nets import MLPDiscriminator, MLPGenerator
+    from ganbook.core.nets import MLPDiscriminator, MLPGenerator
 
     seen = []
 
@@ -234,7 +234,7 @@ def test_progress_bar_obeys_tqdm_disable(monkeypatch, env, disabled):
         def __getattr__(self, name):
             return lambda *a, **k: None
 
-    monkeypatch.setattr(ganbook.loop, "tqdm", Bar)
+    monkeypatch.setattr(ganbook.core.loop, "tqdm", Bar)
     monkeypatch.setenv("TQDM_DISABLE", env)
     trainer = Trainer(MLPGenerator(2, 2, hidden=8), MLPDiscriminator(2, hidden=8),
                       lambda n: torch.randn(n, 2), device="cpu", batch_size=4)
@@ -244,11 +244,11 @@ def test_progress_bar_obeys_tqdm_disable(monkeypatch, env, disabled):
 
 def test_show_scores_is_one_html_row_per_named_scores(monkeypatch):
     """The book prints Scores as a table that fits its column (a text table overflowed)."""
-    import ganbook.tables
+    import ganbook.pages.tables
     from ganbook.image.metrics import Scores, show_scores
 
     shown = []
-    monkeypatch.setattr(ganbook.tables, "show_table",
+    monkeypatch.setattr(ganbook.pages.tables, "show_table",
                         lambda rows, digits, caption=None: shown.append(rows))
     s = Scores(fd=1.5, kid=0.1, precision=0.9, recall=0.8, class_shares=[0.5, 0.5])
     show_scores({"a": s, "b": s}, {"b": {"seconds": 2.0}})

@@ -1,12 +1,12 @@
-"""The learning-rate schedules live in ganbook.callbacks and act on every optimizer of a loop."""
+"""The learning-rate schedules (ganbook.core.callbacks) act on every optimizer of a loop."""
 
 import pytest
 import torch
 
 from ganbook import Trainer
-from ganbook.callbacks import LinearDecay, StepDecay
-from ganbook.nets import MLPDiscriminator, MLPGenerator
-from ganbook.toy import ring_2d
+from ganbook.core.callbacks import LinearDecay, StepDecay
+from ganbook.core.nets import MLPDiscriminator, MLPGenerator
+from ganbook.foundations import ring_2d
 
 
 def _trainer():

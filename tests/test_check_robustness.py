@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from ganbook import seed_everything
-from ganbook.profiles import seed_offset
+from ganbook.core.profiles import seed_offset
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))  # check_robustness imports its sibling check_harness

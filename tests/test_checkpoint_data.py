@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganbook.checkpoint import (
+from ganbook.core.checkpoint import (
     FORMAT,
     get_rng_state,
     load_checkpoint,
@@ -14,7 +14,7 @@ from ganbook.checkpoint import (
     state_digest,
     weights_path,
 )
-from ganbook.data import TensorSampler
+from ganbook.core.data import TensorSampler
 
 
 def test_rng_round_trip_covers_python_numpy_torch(tmp_path):
@@ -50,7 +50,7 @@ def test_tensor_sampler():
 def test_save_model_and_load_model_round_trip(tmp_path):
     from torch import nn
 
-    from ganbook.checkpoint import load_model, save_model
+    from ganbook.core.checkpoint import load_model, save_model
 
     net = nn.Linear(3, 2)
     save_model(tmp_path / "net.pt", net, {"in": 3, "out": 2}, step=7)

@@ -13,8 +13,8 @@ import pytest
 import torch
 
 from ganbook import cli
-from ganbook.checkpoint import load_checkpoint
 from ganbook.cli import NO_WEIGHTS, RECIPES, last_record, main
+from ganbook.core.checkpoint import load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -102,9 +102,9 @@ def test_video_recipes_decay_the_learning_rates_as_train_arm(tmp_path):
 
 
 def test_text2music_starts_from_the_shipped_chorale_gan():
-    from ganbook.device import get_device
+    from ganbook.core.device import get_device
+    from ganbook.core.profiles import get_profile
     from ganbook.music.training import load_chorale_generator
-    from ganbook.profiles import get_profile
     from ganbook.recipes import build
 
     profile = get_profile("test")
@@ -118,9 +118,9 @@ def test_text2music_starts_from_the_shipped_chorale_gan():
 
 
 def test_the_voiced_chorale_recipe_starts_by_writing_the_shipped_gans_notes():
-    from ganbook.device import get_device
+    from ganbook.core.device import get_device
+    from ganbook.core.profiles import get_profile
     from ganbook.music.training import load_chorale_generator
-    from ganbook.profiles import get_profile
     from ganbook.recipes import build
 
     profile = get_profile("test")
@@ -141,7 +141,7 @@ def test_speed_flags_reach_the_trainer_and_refuse_non_gan_recipes(tmp_path, caps
 
 
 def test_a_checkpoint_another_run_is_writing_is_a_one_line_error(tmp_path, capsys):
-    from ganbook.files import WriterLock
+    from ganbook.core.files import WriterLock
 
     path = tmp_path / "run.pt"
     with WriterLock(path):  # as a run in progress holds it (here: this process)

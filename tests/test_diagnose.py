@@ -1,4 +1,4 @@
-"""The GAN doctor (ganbook.diagnose), its patients (ganbook.clinic) and the callbacks."""
+"""The GAN doctor (ganbook.beyond.diagnose), its patients (ganbook.beyond.clinic), callbacks."""
 
 import csv
 import math
@@ -8,9 +8,10 @@ import torch
 
 import ganbook
 from ganbook import load_pretrained
-from ganbook.callbacks import CSVLogger, GradNorms, ModeShare, put
-from ganbook.clinic import RING, patient, validate
-from ganbook.diagnose import SYMPTOMS, Report, diagnose
+from ganbook.beyond.clinic import RING, patient, validate
+from ganbook.beyond.diagnose import SYMPTOMS, Report, diagnose
+from ganbook.core.callbacks import CSVLogger, GradNorms, put
+from ganbook.foundations import ModeShare
 
 
 def _history(n=200, d_real=0.55, d_fake=0.45, **extra):
@@ -117,8 +118,8 @@ def test_shipped_chapter_histories_are_not_flagged():
 def test_torchmetrics_fid_on_the_book_features_equals_ours():
     from torchmetrics.image.fid import FrechetInceptionDistance
 
+    from ganbook.beyond.interop import DigitFeatures
     from ganbook.image.metrics import DigitEvaluator, frechet_distance
-    from ganbook.interop import DigitFeatures
 
     with pytest.raises(ValueError, match="DigitEvaluator"):
         DigitFeatures(object())

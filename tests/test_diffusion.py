@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from ganbook import seed_everything
-from ganbook.diffusion import (
+from ganbook.beyond.diffusion import (
     DenoisingTrainer,
     FlowMatching,
     QualityCurve,

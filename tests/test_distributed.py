@@ -18,8 +18,8 @@ import torch.multiprocessing as mp
 from torch import nn
 
 from ganbook import Trainer, seed_everything
-from ganbook.callbacks import LinearDecay
-from ganbook.data import TensorSampler
+from ganbook.core.callbacks import LinearDecay
+from ganbook.core.data import TensorSampler
 
 B = 4  # per-rank batch
 LATENT, DIM = 3, 5

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganbook.errors import fails_on_purpose, short_report
+from ganbook.pages.errors import fails_on_purpose, short_report
 
 
 def test_prints_the_failing_line_and_the_wrapped_error(capsys):
@@ -46,7 +46,7 @@ def test_expected_must_be_exception_classes():
 
 def _trainer(sample_real=None, **kw):
     from ganbook import Trainer
-    from ganbook.nets import MLPDiscriminator, MLPGenerator
+    from ganbook.core.nets import MLPDiscriminator, MLPGenerator
 
     real = (lambda n: torch.randn(n, 1)) if sample_real is None else sample_real
     kw = {"device": "cpu", "batch_size": 8, **kw}
@@ -123,7 +123,7 @@ BAD_INPUTS = [
     ("sample_real tensor", lambda: _trainer(torch.randn(10, 1)), ValueError,
      "sample_real must be a function batch_size -> x or (x, *cond), got a Tensor"),
     ("sample_real tensor hint", lambda: _trainer(torch.randn(10, 1)), ValueError,
-     "ganbook.data.TensorSampler"),
+     "ganbook.core.data.TensorSampler"),
     ("sample_real list", lambda: _trainer([1.0, 2.0]), ValueError, "got a list"),
     ("adv_weight -1", lambda: _trainer(adv_weight=-1), ValueError,
      "adv_weight must be a number >= 0"),
@@ -135,7 +135,8 @@ BAD_INPUTS = [
     ("g_steps 0", lambda: _trainer(g_steps=0), ValueError, "g_steps must be a positive int"),
     ("ema_decay 1.5", lambda: _trainer(ema_decay=1.5), ValueError, "ema_decay must be in (0, 1)"),
     ("loss bogus", lambda: _trainer(loss="bogus"), ValueError, "unknown loss 'bogus'"),
-    ("terms str", lambda: _trainer(terms=["l1"]), ValueError, "terms must be ganbook.losses.Term"),
+    ("terms str", lambda: _trainer(terms=["l1"]), ValueError,
+     "terms must be ganbook.core.losses.Term"),
     ("d_sees_input alone", lambda: _trainer(d_sees_input=True), ValueError,
      "d_sees_input=True needs paired=True"),
     ("checkpoint_every no path", lambda: _trainer(checkpoint_every=5), ValueError,
@@ -279,9 +280,9 @@ BAD_INPUTS = [
     # -- image translation, losses
     ("thicken radius 0", _call(APP + "cyclegan", "thicken", torch.zeros(1, 1, 8, 8), 0),
      ValueError, "radius must be an int >= 1, got 0"),
-    ("reconstruction -1", _call("ganbook.losses", "Reconstruction", -1.0), ValueError,
+    ("reconstruction -1", _call("ganbook.core.losses", "Reconstruction", -1.0), ValueError,
      "weight must be a number >= 0"),
-    ("reconstruction inf", _call("ganbook.losses", "Reconstruction", float("inf")), ValueError,
+    ("reconstruction inf", _call("ganbook.core.losses", "Reconstruction", float("inf")), ValueError,
      "weight must be a number >= 0 (finite), got inf"),
 ]
 

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from ganbook import files
+from ganbook.core import files
 
 
 def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
@@ -29,7 +29,7 @@ def test_atomic_write_keeps_the_old_file_when_interrupted(tmp_path):
 
 # -- one writer per checkpoint (issue 25, section 1) ----------------------------------------
 
-# A child that loads ganbook/files.py alone (no torch: it starts in a fraction of a second),
+# A child that loads ganbook/core/files.py alone (no torch: it starts in a fraction of a second),
 # claims argv[1] and, with argv[2] == "write", starts an atomic write that waits for stdin.
 HOLDER = r"""
 import importlib.util, sys

@@ -12,8 +12,7 @@ import pytest
 import torch
 from packaging.requirements import Requirement
 
-from ganbook.pages import profile_summary, show_profile
-from ganbook.profiles import (
+from ganbook.core.profiles import (
     SMOKE_SAMPLES,
     get_profile,
     is_smoke,
@@ -21,7 +20,8 @@ from ganbook.profiles import (
     smoke_count,
     smoke_steps,
 )
-from ganbook.student import toc_notebooks
+from ganbook.exercises.student import toc_notebooks
+from ganbook.pages.page import profile_summary, show_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))  # gpu_smoke imports its sibling check_harness
@@ -60,8 +60,8 @@ def test_runs_outside_loop_fit_honour_the_cap(monkeypatch):
     """The two-sample critic, the latent search and the classifier train a few steps only."""
     import ganbook.applications.inpainting as inpaint
     import ganbook.applications.quality as quality
+    import ganbook.core.loop as loop
     import ganbook.image.classifier as classifier
-    import ganbook.loop as loop
 
     monkeypatch.setenv("GANBOOK_SMOKE", "3")
     calls = []
@@ -187,7 +187,7 @@ def test_the_smoke_mode_downloads_nothing_and_says_what_stands_in(tmp_path, monk
     from ganbook.text.data import load_corpus
 
     monkeypatch.setenv("GANBOOK_SMOKE", "2")
-    monkeypatch.setattr("ganbook.files.download", lambda *a, **k: pytest.fail("downloaded"))
+    monkeypatch.setattr("ganbook.core.files.download", lambda *a, **k: pytest.fail("downloaded"))
     with pytest.warns(UserWarning, match="smoke mode: mnist is not cached"):
         x, y = load_mnist("mnist", "test", cache_dir=tmp_path)
     assert x.shape == (SMOKE_SAMPLES, 1, 28, 28) and y.shape == (SMOKE_SAMPLES,)

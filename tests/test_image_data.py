@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganbook import files
+from ganbook.core import files
 from ganbook.image import data
 from ganbook.image.data import image_crops, load_digits, load_faces, load_mnist, read_idx
 

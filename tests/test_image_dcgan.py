@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from ganbook import Trainer
-from ganbook.data import TensorSampler
+from ganbook.core.data import TensorSampler
 from ganbook.image.dcgan import DCGANDiscriminator, DCGANGenerator, layout, mlp_gan
 
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from ganbook import Trainer
-from ganbook.data import TensorSampler
+from ganbook.core.data import TensorSampler
 from ganbook.image.dcgan import DCGANGenerator
 from ganbook.image.recipes import load_generator, sample, save_generator, self_conditioned_gan
 from ganbook.image.selfcond import SelfConditionedGenerator, cluster_purity, kmeans_labels

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from ganbook.losses import LOSSES, get_loss, gradient_penalty
+from ganbook.core.losses import LOSSES, get_loss, gradient_penalty
 
 REAL = torch.tensor([2.0, 0.0])
 FAKE = torch.tensor([-1.0, 1.0])

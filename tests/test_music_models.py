@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-import ganbook.checkpoint
+import ganbook.core.checkpoint
 from ganbook.music import training
 from ganbook.music.corpus import Windows, make_sampler
 from ganbook.music.grid import (
@@ -123,7 +123,7 @@ def test_trainer_runs_and_generator_ships(condition, tmp_path, monkeypatch):
     def where(name):
         return tmp_path / f"{name}.pt"
 
-    monkeypatch.setattr(ganbook.checkpoint, "weights_path", where)
+    monkeypatch.setattr(ganbook.core.checkpoint, "weights_path", where)
     training.save_chorale_generator(trainer, "music_test")
     G, state = training.load_chorale_generator("music_test")
     assert state["step"] == 2 and not G.training
@@ -231,7 +231,8 @@ def test_relative_generator_writes_valid_grids_and_ships(tmp_path, monkeypatch):
     for v, (low, high) in enumerate(VOICE_RANGES):
         sounding = pitch[:, v][pitch[:, v] > 0]
         assert sounding.size == 0 or (sounding.min() >= low and sounding.max() <= high)
-    monkeypatch.setattr(ganbook.checkpoint, "weights_path", lambda name: tmp_path / f"{name}.pt")
+    monkeypatch.setattr(ganbook.core.checkpoint, "weights_path",
+                        lambda name: tmp_path / f"{name}.pt")
     training.save_chorale_generator(trainer, "music_test")
     G, _ = training.load_chorale_generator("music_test")
     assert G.relative and G.config()["relative"]

@@ -8,7 +8,7 @@ import pytest
 
 import ganbook
 from ganbook import glue
-from ganbook.pages import GLUED
+from ganbook.pages.page import GLUED
 
 
 def test_glue_uses_myst_nb_when_it_is_installed(monkeypatch):

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from ganbook import seed_everything
-from ganbook.diffusion import DenoisingTrainer
-from ganbook.pixelcnn import MaskedConv2d, PixelCNN, load_pixelcnn, save_pixelcnn
+from ganbook.beyond.diffusion import DenoisingTrainer
+from ganbook.beyond.pixelcnn import MaskedConv2d, PixelCNN, load_pixelcnn, save_pixelcnn
 
 
 def test_output_depends_only_on_earlier_pixels():

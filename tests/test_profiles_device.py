@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from ganbook import get_device, get_profile, profile_summary, seed_everything, set_threads
-from ganbook.profiles import Profile
+from ganbook.core.profiles import Profile
 
 
 def test_env_override_and_pick(monkeypatch):
@@ -78,7 +78,7 @@ def test_show_profile_displays_a_visible_note_with_a_text_fallback(monkeypatch):
 
 
 def test_profiles_pick_one_thread_unless_told_otherwise(monkeypatch):
-    from ganbook.profiles import profile_threads
+    from ganbook.core.profiles import profile_threads
 
     before = torch.get_num_threads()
     try:

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from ganbook.profiles import get_profile
+from ganbook.core.profiles import get_profile
 from ganbook.recipes import RECIPES, build, generator_of
 
 SHIPPED = [name for name, recipe in RECIPES.items() if recipe.shipped is not None]

@@ -1,5 +1,5 @@
-"""Results files (ganbook/records.py): each shipped file is no older than the code it measured,
-and the pages' "what we found" sections, "## Checks" notes and exercise solutions type no
+"""Results files (ganbook/pages/records.py): each shipped file is no older than the code it
+measured, and the pages' "what we found" sections, "## Checks" notes and exercise solutions type no
 measured number without a source."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ganbook import checkpoint, records
+from ganbook.core import checkpoint
+from ganbook.pages import records
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = sorted(records.SHIPPED.glob("*.json"))
@@ -74,7 +75,8 @@ def test_results_file_is_no_older_than_the_code_it_measured(path):
     commit = results["commit"]
     assert git("merge-base", "--is-ancestor", commit, "HEAD").returncode == 0, \
         f"{path.name}: commit {commit} is not in this branch's history"
-    measured = [p for p in results["files"] if Path(p).name not in records.DISPLAY_ONLY]
+    display_only = str(records.DISPLAY_ONLY.relative_to(ROOT)) + "/"
+    measured = [p for p in results["files"] if not p.startswith(display_only)]
     measured += [results["notebook"]] if results.get("notebook") else []
     stale = [p for p in measured if changed_since(commit, p)]
     assert not stale, (f"{path.name} was recorded at {commit[:7]}; since then these changed: "
@@ -338,14 +340,15 @@ def test_record_results_writes_only_when_asked_and_under_cpu(tmp_path, monkeypat
     path = records.record_results("demo", tables)
     saved = json.loads(path.read_text())
     assert saved["tables"] == tables and saved["commit"] == "a" * 40 and saved["profile"] == "cpu"
-    assert "ganbook/loop.py" in saved["files"] and "ganbook/records.py" not in saved["files"]
+    assert "ganbook/core/loop.py" in saved["files"]
+    assert "ganbook/pages/records.py" not in saved["files"]
     assert "ganbook/weights/image_dcgan_digits.pt" in saved["files"]
     assert saved["notebook"] == "book/demo.ipynb"
     tables["main"]["L2"] |= {"accuracy": np.float32(0.5), "spread": float("nan")}
     saved = json.loads(records.record_results("demo", tables).read_text())
     assert saved["tables"]["main"]["L2"] == {"PSNR": 21.5, "accuracy": 0.5, "spread": None}
 
-    answers["status"] = " M ganbook/loop.py"
+    answers["status"] = " M ganbook/core/loop.py"
     with pytest.raises(RuntimeError, match="uncommitted"):
         records.record_results("demo", tables)
 

@@ -1,4 +1,4 @@
-"""The GPU speed options of the Trainer (ganbook.speed), exercised on the CPU: mixed
+"""The GPU speed options of the Trainer (ganbook.core.speed), exercised on the CPU: mixed
 precision (bf16; fp16 with a loss scaler saved in checkpoints), channels_last, compile."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from ganbook import Trainer, seed_everything
+from ganbook.core.nets import MLPDiscriminator, MLPGenerator
 from ganbook.image.dcgan import DCGANDiscriminator, DCGANGenerator
-from ganbook.nets import MLPDiscriminator, MLPGenerator
 
 
 def images(n: int) -> torch.Tensor:

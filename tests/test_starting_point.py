@@ -1,10 +1,10 @@
 """The check harness's mode: no optimizer steps, shipped results untrained, instruments kept."""
 import torch
 
+from ganbook.core.profiles import STARTING_POINT_STEPS, starting_point
 from ganbook.image.classifier import load_digit_classifier
 from ganbook.image.recipes import load_generator
-from ganbook.pages import profile_summary
-from ganbook.profiles import STARTING_POINT_STEPS, starting_point
+from ganbook.pages.page import profile_summary
 from ganbook.text import LSTMGenerator, MLETrainer
 
 

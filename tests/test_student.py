@@ -6,7 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from ganbook.student import main, notebooks, strip_solutions, student_copy, write_kits
+from ganbook.exercises.student import main, notebooks, strip_solutions, student_copy, write_kits
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -113,7 +113,7 @@ def test_main_reports_counts_and_an_empty_book_is_an_error(tmp_path, capsys):
 def test_list_exercises_reads_label_title_and_kind(tmp_path):
     import nbformat
 
-    from ganbook.student import list_exercises
+    from ganbook.exercises.student import list_exercises
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell(

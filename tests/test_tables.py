@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from ganbook.tables import html_table
+from ganbook.pages.tables import html_table
 
 
 def test_html_table_rows_columns_and_escaping():
@@ -27,7 +27,7 @@ def test_html_table_rows_columns_and_escaping():
 
 
 def test_identifier_headers_read_as_words_and_numpy_floats_are_rounded():
-    from ganbook.tables import readable
+    from ganbook.pages.tables import readable
 
     assert [readable(c) for c in ["fd", "kid", "min_class_share", "PSNR (dB)", "kid_std"]] == [
         "FD", "KID", "min class share", "PSNR (dB)", "KID std"]
@@ -36,7 +36,7 @@ def test_identifier_headers_read_as_words_and_numpy_floats_are_rounded():
 
 
 def test_a_link_cell_is_an_anchor():
-    from ganbook.tables import Link
+    from ganbook.pages.tables import Link
 
     out = html_table({"x": {"chapter": Link("image/04_portraits", "../image/04_portraits.html")}})
     assert '<a href="../image/04_portraits.html">image/04_portraits</a>' in out

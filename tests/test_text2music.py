@@ -234,10 +234,10 @@ def test_request_scores_measure_mode_on_the_first_windows_only():
 
 
 def test_key_following_pushes_each_window_toward_the_mode_its_description_names():
+    from ganbook.core.train import Batch
     from ganbook.music import metrics as M
     from ganbook.music.grid import encode
     from ganbook.music.training import KeyFollowing, minor_score_of_notes
-    from ganbook.train import Batch
 
     pitch, onset = grids(4, soprano=72, step=4)
     x = encode(pitch, onset)

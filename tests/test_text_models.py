@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ganbook.data import TensorSampler
+from ganbook.core.data import TensorSampler
 from ganbook.text.discriminator import CNNDiscriminator
 from ganbook.text.gumbel import GumbelGANTrainer, GumbelGenerator, beta_schedule
 from ganbook.text.lm import LSTMGenerator

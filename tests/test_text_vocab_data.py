@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from ganbook import files
+from ganbook.core import files
 from ganbook.text import data
 from ganbook.text.vocab import Vocab
 

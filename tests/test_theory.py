@@ -1,4 +1,4 @@
-"""ganbook.theory: the minimax chapter's maths against closed forms and hand-computed values."""
+"""ganbook.foundations.theory: the minimax chapter's maths against closed forms and by hand."""
 
 import math
 
@@ -9,7 +9,8 @@ import torch
 from torch import nn
 
 from ganbook import seed_everything
-from ganbook.theory import (
+from ganbook.foundations import mixture_1d
+from ganbook.foundations.theory import (
     ShiftedGaussian,
     compare_to_optimum,
     discriminator_on_grid,
@@ -27,7 +28,6 @@ from ganbook.theory import (
     virtual_training_criterion,
     wasserstein_1d,
 )
-from ganbook.toy import mixture_1d
 
 GRID = torch.linspace(-12, 12, 4001, dtype=torch.float64)
 
@@ -247,7 +247,7 @@ def test_shifted_gaussian_and_fit_discriminator_recover_d_star():
 
 
 def test_normal_pdf_integrates_to_one_and_refuses_a_bad_sigma():
-    from ganbook.theory import normal_pdf
+    from ganbook.foundations.theory import normal_pdf
 
     grid = torch.linspace(-10, 10, 4001, dtype=torch.float64)
     assert torch.trapezoid(normal_pdf(grid, 0.5, 1.0), grid).item() == pytest.approx(1.0, abs=1e-6)

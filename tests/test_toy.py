@@ -1,4 +1,4 @@
-"""ganbook.toy: mixtures with exact densities, mode coverage, the toy GAN recipe and its
+"""ganbook.foundations: mixtures with exact densities, mode coverage, the toy GAN recipe and its
 snapshots."""
 
 import math
@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from ganbook import seed_everything
-from ganbook.toy import (
+from ganbook.foundations import (
     GaussianMixture,
     Snapshots,
     discriminator_map,
@@ -22,7 +22,7 @@ from ganbook.toy import (
     ring_2d,
     toy_gan,
 )
-from ganbook.toy.plots import draw_1d, draw_2d, plot_samples
+from ganbook.foundations.plots import draw_1d, draw_2d, plot_samples
 
 
 def test_ring_and_grid_geometry():

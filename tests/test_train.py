@@ -6,10 +6,10 @@ import torch
 from torch import nn
 
 from ganbook import Trainer, load_checkpoint, seed_everything
-from ganbook.data import TensorSampler
-from ganbook.loop import check_positive
-from ganbook.nets import MLPDiscriminator, MLPGenerator
-from ganbook.toy import mixture_1d
+from ganbook.core.data import TensorSampler
+from ganbook.core.loop import check_positive
+from ganbook.core.nets import MLPDiscriminator, MLPGenerator
+from ganbook.foundations import mixture_1d
 
 
 def make_trainer(tmp_path=None, loss="non-saturating", seed=0, G=None, D=None, **kw):
@@ -243,12 +243,12 @@ def test_stale_temp_files_are_cleaned_and_bad_files_explained(tmp_path):
 def test_resume_loads_rng_on_the_cpu(tmp_path, monkeypatch):
     tr = make_trainer(tmp_path)
     tr.fit(2, progress=False)
-    import ganbook.loop
+    import ganbook.core.loop
 
     seen = []
-    real = ganbook.loop.load_checkpoint
+    real = ganbook.core.loop.load_checkpoint
     monkeypatch.setattr(
-        ganbook.loop,
+        ganbook.core.loop,
         "load_checkpoint",
         lambda p, map_location: (seen.append(map_location), real(p, map_location))[1],
     )
@@ -448,8 +448,8 @@ def test_a_changed_learning_rate_is_applied_and_said(tmp_path, capsys):
 
 
 def test_a_checkpoint_of_two_ranks_resumed_on_one_says_what_changes(tmp_path, capsys):
-    from ganbook.checkpoint import get_rng_state, save_checkpoint
-    from ganbook.distributed import World
+    from ganbook.core.checkpoint import get_rng_state, save_checkpoint
+    from ganbook.core.distributed import World
 
     tr = make_trainer(tmp_path)
     tr.fit(3, progress=False)
@@ -490,7 +490,7 @@ def test_a_folder_or_unwritable_checkpoint_path_is_refused_at_once(tmp_path):
 
 
 def test_two_trainers_on_one_path_in_one_process(tmp_path):
-    from ganbook.files import FileInUseError
+    from ganbook.core.files import FileInUseError
 
     tr = make_trainer(tmp_path)
     errors = []
@@ -509,7 +509,7 @@ def test_two_trainers_on_one_path_in_one_process(tmp_path):
 
 
 def test_first_nonfinite_names_the_tensor_and_ignores_overflowing_sums():
-    from ganbook.loop import first_nonfinite
+    from ganbook.core.loop import first_nonfinite
 
     half = torch.full((4,), 60000.0, dtype=torch.float16)  # finite, its fp16 sum is not
     state = {"models": {"G": {"w": torch.ones(3), "big": torch.full((4,), 3e38), "h": half}},

@@ -11,8 +11,8 @@ import torch
 CHILD = r"""
 import sys, torch
 from ganbook import Trainer, seed_everything
-from ganbook.nets import MLPDiscriminator, MLPGenerator
-from ganbook.toy import mixture_1d
+from ganbook.core.nets import MLPDiscriminator, MLPGenerator
+from ganbook.foundations import mixture_1d
 
 torch.set_num_threads(1)
 seed_everything(0)
@@ -89,8 +89,8 @@ def assert_same_run(full_path, cut_path, steps):
 SHARED = r"""
 import sys, torch
 from ganbook import Trainer, seed_everything
-from ganbook.nets import MLPDiscriminator, MLPGenerator
-from ganbook.toy import mixture_1d
+from ganbook.core.nets import MLPDiscriminator, MLPGenerator
+from ganbook.foundations import mixture_1d
 
 torch.set_num_threads(1)
 seed_everything(int(sys.argv[2]))

@@ -5,8 +5,8 @@ import torch
 from torch import nn
 
 from ganbook import Trainer, seed_everything
-from ganbook.loop import to_floats, update
-from ganbook.losses import (
+from ganbook.core.loop import to_floats, update
+from ganbook.core.losses import (
     CycleConsistency,
     FeatureMatching,
     ModeSeeking,
@@ -14,9 +14,9 @@ from ganbook.losses import (
     Term,
     get_loss,
 )
-from ganbook.nets import MLPDiscriminator, MLPGenerator
-from ganbook.toy import mixture_1d
-from ganbook.train import Batch
+from ganbook.core.nets import MLPDiscriminator, MLPGenerator
+from ganbook.core.train import Batch
+from ganbook.foundations import mixture_1d
 
 
 def toy_trainer(**kw):
@@ -199,7 +199,7 @@ def test_terms_explain_what_they_need():
         Reconstruction(1.0, "l3")
     with pytest.raises(ValueError, match="distinct names"):
         toy_trainer(terms=[Reconstruction(1.0), Reconstruction(2.0)])
-    with pytest.raises(ValueError, match="terms must be ganbook.losses.Term"):
+    with pytest.raises(ValueError, match="terms must be ganbook.core.losses.Term"):
         toy_trainer(terms=[nn.L1Loss()])
     with pytest.raises(ValueError, match="d_sees_input=True needs paired=True"):
         toy_trainer(d_sees_input=True)
@@ -262,7 +262,7 @@ def test_g_steps_makes_that_many_generator_updates_per_step():
     import torch
 
     from ganbook import Trainer
-    from ganbook.nets import MLPDiscriminator, MLPGenerator
+    from ganbook.core.nets import MLPDiscriminator, MLPGenerator
 
     torch.manual_seed(0)
     real = torch.randn(64, 2)

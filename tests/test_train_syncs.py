@@ -8,10 +8,10 @@ import pytest
 import torch
 
 from ganbook import Trainer, seed_everything
-from ganbook.loop import to_floats
-from ganbook.losses import Reconstruction
-from ganbook.nets import MLPDiscriminator, MLPGenerator
-from ganbook.speed import count_host_syncs
+from ganbook.core.loop import to_floats
+from ganbook.core.losses import Reconstruction
+from ganbook.core.nets import MLPDiscriminator, MLPGenerator
+from ganbook.core.speed import count_host_syncs
 
 
 @pytest.mark.parametrize("loss, ema", [("non-saturating", None), ("wgan-gp", 0.999)])

@@ -1,10 +1,10 @@
-"""ganbook.utils: eval mode for a block, parameter counts, batched slerp, seeded sampling."""
+"""ganbook.core.utils: eval mode for a block, parameter counts, batched slerp, seeded sampling."""
 
 import pytest
 import torch
 from torch import nn
 
-from ganbook.utils import count_parameters, eval_mode, sample, slerp
+from ganbook.core.utils import count_parameters, eval_mode, sample, slerp
 
 
 class _Cond(nn.Module):
@@ -96,7 +96,7 @@ def test_sample_rejects_a_cond_of_the_wrong_length():
 def test_ema_update_with_prebuilt_pairs_matches_walking_the_modules():
     import copy
 
-    from ganbook.utils import ema_pairs, ema_update
+    from ganbook.core.utils import ema_pairs, ema_update
 
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4))

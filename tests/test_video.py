@@ -5,9 +5,9 @@ import math
 import pytest
 import torch
 
+from ganbook.core.utils import sample
+from ganbook.foundations.theory import wasserstein_1d
 from ganbook.image.classifier import load_digit_classifier
-from ganbook.theory import wasserstein_1d
-from ganbook.utils import sample
 from ganbook.video.arms import ARMS, RECIPE, load_arm, mocogan, save_arm, train_arm
 from ganbook.video.data import (
     BouncingDigits,

@@ -6,6 +6,7 @@
 * Blocks they share: ``unet`` (the generators), ``patchgan`` (the patch discriminator) and
   ``quality`` (PSNR, SSIM, power spectrum, gradient energy, the two-sample classifier test).
 
-May import the core and :mod:`ganbook.image` (digits, the classifier, checks, resampling),
-:mod:`ganbook.text` (the caption encoder); nothing in the core or in ``image`` imports it.
+May import the core, the pages, :mod:`ganbook.image` (digits, the classifier, checks,
+resampling) and :mod:`ganbook.text` (the caption encoder); nothing in the core or in
+``image`` imports it.
 """

@@ -31,10 +31,10 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
+from ..core.loop import check_positive
 from ..image.attributes import ink, slant
 from ..image.classifier import DigitClassifier
 from ..image.data import load_digits
-from ..loop import check_positive
 from ..text.caption import caption_tokens, caption_vocab, encode_captions
 
 __all__ = [

@@ -30,13 +30,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..core.loop import check_nonnegative
+from ..core.train import Batch, Trainer
+from ..core.utils import eval_mode
 from ..image.checks import check_images
 from ..image.classifier import to_classifier_size
 from ..image.data import load_digits
 from ..image.resample import resize
-from ..loop import check_nonnegative
-from ..train import Batch, Trainer
-from ..utils import eval_mode
 from .patchgan import PatchDiscriminator
 from .unet import UNet
 
@@ -499,7 +499,7 @@ def show_rows(rows: dict[str, Tensor], n: int = 12, title: str | None = None) ->
     truth), so the same digits line up column by column; returns the figure."""
     import matplotlib.pyplot as plt
 
-    from ..plots import show_images
+    from ..pages.plots import show_images
 
     if not rows:
         raise ValueError("rows must name at least one set of images")

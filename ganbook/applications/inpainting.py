@@ -12,7 +12,7 @@ image with its visible pixels untouched and only the hole filled:
   adversarial term on the *filled* image judged by a patch discriminator);
 * inversion of a trained GAN (Yeh et al. 2017): :func:`invert_generator` searches the latent
   space of the shipped 8x8 DCGAN for the code whose image matches the visible pixels; no
-  network is trained, only the codes are optimised (through :func:`ganbook.loop.update`).
+  network is trained, only the codes are optimised (through :func:`ganbook.core.loop.update`).
 
 The digits are 8x8; :func:`load_digits_16` upsamples them x2 with bicubic interpolation
 (clamped to [-1, 1]) so that a 6-8 px hole leaves enough context around it. The digit
@@ -30,14 +30,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..core.loop import check_nonnegative, check_positive, update
+from ..core.losses import Reconstruction
+from ..core.profiles import smoke_cap
+from ..core.train import Trainer
+from ..core.utils import eval_mode
 from ..image.checks import check_images
 from ..image.classifier import digit_accuracy
 from ..image.resample import downsample
-from ..loop import check_nonnegative, check_positive, update
-from ..losses import Reconstruction
-from ..profiles import smoke_cap
-from ..train import Trainer
-from ..utils import eval_mode
 from .patchgan import PatchDiscriminator
 from .quality import gradient_energy, two_sample_accuracy
 from .unet import UNet
@@ -306,7 +306,7 @@ def invert_generator(
     Minimises ``mean((G(z) - x)^2 over visible pixels) + prior * mean(z^2)`` over a tensor of
     codes with Adam, ``restarts`` random starts per image (private ``seed``), and keeps each
     image's best start. Only the codes change (``G`` is frozen, in eval mode); each step goes
-    through :func:`ganbook.loop.update`. ``images`` and ``mask`` must be at ``G``'s resolution.
+    through :func:`ganbook.core.loop.update`. ``images`` and ``mask`` must be at ``G``'s resolution.
     Returns ``(G(z) (N, C, H, W), z (N, latent_dim))``.
     """
     _check_mask(images, mask)

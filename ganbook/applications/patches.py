@@ -24,9 +24,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ..core.loop import check_positive, check_positive_ints
 from ..image.checks import check_images
 from ..image.resample import resize
-from ..loop import check_positive, check_positive_ints
 from .singan import image_pyramid
 
 #: RMS distance per value (images in [-1, 1]) under which a patch counts as copied:

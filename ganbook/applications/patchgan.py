@@ -13,7 +13,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm as _sn
 
-from ..loop import check_positive_ints
+from ..core.loop import check_positive_ints
 
 
 class PatchDiscriminator(nn.Module):

@@ -37,13 +37,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..data import TensorSampler
+from ..core.data import TensorSampler
+from ..core.losses import Reconstruction
+from ..core.train import Trainer
 from ..image.checks import check_images
 from ..image.classifier import digit_accuracy
 from ..image.data import image_crops, load_digits
-from ..losses import Reconstruction
-from ..plots import show_images
-from ..train import Trainer
+from ..pages.plots import show_images
 from .patchgan import PatchDiscriminator
 from .quality import gradient_energy
 from .unet import UNet

@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..data import TensorSampler
-from ..loop import ModelLoop
+from ..core.data import TensorSampler
+from ..core.loop import ModelLoop
 
 
 def _pair(name: str, a: Tensor, b: Tensor) -> None:
@@ -133,7 +133,7 @@ class _Critic(nn.Module):
 class TwoSampleTrainer(ModelLoop):
     """Binary cross-entropy on logits for the two-sample test's classifier: random batches of
     ``x`` with their labels (1 real, 0 generated), Adam at ``lr``. An instrument
-    (:attr:`~ganbook.loop.Loop.instrument`): the check harness needs it trained."""
+    (:attr:`~ganbook.core.loop.Loop.instrument`): the check harness needs it trained."""
 
     instrument = True
     description = "two-sample classifier"

@@ -26,13 +26,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..callbacks import StepDecay
-from ..checkpoint import load_model, save_model
-from ..device import get_device
+from ..core.callbacks import StepDecay
+from ..core.checkpoint import load_model, save_model
+from ..core.device import get_device
+from ..core.loop import check_positive, check_positive_ints
+from ..core.losses import Term
+from ..core.train import Trainer
 from ..image.resample import resize
-from ..loop import check_positive, check_positive_ints
-from ..losses import Term
-from ..train import Trainer
 from .super_resolution import load_picture
 
 __all__ = [
@@ -296,7 +296,7 @@ def train_singan(
     frozen. Noise amplitude: 1 at scale 0, then ``noise_weight`` times the RMS error of the
     upsampled coarser reconstruction. With ``checkpoint_dir`` every scale writes
     ``scale_K.pt`` there and a rerun resumes. Trains on ``device`` (default: the book's
-    :func:`ganbook.device.get_device`). Returns the pyramid (on the CPU) and each scale's
+    :func:`ganbook.core.device.get_device`). Returns the pyramid (on the CPU) and each scale's
     history.
     """
     steps = check_positive("steps", steps)
@@ -340,7 +340,7 @@ def train_singan(
 
 
 def save_pyramid(pyramid: SinGAN, name: str, **extra: Any) -> Path:
-    """Ship a trained pyramid with :func:`ganbook.checkpoint.save_model` (config rebuilds it)."""
+    """Ship a trained pyramid with ``core.checkpoint.save_model`` (config rebuilds it)."""
     return save_model(name, pyramid, pyramid.config, **extra)
 
 

@@ -38,13 +38,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..checkpoint import load_model, save_model
+from ..core.checkpoint import load_model, save_model
+from ..core.loop import check_nonnegative, check_positive
+from ..core.losses import Reconstruction
+from ..core.profiles import smoke_count
+from ..core.train import Trainer
 from ..image.checks import check_images
 from ..image.resample import downsample
-from ..loop import check_nonnegative, check_positive
-from ..losses import Reconstruction
-from ..profiles import smoke_count
-from ..train import Trainer
 from .patchgan import PatchDiscriminator
 from .quality import high_frequency_ratio, psnr, radial_power_spectrum, ssim, two_sample_accuracy
 
@@ -172,7 +172,7 @@ class SRPatches:
     def test_set(self, n: int = 256, kind: str = "both", seed: int = 0) -> tuple[Tensor, Tensor]:
         """``n`` fixed held-out crops ``(lr, hr)``: of the test ``'photo'``, the held-out
         ``'texture'`` columns, or ``'both'`` (half each). Uses its own seeded generator.
-        The smoke mode keeps a few hundred (:func:`ganbook.profiles.smoke_count`)."""
+        The smoke mode keeps a few hundred (:func:`ganbook.core.profiles.smoke_count`)."""
         if kind not in ("photo", "texture", "both"):
             raise ValueError(f"kind must be 'photo', 'texture' or 'both', got {kind!r}")
         if not isinstance(n, int) or n <= 0:
@@ -297,7 +297,7 @@ def sr_trainer(
 
 
 def save_l1_network(net: SRResNet, name: str = L1_NAME, **extra) -> None:
-    """Ship the L1 network with :func:`ganbook.checkpoint.save_model` (config rebuilds it)."""
+    """Ship the L1 network with :func:`ganbook.core.checkpoint.save_model` (config rebuilds it)."""
     save_model(name, net, net.config, **extra)
 
 

@@ -25,12 +25,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from ..checkpoint import load_model, save_model
+from ..core.checkpoint import load_model, save_model
+from ..core.loop import ModelLoop, check_nonnegative, check_positive, check_positive_ints
+from ..core.train import Batch, Trainer
 from ..image.recipes import HINGE_SN
-from ..loop import ModelLoop, check_nonnegative, check_positive, check_positive_ints
 from ..text.caption import UNK, CaptionEncoder, encode_captions, say_unknown, unknown_words
 from ..text.vocab import Vocab
-from ..train import Batch, Trainer
 from .captions import (
     DIGIT_WORDS,
     MAX_LEN,
@@ -338,7 +338,7 @@ class TextToImage(nn.Module):
 
 
 def save_text_to_image(model: TextToImage, name: str = WEIGHTS_NAME, **extra: Any) -> None:
-    """Ship caption model and generator in one file (:func:`ganbook.checkpoint.save_model`)."""
+    """Ship caption model and generator in one file (:func:`ganbook.core.checkpoint.save_model`)."""
     save_model(name, model, model.config(), **extra)
 
 

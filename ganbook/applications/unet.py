@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ..loop import check_positive_ints
+from ..core.loop import check_positive_ints
 
 
 def _block(cin: int, cout: int) -> nn.Sequential:

@@ -5,7 +5,8 @@ cases, compares it with the library's own implementation, and prints "Correct" o
 The notebooks show the stub to write and the call in their exercises; the checkers are
 grouped by part of the book, and :data:`CHECKERS` says which page uses each.
 
-May import the chapters it checks (applications, image, music, text) and the core.
+May import the chapters it checks (foundations, applications, image, music, text), the core
+and the pages. ``python -m ganbook.exercises.student`` is the instructor's kit.
 """
 
 from __future__ import annotations

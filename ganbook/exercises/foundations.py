@@ -15,8 +15,8 @@ def _logits(gen: torch.Generator, *shape: int, scale: float = 2.0) -> torch.Tens
 
 def check_discriminator_loss(fn: Callable) -> bool:
     """``fn(real_logits, fake_logits)`` must be the discriminator's loss on logits,
-    -mean log D(x) - mean log(1 - D(G(z))), as :func:`ganbook.losses.d_loss_bce`."""
-    from ..losses import d_loss_bce
+    -mean log D(x) - mean log(1 - D(G(z))), as :func:`ganbook.core.losses.d_loss_bce`."""
+    from ..core.losses import d_loss_bce
 
     gen = torch.Generator().manual_seed(0)
     cases = [
@@ -33,8 +33,8 @@ def check_discriminator_loss(fn: Callable) -> bool:
 
 def check_optimal_discriminator(fn: Callable) -> bool:
     """``fn(p_data, p_g)`` must be D* = p_data / (p_data + p_g) pointwise, 1/2 where both are 0,
-    as :func:`ganbook.theory.optimal_discriminator`."""
-    from ..theory import normal_pdf, optimal_discriminator
+    as :func:`ganbook.foundations.theory.optimal_discriminator`."""
+    from ..foundations.theory import normal_pdf, optimal_discriminator
 
     gen = torch.Generator().manual_seed(1)
     grid = torch.linspace(-4, 4, 9, dtype=torch.float64)

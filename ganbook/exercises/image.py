@@ -36,8 +36,8 @@ def check_frechet_distance(fn: Callable) -> bool:
 
 def check_hinge_loss(fn: Callable) -> bool:
     """``fn(real_logits, fake_logits)`` must be the hinge discriminator loss
-    mean relu(1 - real) + mean relu(1 + fake), as :func:`ganbook.losses.d_loss_hinge`."""
-    from ..losses import d_loss_hinge
+    mean relu(1 - real) + mean relu(1 + fake), as :func:`ganbook.core.losses.d_loss_hinge`."""
+    from ..core.losses import d_loss_hinge
 
     gen = torch.Generator().manual_seed(3)
     cases = [
@@ -86,8 +86,8 @@ def check_mmd(fn: Callable) -> bool:
 
 def check_slerp(fn: Callable) -> bool:
     """``fn(a, b, t)`` for vectors ``a``, ``b`` and a number ``t`` must be the spherical
-    interpolation of :func:`ganbook.utils.slerp` (linear where a and b are parallel)."""
-    from ..utils import slerp
+    interpolation of :func:`ganbook.core.utils.slerp` (linear where a and b are parallel)."""
+    from ..core.utils import slerp
 
     gen = torch.Generator().manual_seed(6)
     a, b = _normal(gen, 8), _normal(gen, 8)

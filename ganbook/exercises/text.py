@@ -14,7 +14,7 @@ def check_temperature(fn: Callable) -> bool:
     """``fn(logits, temperature)`` must give the sampling probabilities softmax(logits / T)
     over the last dimension, the distribution :func:`ganbook.text.sampling.sample_logits`
     draws from."""
-    from ..loop import check_positive
+    from ..core.loop import check_positive
 
     def reference(logits: torch.Tensor, temperature: float) -> torch.Tensor:
         temperature = check_positive("temperature", temperature, integer=False)

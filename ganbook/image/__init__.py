@@ -2,7 +2,7 @@
 self-conditioned GANs, DiffAugment, the latent space and sample-quality metrics, and the image
 helpers every chapter shares (``checks``, ``resample``, ``classifier``, ``attributes``).
 
-May import the core and :mod:`ganbook.text`; the application chapters
+May import the core, the pages and :mod:`ganbook.text`; the application chapters
 (:mod:`ganbook.applications`) build on it, never the other way round.
 """
 

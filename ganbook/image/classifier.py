@@ -18,9 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..checkpoint import load_model, save_model, weights_path
-from ..loop import ModelLoop
-from ..utils import eval_mode
+from ..core.checkpoint import load_model, save_model, weights_path
+from ..core.loop import ModelLoop
+from ..core.utils import eval_mode
 from .checks import check_images
 from .resample import downsample
 
@@ -93,7 +93,7 @@ def add_noise(x: Tensor, max_std: float = 0.3) -> Tensor:
 class ClassifierTrainer(ModelLoop):
     """Cross-entropy on labelled digits, in epochs of shuffled batches; each batch is shifted by
     up to one pixel and gets pixel noise of random strength up to ``noise`` (see
-    :func:`train_digit_classifier`). An instrument (:attr:`~ganbook.loop.Loop.instrument`):
+    :func:`train_digit_classifier`). An instrument (:attr:`~ganbook.core.loop.Loop.instrument`):
     the check harness needs it trained."""
 
     instrument = True
@@ -192,7 +192,7 @@ def save_digit_classifier(
     model: DigitClassifier, name_or_path: str | os.PathLike = WEIGHTS_NAME, **extra: Any
 ) -> Path:
     """Ship the classifier the way every shipped network is saved
-    (:func:`ganbook.checkpoint.save_model`)."""
+    (:func:`ganbook.core.checkpoint.save_model`)."""
     return save_model(name_or_path, model, {"n_classes": model.n_classes}, **extra)
 
 

@@ -26,8 +26,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .. import files
-from ..profiles import SMOKE_SAMPLES, is_smoke
+from ..core import files
+from ..core.profiles import SMOKE_SAMPLES, is_smoke
 
 DIGITS_TEST_SIZE = 0.25
 DIGITS_SEED = 0
@@ -184,9 +184,9 @@ def load_mnist(
     """MNIST or Fashion-MNIST as ``(images (N, 1, 28, 28) in [-1, 1], labels (N,))``.
 
     Files are cached in ``cache_dir / name`` (default ``$GANBOOK_CACHE/<name>``,
-    see :func:`ganbook.files.cache_dir`) and checked against their published SHA-256. Needs internet
-    the first time (fine on Colab). In the smoke mode an uncached split is not downloaded:
-    :func:`mnist_stand_in` takes its place, with a warning that says so.
+    see :func:`~ganbook.core.files.cache_dir`) and checked against their published SHA-256.
+    Needs internet the first time (fine on Colab). In the smoke mode an uncached split is not
+    downloaded: :func:`mnist_stand_in` takes its place, with a warning that says so.
     """
     if name not in MNIST_SOURCES:
         raise ValueError(f"name must be one of {sorted(MNIST_SOURCES)}, got {name!r}")

@@ -23,7 +23,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm as _sn
 
-from ..loop import check_positive
+from ..core.loop import check_positive
 
 
 def layout(resolution: int) -> tuple[int, int]:
@@ -165,7 +165,7 @@ def mlp_gan(
 ) -> tuple[nn.Module, nn.Module]:
     """The baseline: the core's MLP generator (tanh output)
     and MLP discriminator on flattened pixels."""
-    from ..nets import MLPDiscriminator, MLPGenerator
+    from ..core.nets import MLPDiscriminator, MLPGenerator
 
     G = MLPGenerator(
         latent_dim, tuple(image_shape), hidden=hidden, layers=layers, out_act=nn.Tanh()

@@ -6,7 +6,7 @@ generator's images can transfer to others (Wang et al. 2020), or not. Here both 
 trained to tell real images (digits or faces) from one generator's samples
 (:func:`train_detectors`), then tested on held-out real images against generators they never
 saw (:func:`accuracy_table`, :func:`plot_accuracies`). :class:`DetectorTrainer` runs on the
-core :class:`ganbook.loop.Loop`.
+core :class:`ganbook.core.loop.Loop`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..loop import ModelLoop, check_positive
+from ..core.loop import ModelLoop, check_positive
 
 
 def _check_images(name: str, x: Tensor) -> Tensor:
@@ -181,7 +181,7 @@ def train_detectors(
     Each starts from ``seed``; the spectrum detector is linear and gets a 10x higher learning
     rate (1e-2 against 1e-3). A narrower ``width`` keeps larger images cheap on a CPU.
     """
-    from ..device import seed_everything
+    from ..core.device import seed_everything
 
     real = _check_images("real", real)
     check_positive("steps", steps)
@@ -203,7 +203,7 @@ def accuracy_table(
     detectors: Mapping[str, nn.Module], real: Tensor, fakes: Mapping[str, Tensor]
 ) -> dict[str, dict[str, float]]:
     """``{generator: {detector: balanced accuracy, ..., "chance": 0.5}}`` on held-out ``real``
-    images against each generator's ``fakes``, ready for :func:`ganbook.tables.show_table`."""
+    images against each generator's ``fakes``, ready for :func:`ganbook.pages.tables.show_table`."""
     if not detectors or not fakes:
         raise ValueError("detectors and fakes must each name at least one entry")
     return {

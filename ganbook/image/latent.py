@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
-from ..utils import lerp, slerp
+from ..core.utils import lerp, slerp
 from .recipes import sample
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..utils import eval_mode, sample
+from ..core.utils import eval_mode, sample
 from .diffaugment import unaugmented
 
 
@@ -368,7 +368,7 @@ def show_scores(
 ) -> None:
     """Display the :class:`Scores` in ``named`` as an HTML table, one row each, with
     ``extra`` columns per row and its label as the table's ``caption`` (kept with it)."""
-    from ..tables import show_table
+    from ..pages.tables import show_table
 
     extra = extra or {}
     show_table({name: {**s.row(), **extra.get(name, {})} for name, s in named.items()},

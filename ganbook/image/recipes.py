@@ -11,8 +11,8 @@ import matplotlib.pyplot as plt
 import torch
 from torch import Tensor, nn
 
-from ..checkpoint import load_model, save_model
-from ..utils import sample
+from ..core.checkpoint import load_model, save_model
+from ..core.utils import sample
 from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .diffaugment import AugmentedDiscriminator
 from .selfcond import SelfConditionedGenerator, kmeans_labels
@@ -20,7 +20,7 @@ from .selfcond import SelfConditionedGenerator, kmeans_labels
 # The sturdier training recipe (Trainer keyword arguments; build D with ``spectral_norm=True``):
 # hinge loss (Lim & Ye 2017) with spectral norm (Miyato et al. 2018), a discriminator learning rate
 # twice the generator's (TTUR, Heusel et al. 2017) and Adam betas (0, 0.9). Pair it with
-# :class:`ganbook.callbacks.LinearDecay`.
+# :class:`ganbook.core.callbacks.LinearDecay`.
 HINGE_SN = {"loss": "hinge", "lr_g": 2e-4, "lr_d": 4e-4, "betas": (0.0, 0.9)}
 
 
@@ -93,9 +93,9 @@ def train_image_gan(
 
     One call per row of a comparison, so every variant gets the same seed, data and budget.
     """
-    from ..data import TensorSampler
-    from ..device import seed_everything
-    from ..train import Trainer
+    from ..core.data import TensorSampler
+    from ..core.device import seed_everything
+    from ..core.train import Trainer
 
     _check_square_images(x)
     seed_everything(seed)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..loop import check_positive
+from ..core.loop import check_positive
 from .checks import check_images
 
 MODES = ("nearest", "bilinear", "bicubic")

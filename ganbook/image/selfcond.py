@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ..utils import sample
+from ..core.utils import sample
 from .dcgan import DCGANGenerator
 from .metrics import Scores
 

@@ -18,7 +18,7 @@ from .metrics import PCAFeatures, discriminator_gap, kernel_distance, memorisati
 from .recipes import sample, train_image_gan
 
 if TYPE_CHECKING:
-    from ..train import Trainer
+    from ..core.train import Trainer
 
 
 class SmallDataStudy:

@@ -6,7 +6,7 @@
 - :mod:`~ganbook.music.models` generator and critic; :mod:`~ganbook.music.training` glue;
 - :mod:`~ganbook.music.metrics` objective metrics and baselines.
 
-May import the core and :mod:`ganbook.text` (the caption encoder that text to music
+May import the core, the pages and :mod:`ganbook.text` (the caption encoder that text to music
 conditions on); nothing imports it but the recipes and the exercises.
 """
 

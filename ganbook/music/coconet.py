@@ -6,7 +6,7 @@ erasures of every size, it models every conditional of the grid at once, so one 
 writes chorales from nothing and harmonises a given soprano. It samples by blocked Gibbs
 sampling: erase a random share of the cells, redraw them from the network, repeat while the
 share anneals from all cells to a few (Yao et al., 2014). Here it is scaled down to train on
-a laptop CPU, and runs on :class:`ganbook.loop.Loop` like every other model in the book.
+a laptop CPU, and runs on :class:`ganbook.core.loop.Loop` like every other model in the book.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..checkpoint import load_model, save_model
-from ..loop import ModelLoop, check_positive_ints
-from ..profiles import smoke_cap
+from ..core.checkpoint import load_model, save_model
+from ..core.loop import ModelLoop, check_positive_ints
+from ..core.profiles import smoke_cap
 from .grid import CHANNELS, N_PITCH, STEPS_PER_BAR, decode, encode, repair_onsets
 from .models import voice_masks
 

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..files import atomic_write, cache_dir
-from ..loop import check_positive
+from ..core.files import atomic_write, cache_dir
+from ..core.loop import check_positive
 from .grid import (
     HIGHEST,
     LOWEST,
@@ -393,12 +393,12 @@ def windows(
 def make_sampler(data: Windows, condition: str | None = None):
     """``sample_real(batch_size)`` for the Trainer: encoded windows, with the condition if any.
 
-    Indices come from :class:`ganbook.data.TensorSampler` (torch's global RNG, so resumes are
+    Indices come from :class:`ganbook.core.data.TensorSampler` (torch's global RNG, so resumes are
     exact); the one-hot encoding happens per batch, which keeps memory small.
     """
     import torch
 
-    from ..data import TensorSampler
+    from ..core.data import TensorSampler
     from .grid import encode
 
     if condition not in (None, "mode", "soprano"):

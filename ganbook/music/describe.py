@@ -219,7 +219,7 @@ def text_sampler(data: Windows, vocab: Vocab, varied: bool = False):
     window described in one of the training phrasings or, with ``varied=True``, in one of
     :data:`VARIANTS` :func:`varied_descriptions` written once (seed 0), drawn with torch's RNG
     (so a resumed run draws the same)."""
-    from ..data import TensorSampler
+    from ..core.data import TensorSampler
     from .grid import encode
 
     attrs = window_attributes(data)

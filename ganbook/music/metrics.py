@@ -487,8 +487,8 @@ def not_closer(
 
 
 def metrics_rows(results: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
-    """``results`` turned for :func:`ganbook.tables.show_table`: one row per metric, one column
-    per model/baseline (the notebooks' result tables)."""
+    """``results`` turned for :func:`~ganbook.pages.tables.show_table`: one row per metric,
+    one column per model/baseline (the notebooks' result tables)."""
     if not results:
         raise ValueError("results must name at least one set of samples")
     metrics = list(next(iter(results.values())))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..loop import check_positive
+from ..core.loop import check_positive
 from .grid import STEPS_PER_QUARTER, VOICES, check_grid, notes
 
 

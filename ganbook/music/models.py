@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..loop import check_positive_ints
+from ..core.loop import check_positive_ints
 from ..text.caption import CaptionEncoder
 from .grid import CHANNELS, LOWEST, N_PITCH, STEPS_PER_BAR, VOICE_RANGES
 

@@ -11,11 +11,11 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..checkpoint import load_model, save_model
-from ..losses import ModeSeeking, Term
+from ..core.checkpoint import load_model, save_model
+from ..core.losses import ModeSeeking, Term
+from ..core.train import Trainer
+from ..core.utils import eval_mode
 from ..text.vocab import Vocab
-from ..train import Trainer
-from ..utils import eval_mode
 from .corpus import Windows, make_sampler
 from .describe import mode_token_ids, text_sampler
 from .grid import decode, encode
@@ -190,7 +190,7 @@ def make_trainer(
     ``voice_weight > 0`` it also has a :class:`VoiceOrder` penalty on crossed or widely
     spaced voices, with ``leap_weight > 0`` a :class:`Leaps` penalty on melodic leaps, with
     ``range_weight > 0`` a :class:`VoiceRanges` penalty on voices that range too wide;
-    ``terms`` adds other :class:`~ganbook.losses.Term` s (a text generator's
+    ``terms`` adds other :class:`~ganbook.core.losses.Term` s (a text generator's
     :class:`KeyFollowing`).
     ``condition="text"`` needs ``sample_real`` (windows and token ids, e.g.
     :func:`ganbook.music.describe.text_sampler`) and ``vocab_size``; ``text_dim`` is optional.

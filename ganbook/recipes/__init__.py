@@ -6,7 +6,8 @@ trains and samples from :data:`RECIPES`; ``bench/`` scripts that retrain shipped
 from it too. The recipes live by part of the book: :mod:`.digits`, :mod:`.music`, :mod:`.text`,
 :mod:`.applications`, :mod:`.video`. Add one with :func:`register`.
 
-May import the core and every domain package; only the CLI, ``bench/`` and tests import it.
+May import the core, the pages and every part of the book; only the CLI, ``bench/`` and
+tests import it.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ..device import seed_everything
-from ..loop import Callback, Loop
-from ..profiles import Profile
+from ..core.device import seed_everything
+from ..core.loop import Callback, Loop
+from ..core.profiles import Profile
 from .writers import Writer
 
 

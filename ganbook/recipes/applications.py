@@ -10,8 +10,8 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ..loop import Loop
-from ..profiles import Profile
+from ..core.loop import Loop
+from ..core.profiles import Profile
 from . import Recipe, register
 from .writers import write_super_resolved, write_text_to_image
 

@@ -8,8 +8,8 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ..loop import Loop
-from ..profiles import Profile
+from ..core.loop import Loop
+from ..core.profiles import Profile
 from . import Recipe, register
 from .writers import write_images
 
@@ -17,10 +17,10 @@ from .writers import write_images
 def _image_recipe(conditioning: str | None) -> Callable[[Profile, torch.device], Loop]:
     def build(profile: Profile, device: torch.device) -> Loop:
         """bench/image_pretrain.py's recipe: hinge loss + spectral norm, TTUR, batch 64."""
-        from ..data import TensorSampler
+        from ..core.data import TensorSampler
+        from ..core.train import Trainer
         from ..image.data import load_digits
         from ..image.recipes import HINGE_SN, image_gan, self_conditioned_gan
-        from ..train import Trainer
 
         x, y = load_digits("train")
         if conditioning == "clusters":

@@ -8,8 +8,8 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ..loop import Loop
-from ..profiles import Profile
+from ..core.loop import Loop
+from ..core.profiles import Profile
 from . import Recipe, register
 from .writers import music_writer, write_text_to_music
 

@@ -8,8 +8,8 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ..loop import Loop
-from ..profiles import Profile
+from ..core.loop import Loop
+from ..core.profiles import Profile
 from . import Recipe, register
 from .writers import text_writer
 
@@ -54,7 +54,7 @@ def _shipped_lm(name: str) -> Callable[[], nn.Module]:
 
 def _seqgan(profile: Profile, device: torch.device) -> Loop:
     """The SeqGAN chapter's trainer, starting from the shipped MLE generator."""
-    from ..data import TensorSampler
+    from ..core.data import TensorSampler
     from ..text import CNNDiscriminator, OracleBenchmark, SeqGANTrainer, load_lm
 
     bench = OracleBenchmark()

@@ -7,8 +7,8 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ..loop import Callback, Loop
-from ..profiles import Profile
+from ..core.loop import Callback, Loop
+from ..core.profiles import Profile
 from . import Recipe, register
 from .writers import write_clips
 
@@ -28,7 +28,7 @@ def _mocogan(arm: str) -> Callable[[Profile, torch.device], Loop]:
 
 def _linear_decay(steps: int) -> list[Callback]:
     """train_arm's schedule: both learning rates decay linearly to 0 over the second half."""
-    from ..callbacks import LinearDecay
+    from ..core.callbacks import LinearDecay
 
     return [(1, LinearDecay(steps // 2, steps))] if steps > 1 else []
 

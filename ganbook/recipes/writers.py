@@ -18,7 +18,7 @@ Writer = Callable[[nn.Module, int, Path], list[Path]]
 def save_png(images: torch.Tensor, path: Path, nrow: int | None = None) -> list[Path]:
     import matplotlib.pyplot as plt
 
-    from ..plots import image_grid
+    from ..pages.plots import image_grid
 
     grid = image_grid(images, nrow)
     scale = max(1, 512 // max(grid.shape[:2]))  # 8x8 digits: enlarge, nearest neighbour
@@ -30,8 +30,8 @@ def save_png(images: torch.Tensor, path: Path, nrow: int | None = None) -> list[
 
 def write_images(G: nn.Module, n: int, out: Path) -> list[Path]:
     """A PNG grid of ``n`` images; conditional generators get every class in turn."""
+    from ..core.utils import sample
     from ..image.selfcond import SelfConditionedGenerator
-    from ..utils import sample
 
     if isinstance(G, SelfConditionedGenerator):
         cond: tuple = (G.stratified_labels(n),)
@@ -94,7 +94,7 @@ def write_clips(G: nn.Module, n: int, out: Path) -> list[Path]:
     and an animated GIF of the clips side by side."""
     from PIL import Image
 
-    from ..plots import image_grid
+    from ..pages.plots import image_grid
 
     z = torch.randn(n, G.latent_dim, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():

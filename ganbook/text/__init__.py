@@ -3,14 +3,14 @@ MLE, SeqGAN, Gumbel-softmax GAN, metrics.
 
 ``article`` reconstructs the source article's (broken) text GAN so the book can show its failures.
 
-May import the core only; the image, music and application chapters build on it.
+May import the core and the pages; the image, music and application chapters build on it.
 """
 
 from __future__ import annotations
 
 import os
 
-from ..checkpoint import load_model, save_model
+from ..core.checkpoint import load_model, save_model
 from .caption import CaptionEncoder, caption_vocab, encode_captions
 from .discriminator import CNNDiscriminator
 from .gumbel import GumbelGANTrainer, GumbelGenerator, beta_schedule

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..loop import update
+from ..core.loop import update
 
 STAGES = {
     0: "as written: the generator is called with noise",

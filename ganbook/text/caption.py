@@ -17,7 +17,7 @@ from typing import Iterable, Sequence
 import torch
 from torch import Tensor, nn
 
-from ..loop import check_positive_ints
+from ..core.loop import check_positive_ints
 from .vocab import Vocab
 
 UNK = "<unk>"
@@ -118,7 +118,7 @@ class CaptionEncoder(nn.Module):
         self.out = nn.Linear(2 * hidden, out_dim)
 
     def config(self) -> dict:
-        """Constructor arguments, for saving with :func:`ganbook.checkpoint.save_model`."""
+        """Constructor arguments, for saving with :func:`ganbook.core.checkpoint.save_model`."""
         return dict(self.sizes)
 
     def forward(self, ids: Tensor) -> Tensor:

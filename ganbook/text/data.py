@@ -18,9 +18,9 @@ from typing import Sequence
 
 import torch
 
-from .. import files
-from ..loop import check_positive
-from ..profiles import SMOKE_SAMPLES, is_smoke
+from ..core import files
+from ..core.loop import check_positive
+from ..core.profiles import SMOKE_SAMPLES, is_smoke
 
 NAME_FILES = {"first": ("dist.male.first", "dist.female.first"), "last": ("dist.all.last",)}
 
@@ -164,7 +164,7 @@ def load_corpus(
     """The corpus's sentences (see :func:`parse_corpus`),
     fetched and verified by :func:`fetch_corpus`.
 
-    In the smoke mode (:func:`ganbook.profiles.smoke_steps`) an uncached corpus is not
+    In the smoke mode (:func:`ganbook.core.profiles.smoke_steps`) an uncached corpus is not
     downloaded: :func:`stand_in_sentences` take its place, with a warning that says so.
     """
     if is_smoke() and not corpus_path(name, cache_dir).exists():

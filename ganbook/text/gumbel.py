@@ -14,7 +14,7 @@ from typing import Any, Callable
 import torch
 from torch import Tensor, nn
 
-from ..train import Real, Trainer
+from ..core.train import Real, Trainer
 from .lm import LSTMGenerator
 
 

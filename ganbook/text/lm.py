@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..loop import check_positive, check_positive_ints
+from ..core.loop import check_positive, check_positive_ints
 from .sampling import sample_logits
 
 State = tuple[Tensor, Tensor]

@@ -1,7 +1,7 @@
 """Maximum-likelihood training of the language model, on the same loop as the GANs.
 
 Supervised pre-training, not a GAN: SeqGAN and RelGAN both start from this model. It runs
-on :class:`ganbook.loop.Loop`, so it has the Trainer's progress bar, history, callbacks,
+on :class:`ganbook.core.loop.Loop`, so it has the Trainer's progress bar, history, callbacks,
 NaN guard, checkpoints and exact resume: a learning curve comes from callbacks during one
 run, never from restarting the optimizer.
 """
@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ..loop import ModelLoop
+from ..core.loop import ModelLoop
 from .lm import LSTMGenerator
 
 

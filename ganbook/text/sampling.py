@@ -14,7 +14,7 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-from ..loop import check_positive
+from ..core.loop import check_positive
 
 
 def sample_inverse_cdf(probs: Tensor, u: Tensor) -> Tensor:

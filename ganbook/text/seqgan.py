@@ -19,10 +19,10 @@ from typing import Any, Callable
 import torch
 from torch import Tensor, nn
 
-from ..loop import read_records
-from ..profiles import smoke_cap
-from ..train import Batch, Trainer
-from ..utils import eval_mode
+from ..core.loop import read_records
+from ..core.profiles import smoke_cap
+from ..core.train import Batch, Trainer
+from ..core.utils import eval_mode
 from .lm import LSTMGenerator
 from .sampling import sample_logits
 

@@ -6,5 +6,6 @@ clip, moved by the motion codes), :mod:`.arms` the chapter's four arms as recipe
 trained and shipped from there), :mod:`.metrics` the measures of frame quality, identity and
 motion.
 
-May import the core and :mod:`ganbook.image` (its digits and classifier).
+May import the core, the pages, :mod:`ganbook.image` (its digits and classifier) and
+:mod:`ganbook.foundations` (one 1-D Wasserstein distance).
 """

@@ -11,11 +11,11 @@ from typing import Any, Callable, Sequence
 
 from torch import Tensor
 
-from ..callbacks import LinearDecay
-from ..checkpoint import load_model, save_model
-from ..device import seed_everything
-from ..loop import check_positive
-from ..train import Callback
+from ..core.callbacks import LinearDecay
+from ..core.checkpoint import load_model, save_model
+from ..core.device import seed_everything
+from ..core.loop import check_positive
+from ..core.train import Callback
 from .data import BouncingDigits
 from .mocogan import MoCoDiscriminator, MoCoGANTrainer, VideoGenerator
 from .sprite import SpriteVideoGenerator
@@ -106,7 +106,7 @@ def arm_name(arm: str) -> str:
 
 
 def save_arm(arm: str, G: VideoGenerator, name_or_path: str | None = None, **extra: Any) -> None:
-    """Ship an arm's (EMA) generator with :func:`ganbook.checkpoint.save_model`."""
+    """Ship an arm's (EMA) generator with :func:`ganbook.core.checkpoint.save_model`."""
     save_model(name_or_path or arm_name(arm), G, G.config, arm=arm, **extra)
 
 

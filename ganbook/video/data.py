@@ -15,8 +15,8 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
+from ..core.loop import check_positive, check_positive_ints
 from ..image.data import load_digits
-from ..loop import check_positive, check_positive_ints
 
 DIGIT = 8  # side of a scikit-learn digit in pixels
 

@@ -20,9 +20,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..core.utils import eval_mode
+from ..foundations.theory import wasserstein_1d
 from ..image.metrics import frechet_distance
-from ..theory import wasserstein_1d
-from ..utils import eval_mode
 from .data import DIGIT, frames_of
 
 

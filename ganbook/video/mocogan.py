@@ -20,8 +20,8 @@ from typing import Any, Callable
 import torch
 from torch import Tensor, nn
 
-from ..loop import check_positive, check_positive_ints
-from ..train import Batch, Trainer
+from ..core.loop import check_positive, check_positive_ints
+from ..core.train import Batch, Trainer
 
 __all__ = [
     "MOCOGAN_PAPER",

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from torch import Tensor
 
-from ..plots import animate, image_grid, show_images
+from ..pages.plots import animate, image_grid, show_images
 from .data import frames_of
 
 
@@ -30,7 +30,7 @@ def _rows(rows: Mapping[str, Tensor], n: int) -> dict[str, Tensor]:
 
 def play_clips(rows: Mapping[str, Tensor], n: int = 6, interval: int = 250) -> Any:
     """One animation of ``n`` clips per labelled row (real, each model), frame by frame:
-    an ``IPython.display.HTML`` player for the static page (:func:`ganbook.plots.animate`)."""
+    an ``IPython.display.HTML`` player for the static page (:func:`ganbook.pages.plots.animate`)."""
     rows = _rows(rows, n)
     frames = next(iter(rows.values())).shape[2]
     grids = [

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..loop import check_positive, check_positive_ints
+from ..core.loop import check_positive, check_positive_ints
 from .mocogan import FrameGenerator, VideoGenerator
 
 __all__ = ["PATHS", "SpriteVideoGenerator", "paste", "reflect", "whole"]

@@ -1,12 +1,13 @@
-"""Callbacks for :meth:`ganbook.loop.Loop.fit`: measure or log a run without touching the loop.
+"""Callbacks for :meth:`ganbook.core.loop.Loop.fit`: measure or log a run without touching the loop.
 
 Each is a callable ``fn(trainer)`` passed as ``callbacks=[(every, fn)]``. The learning-rate
 schedules (:class:`LinearDecay`, :class:`StepDecay`) change every optimizer of the loop, and a
 checkpoint keeps what they set. The measuring ones
-(:class:`GradNorms`, :class:`ModeShare`) draw their randomness inside ``torch.random.fork_rng``
-and restore the networks' buffers, so watching a run does not change it; they add their
-numbers to ``trainer.history`` under their own keys (NaN at the steps they skip), where
-:func:`ganbook.diagnose.diagnose` reads them and checkpoints keep them.
+(:class:`GradNorms`, and :class:`ganbook.foundations.ModeShare` on toy data) draw their
+randomness inside ``torch.random.fork_rng`` and restore the networks' buffers, so watching a
+run does not change it; they add their numbers to ``trainer.history`` under their own keys
+(NaN at the steps they skip), where :func:`ganbook.beyond.diagnose.diagnose` reads them and
+checkpoints keep them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any, Iterator, Sequence
 import torch
 from torch import nn
 
-__all__ = ["CSVLogger", "GradNorms", "LinearDecay", "ModeShare", "StepDecay", "put"]
+__all__ = ["CSVLogger", "GradNorms", "LinearDecay", "StepDecay", "put"]
 
 
 def put(loop: Any, key: str, value: float) -> None:
@@ -77,7 +78,7 @@ class StepDecay:
 
 
 @contextmanager
-def _untouched(loop: Any, modules: Sequence[nn.Module]) -> Iterator[None]:
+def untouched(loop: Any, modules: Sequence[nn.Module]) -> Iterator[None]:
     """Run a measurement without moving the RNG or the modules' buffers (BatchNorm stats)."""
     devices = [loop.device] if loop.device.type == "cuda" else []
     saved = [[b.detach().clone() for b in m.buffers()] for m in modules]
@@ -104,7 +105,7 @@ class GradNorms:
     """
 
     def __call__(self, trainer: Any) -> None:
-        with _untouched(trainer, [trainer.G, trainer.D]):
+        with untouched(trainer, [trainer.G, trainer.D]):
             batch = trainer.real_batch()
             d_loss, _ = trainer.d_objective(batch)
             grad_d = _norm(d_loss, list(trainer.D.parameters()))
@@ -112,28 +113,6 @@ class GradNorms:
             grad_g = _norm(g_loss, trainer.g_parameters())
         put(trainer, "grad_d", grad_d)
         put(trainer, "grad_g", grad_g)
-
-
-class ModeShare:
-    """Records ``diversity``: the share of a toy mixture's modes the raw generator covers.
-
-    Uses :func:`ganbook.toy.mode_coverage` on ``n_samples`` fakes (1 = every mode, as real
-    data would); the diversity signal :func:`ganbook.diagnose.diagnose` reads for collapse.
-    """
-
-    def __init__(self, mixture: Any, n_samples: int = 1000) -> None:
-        if not isinstance(n_samples, int) or n_samples <= 0:
-            raise ValueError(f"n_samples must be a positive int, got {n_samples!r}")
-        self.mixture, self.n_samples = mixture, n_samples
-
-    @torch.no_grad()
-    def __call__(self, trainer: Any) -> None:
-        from .toy.coverage import mode_coverage
-
-        with _untouched(trainer, [trainer.G]):
-            samples = trainer.generate(self.n_samples, ema=False)
-        cover = mode_coverage(samples, self.mixture)
-        put(trainer, "diversity", cover.modes_hit / cover.n_modes)
 
 
 class CSVLogger:

@@ -1,5 +1,5 @@
 """The GAN doctor's patients: toy runs on the ring broken on purpose, healthy ones, and the
-validation that counts how often :func:`ganbook.diagnose.diagnose` names what is wrong.
+validation that counts how often :func:`ganbook.beyond.diagnose.diagnose` names what is wrong.
 
 Each case is a Trainer setting on :data:`RING` (eight Gaussians on a circle) that takes
 seconds on a CPU; :func:`patient` trains one with the gradient-norm and mode-share callbacks
@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from .callbacks import GradNorms, ModeShare
-from .device import seed_everything
+from ..core.callbacks import GradNorms
+from ..core.device import seed_everything
+from ..core.loop import check_positive
+from ..core.nets import MLPDiscriminator, MLPGenerator
+from ..core.train import Trainer
+from ..foundations.coverage import ModeShare
+from ..foundations.mixtures import ring_2d
 from .diagnose import diagnose
-from .loop import check_positive
-from .nets import MLPDiscriminator, MLPGenerator
-from .toy.mixtures import ring_2d
-from .train import Trainer
 
 __all__ = ["CASES", "EXPECTED", "HEALTHY", "RING", "Validation", "patient", "validate"]
 
@@ -48,8 +49,8 @@ def patient(
     case: str, steps: int, seed: int = 0, every: int = 25, settings: dict | None = None
 ) -> Trainer:
     """Train the toy run ``case`` (a key of :data:`CASES`) for ``steps`` steps, watched by
-    :class:`~ganbook.callbacks.GradNorms` every ``every`` steps and
-    :class:`~ganbook.callbacks.ModeShare` every ``2 * every``.
+    :class:`~ganbook.core.callbacks.GradNorms` every ``every`` steps and
+    :class:`~ganbook.foundations.ModeShare` every ``2 * every``.
 
     ``settings`` (loss, lr_d, lr_g, d_steps) replaces the case's: a new case, ``case`` its name.
     """

@@ -8,10 +8,12 @@ least ``min_share`` of the high-quality samples it would get under perfect cover
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor
 
+from ..core.callbacks import put, untouched
 from .mixtures import GaussianMixture
 
 
@@ -44,3 +46,23 @@ def mode_coverage(
     fair = len(samples) / mixture.n_modes
     hit = int((counts >= max(1.0, min_share * fair)).sum())
     return ModeCoverage(hit, mixture.n_modes, float(good.float().mean()), counts.tolist())
+
+
+class ModeShare:
+    """Records ``diversity``: the share of a toy mixture's modes the raw generator covers.
+
+    Uses :func:`mode_coverage` on ``n_samples`` fakes (1 = every mode, as real data would):
+    the diversity signal :func:`ganbook.beyond.diagnose.diagnose` reads for collapse.
+    """
+
+    def __init__(self, mixture: Any, n_samples: int = 1000) -> None:
+        if not isinstance(n_samples, int) or n_samples <= 0:
+            raise ValueError(f"n_samples must be a positive int, got {n_samples!r}")
+        self.mixture, self.n_samples = mixture, n_samples
+
+    @torch.no_grad()
+    def __call__(self, trainer: Any) -> None:
+        with untouched(trainer, [trainer.G]):
+            samples = trainer.generate(self.n_samples, ema=False)
+        cover = mode_coverage(samples, self.mixture)
+        put(trainer, "diversity", cover.modes_hit / cover.n_modes)

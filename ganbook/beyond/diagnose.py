@@ -2,7 +2,7 @@
 
 ``diagnose(trainer)`` (or ``diagnose(history)``) compares the first and last quarter of a
 run's records (D(x), D(G(z)), the losses, and where recorded the gradient norms and a
-diversity signal from :mod:`ganbook.callbacks`) against thresholds set on the toy runs of
+diversity signal from :mod:`ganbook.core.callbacks`) against thresholds set on the toy runs of
 the FAQ page, and returns a :class:`Report`: one :class:`Finding` per symptom, each with its
 evidence, the likely cause and the fix the book teaches. An empty report means "no symptom
 seen", not "this GAN is good": the doctor cannot see quality, only the signs of a sick run.
@@ -149,7 +149,7 @@ class Report:
         head = html.escape(str(self).split("\n")[0])
         if self.healthy:
             return f"<p><b>{head}</b></p>"
-        from .tables import html_table
+        from ..pages.tables import html_table
 
         rows = {f.symptom: {"evidence": f.evidence, "likely cause": f.cause, "fix": f.fix}
                 for f in self.findings}
@@ -205,7 +205,7 @@ def diagnose(
         raise ValueError(f"the run has {steps} steps; diagnose needs at least {min_steps}")
     s = _settings(source)
     if loss is not None:
-        from .losses import get_loss
+        from ..core.losses import get_loss
 
         spec = get_loss(loss)
         s.update(loss=spec.name, probabilistic=spec.probabilistic, gp_weight=spec.gp_weight)

@@ -74,7 +74,7 @@ def count_host_syncs() -> Iterator[list[str]]:
     """Meanwhile, record each ``Tensor.item`` / ``Tensor.tolist`` call made from ganbook's own
     files (each one waits for a GPU); torch.optim's ``.item()`` of its CPU step counter is not
     counted. Yields the list of call names it fills."""
-    package = str(Path(__file__).parent)
+    package = str(Path(__file__).parents[1])
     calls: list[str] = []
     saved = {name: getattr(Tensor, name) for name in ("item", "tolist")}
 

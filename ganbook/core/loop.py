@@ -15,7 +15,7 @@ Ctrl-C is deferred to the end of the step in progress, so the checkpoint it writ
 the weights, optimizers and RNG of one step boundary and a resumed run continues bit for bit.
 
 One run writes a checkpoint at a time: ``fit`` holds the path's
-:class:`~ganbook.files.WriterLock` until it ends, and a second run on the path (a second
+:class:`~ganbook.core.files.WriterLock` until it ends, and a second run on the path (a second
 ``python -m ganbook train``, a notebook in two kernels) is refused with the first's pid. A
 resume refuses other settings (:meth:`Loop.check_compatible`) except the learning rates,
 which it applies and reports, as it reports a change in the number of processes.
@@ -29,7 +29,7 @@ checkpoint, or, with none, is marked unusable if its weights hold a NaN (the err
 which), and ``save`` refuses non-finite weights. ``sync_every=1`` reads every update's
 numbers before its optimizer step, so a NaN never reaches the weights at all; so does a
 distributed run, whose ranks average each step's record. The speed options for a GPU
-(mixed precision, compile, channels_last) are the Trainer's: see :mod:`ganbook.speed`.
+(mixed precision, compile, channels_last) are the Trainer's: see :mod:`ganbook.core.speed`.
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ def update(
 
     ``clip`` (a max gradient norm over ``parameters``) is off when None. Every update in
     ganbook goes through here, so the check harness
-    (:func:`ganbook.profiles.starting_point`) can skip them all and keep every network
+    (:func:`ganbook.core.profiles.starting_point`) can skip them all and keep every network
     where it started; ``instrument=True`` marks a network that measures others (a
     :class:`Loop` with :attr:`Loop.instrument` set), which trains even then.
     """
@@ -178,7 +178,7 @@ def _update(
 ) -> None:
     """:func:`update`, with ``after_backward()`` run between backward and clipping
     (where a distributed :class:`Loop` averages the gradients over its ranks) and an fp16
-    loss ``scaler`` (:mod:`ganbook.speed`): it scales the loss, unscales the gradients before
+    loss ``scaler`` (:mod:`ganbook.core.speed`): it scales the loss, unscales the gradients before
     clipping, and skips the step when they overflowed."""
     if starting_point() and not instrument:
         return
@@ -314,7 +314,7 @@ class Loop:
         returned as it is (scalar tensors) and checked when :meth:`fit` next reads the
         records. In a distributed run the gradients of ``optimizer``'s parameters are
         averaged over the ranks before clipping, and the NaN guard stops every rank when any
-        one sees a non-finite number (see :mod:`ganbook.distributed`).
+        one sees a non-finite number (see :mod:`ganbook.core.distributed`).
         """
         if self.sync_every > 1 and self.world is None:
             _update(optimizer, loss, parameters, clip, self.instrument, scaler=scaler)
@@ -373,11 +373,11 @@ class Loop:
 
         Under torchrun every rank calls ``fit`` with the same arguments; each trains on its
         own batches, and they keep equal networks and one averaged history
-        (:mod:`ganbook.distributed`).
+        (:mod:`ganbook.core.distributed`).
         """
         check_positive("steps", steps)
         cap = smoke_steps() if self.instrument else fit_step_cap()
-        if cap is not None:  # smoke mode or starting point: a few steps (ganbook.profiles)
+        if cap is not None:  # smoke mode or starting point: a few steps (ganbook.core.profiles)
             steps = min(steps, self.step + cap)
         if callable(callbacks) or isinstance(callbacks, (str, bytes)):
             raise ValueError(f"callbacks must be a list of (every, function), got {callbacks!r}")
@@ -495,7 +495,7 @@ class Loop:
             self.save()
         return self.history
 
-    # -- several processes (see ganbook.distributed) ---------------------------------------
+    # -- several processes (see ganbook.core.distributed) ---------------------------------------
 
     def replicated_modules(self) -> list[nn.Module]:
         """The modules every rank of a distributed run must hold equal: :meth:`networks`
@@ -527,7 +527,7 @@ class Loop:
 
     @contextmanager
     def _claim(self, path: Path | None, collective: bool = False) -> Iterator[None]:
-        """Hold ``path``'s :class:`~ganbook.files.WriterLock` while the block runs (reentrant:
+        """Hold ``path``'s :class:`~ganbook.core.files.WriterLock` while the block runs (reentrant:
         ``fit`` holds it, its saves reclaim it). Rank 0 alone locks; with ``collective`` every
         rank learns whether it could, so all stop together."""
         lock = None
@@ -590,7 +590,7 @@ class Loop:
     # -- checkpoints -----------------------------------------------------------------------
 
     def state_dict(self) -> dict[str, Any]:
-        """Everything needed to continue this run exactly (see :mod:`ganbook.checkpoint`)."""
+        """Everything needed to continue this run exactly (see :mod:`ganbook.core.checkpoint`)."""
         scalers = self.scalers()
         return {
             "models": {k: m.state_dict() for k, m in self.networks().items()},
@@ -768,7 +768,7 @@ class Loop:
         ``FileInUseError`` naming it (its checkpoint is not this run's to continue). A
         checkpoint written by another number of processes (torchrun) continues with a printed
         line saying what changes: the global batch, and the random streams (see
-        :mod:`ganbook.distributed`); a resume with the same number continues bit for bit.
+        :mod:`ganbook.core.distributed`); a resume with the same number continues bit for bit.
         """
         path = path or self.checkpoint_path
         if not path:

@@ -46,7 +46,7 @@ def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and torch (all devices) so a run can be repeated.
 
     ``$GANBOOK_SEED`` (default 0) is added to ``seed``: one switch reruns every seeded run
-    under another draw (see :func:`ganbook.profiles.seed_offset`).
+    under another draw (see :func:`ganbook.core.profiles.seed_offset`).
     """
     if not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")

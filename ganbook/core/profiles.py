@@ -128,11 +128,11 @@ def smoke_steps() -> int | None:
 
 
 SMOKE_SAMPLES = 256
-STARTING_POINT_STEPS = 40  # enough history for ganbook.diagnose (min_steps=40) to read
+STARTING_POINT_STEPS = 40  # enough history for ganbook.beyond.diagnose (min_steps=40) to read
 
 
 def fit_step_cap() -> int | None:
-    """The most steps one :meth:`ganbook.loop.Loop.fit` may add, or None for no cap.
+    """The most steps one :meth:`ganbook.core.loop.Loop.fit` may add, or None for no cap.
 
     ``GANBOOK_SMOKE=N`` caps at N. At the starting point (:func:`starting_point`) no update is
     taken, so a long run would leave every weight where it was and only spend time: a fit runs
@@ -154,7 +154,7 @@ def is_smoke() -> bool:
 def smoke_cap(steps: int) -> int:
     """``steps``, or at most ``GANBOOK_SMOKE`` of them in the smoke mode.
 
-    For the few optimisation runs that are not a :meth:`ganbook.loop.Loop.fit` (a measuring
+    For the few optimisation runs that are not a :meth:`ganbook.core.loop.Loop.fit` (a measuring
     classifier's epochs, a latent-code search), so they honour the same cap as every fit.
     """
     cap = smoke_steps()

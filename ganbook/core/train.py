@@ -2,9 +2,9 @@
 
 ``Trainer`` works for any generator ``G(z, *cond)`` and discriminator ``D(x, *cond)`` that
 return logits. What one update minimises is an *objective hook*: :meth:`Trainer.d_objective`
-and :meth:`Trainer.g_objective` return ``(loss, record)``; the base :class:`ganbook.loop.Loop`
+and :meth:`Trainer.g_objective` return ``(loss, record)``; the base :class:`ganbook.core.loop.Loop`
 alone does zero_grad, backward, clipping, the optimizer step, the NaN guard and the record.
-Extra generator terms (a reconstruction, a cycle, feature matching: :mod:`ganbook.losses`)
+Extra generator terms (a reconstruction, a cycle, feature matching: :mod:`ganbook.core.losses`)
 are passed as ``terms=[...]``, so a pix2pix or super-resolution chapter is a Trainer with
 weighted terms, not a new loop. A different update altogether (SeqGAN's policy gradient)
 overrides ``g_objective`` in a subclass.
@@ -81,7 +81,7 @@ def _check_options(
     ):
         raise ValueError(f"betas must be two numbers in [0, 1) (Adam's), got {betas!r}")
     if not callable(sample_real):
-        hint = " (wrap a tensor in ganbook.data.TensorSampler)" if isinstance(
+        hint = " (wrap a tensor in ganbook.core.data.TensorSampler)" if isinstance(
             sample_real, Tensor) else ""
         raise ValueError(
             f"sample_real must be a function batch_size -> x or (x, *cond), got a "
@@ -92,7 +92,7 @@ def _check_options(
     for term in terms:
         if not isinstance(term, Term):
             raise ValueError(
-                f"terms must be ganbook.losses.Term objects, got {type(term).__name__}"
+                f"terms must be ganbook.core.losses.Term objects, got {type(term).__name__}"
             )
     names = [t.name for t in terms]
     if len(set(names)) != len(names) or set(names) & set(HISTORY_KEYS):
@@ -115,7 +115,7 @@ class Trainer(Loop):
 
     :meth:`resume` refuses a checkpoint written with other settings (``loss``,
     ``batch_size``, ``betas``, ...), except ``lr_g`` and ``lr_d``: a new learning rate is
-    applied and a line says so (:meth:`ganbook.loop.Loop.load_state_dict`).
+    applied and a line says so (:meth:`ganbook.core.loop.Loop.load_state_dict`).
     """
 
     history_keys = HISTORY_KEYS
@@ -198,7 +198,7 @@ class Trainer(Loop):
     def set_speed(
         self, precision: str = "fp32", compile: bool | str = False, channels_last: bool = False
     ) -> None:
-        """The GPU speed options of :mod:`ganbook.speed`, also settable after construction
+        """The GPU speed options of :mod:`ganbook.core.speed`, also settable after construction
         (``python -m ganbook train --precision bf16`` does). Compiling is in place, after the
         EMA copy was made, so every state_dict keeps its keys."""
         check_speed_options(precision, compile, self.gp_weight)
@@ -275,7 +275,7 @@ class Trainer(Loop):
         """The discriminator's loss (plus its gradient penalty) on reals and fresh fakes.
 
         The record holds scalar tensors: the loop reads them all at once (see
-        :mod:`ganbook.loop`), so recording costs no wait for the GPU.
+        :mod:`ganbook.core.loop`), so recording costs no wait for the GPU.
         """
         with torch.no_grad():
             fake, _ = self.make_fake(batch)

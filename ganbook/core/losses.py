@@ -174,7 +174,7 @@ def get_loss(name: str | GANLoss) -> GANLoss:
 class Term(nn.Module):
     """A weighted term of the generator's objective: ``weight * term(trainer, batch, fake, z)``.
 
-    ``batch`` is the trainer's :class:`ganbook.train.Batch` (``real``, ``cond``, ``source``),
+    ``batch`` is the trainer's :class:`ganbook.core.train.Batch` (``real``, ``cond``, ``source``),
     ``fake`` the generator's output for it and ``z`` its noise (None without noise). A term
     may own parameters (the inverse generator of a cycle term): the Trainer optimizes them
     with the generator and saves them in its checkpoints.

@@ -3,7 +3,7 @@
 Each pixel's grey level (17 levels, the digits' 0..16) is a softmax over levels given the pixels
 above and to its left, which masked convolutions enforce. The model reports an exact
 log-likelihood (bits per pixel), which a GAN cannot; the price is sampling one pixel at a time,
-64 forward passes for an 8x8 image. Trained by :class:`ganbook.diffusion.DenoisingTrainer`.
+64 forward passes for an 8x8 image. Trained by :class:`ganbook.beyond.diffusion.DenoisingTrainer`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .checkpoint import load_model, save_model
-from .loop import check_positive_ints
+from ..core.checkpoint import load_model, save_model
+from ..core.loop import check_positive_ints
 
 
 class MaskedConv2d(nn.Conv2d):
@@ -106,7 +106,7 @@ class PixelCNN(nn.Module):
 
 
 def save_pixelcnn(model: PixelCNN, name: str, **extra: Any) -> None:
-    """Ship a PixelCNN with :func:`ganbook.checkpoint.save_model` (``extra`` joins the config)."""
+    """Ship a PixelCNN with ``core.checkpoint.save_model`` (``extra`` joins the config)."""
     save_model(name, model, {**model.config, **extra})
 
 

@@ -14,10 +14,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .loop import update
-from .losses import get_loss
-from .toy.experiment import discriminator_map
-from .train import Batch, Trainer
+from ..core.loop import update
+from ..core.losses import get_loss
+from ..core.train import Batch, Trainer
+from .experiment import discriminator_map
 
 # -- checking inputs ---------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """The instructor's kit: every notebook of the book twice, with and without its solutions.
 
-``python -m ganbook.student --out DIR`` (``make student``) writes ``DIR/student/`` (each
+``python -m ganbook.exercises.student --out DIR`` (``make student``) writes ``DIR/student/`` (each
 notebook with its ``{solution}`` blocks and any cells tagged ``solution`` removed, outputs
 cleared: for an LMS or a JupyterHub) and ``DIR/instructor/`` (the notebooks as the book has
 them), both with the paths the notebooks have under ``book/``. Nothing else needs copying:
@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # A MyST directive fence: up to three spaces, then ``` or ~~~ or ::: (three or more).
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,}|:{3,})\s*\{([\w:-]+)\}")
 _SOLUTION_CELL_TAG = "solution"

@@ -1,6 +1,6 @@
 """The one loop on several processes: ``torchrun --nproc_per_node=N`` and torch.distributed.
 
-:class:`ganbook.loop.Loop` calls :func:`setup` when it is built. With ``WORLD_SIZE`` unset or
+:class:`ganbook.core.loop.Loop` calls :func:`setup` when it is built. With ``WORLD_SIZE`` unset or
 1 (and no process group already initialised) it returns None and nothing changes: every
 single-process run stays bit for bit what it was. Otherwise it initialises the process group
 from the environment ``torchrun`` sets (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR/PORT), NCCL
@@ -8,7 +8,7 @@ on CUDA (one GPU per process, ``cuda:LOCAL_RANK``) and gloo on the CPU, and retu
 :class:`World` that the loop uses for five things:
 
 * **Gradients.** G and D stay plain modules: no DistributedDataParallel. Between backward and
-  clipping, :func:`ganbook.loop.update` (the library's only optimizer step) averages the
+  clipping, :func:`ganbook.core.loop.update` (the library's only optimizer step) averages the
   gradients of the optimizer's parameters over the ranks, in one flattened sum
   (:meth:`World.average_gradients`), as stylegan2-ada does. Why not DDP: its reducer fires
   hooks on the first backward and does not support the double backward of a gradient
@@ -17,7 +17,7 @@ on CUDA (one GPU per process, ``cuda:LOCAL_RANK``) and gloo on the CPU, and retu
   loss through D's parameters, which no optimizer of that step updates. Averaging where the
   optimizer steps handles all of it, for every Trainer subclass (SeqGAN, MLE, CycleGAN, ...),
   and leaves state_dict keys of checkpoints and shipped weights unchanged.
-* **Same start.** At the first :meth:`~ganbook.loop.Loop.fit`, parameters and buffers of the
+* **Same start.** At the first :meth:`~ganbook.core.loop.Loop.fit`, parameters and buffers of the
   loop's modules (with the EMA generator) are broadcast from rank 0, so ranks start equal.
 * **Batch-norm buffers.** Running statistics are per rank (each sees its own batch); after
   every step they are set to rank 0's, as DDP's ``broadcast_buffers=True`` does, so the
@@ -224,7 +224,7 @@ class World:
         torch.manual_seed(seed)
 
     def gather_rng(self) -> list[dict[str, Any]]:
-        """Every rank's RNG state (:func:`ganbook.checkpoint.get_rng_state`), rank order."""
+        """Every rank's RNG state (:func:`ganbook.core.checkpoint.get_rng_state`), rank order."""
         states: list[Any] = [None] * self.size
         dist.all_gather_object(states, get_rng_state())
         return states

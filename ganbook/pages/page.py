@@ -14,8 +14,8 @@ from typing import Any
 
 import torch
 
-from .device import get_device
-from .profiles import (
+from ..core.device import get_device
+from ..core.profiles import (
     ENV_VAR,
     Profile,
     get_profile,

@@ -22,16 +22,16 @@ from typing import Any, Mapping
 
 import torch
 
-from . import checkpoint
-from .profiles import get_profile
+from ..core import checkpoint
+from ..core.profiles import get_profile
 from .tables import show_table
 
 RECORD_VAR = "GANBOOK_RECORD"  # folder to write results files to (unset: write nothing)
 SOURCE_VAR = "GANBOOK_RECORD_SOURCE"  # the notebook being run, set by bench/record_results.py
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]
 SHIPPED = PACKAGE / "results"  # where `make results` writes, and show_results reads
-# Modules that show results but cannot change one: editing them leaves a recording fresh.
-DISPLAY_ONLY = ("plots.py", "tables.py", "widgets.py", "pages.py", "records.py")
+# The pages' modules show results but cannot change one: editing them leaves a recording fresh.
+DISPLAY_ONLY = PACKAGE / "pages"
 
 
 def _git(*args: str) -> str:
@@ -52,7 +52,7 @@ def measured_files() -> list[str]:
     weights = {checkpoint.weights_path(name).resolve() for name in checkpoint.PRETRAINED_READ}
     root = PACKAGE.parent
     return sorted(str(path.relative_to(root)) for path in modules | weights
-                  if path.is_relative_to(root) and path.name not in DISPLAY_ONLY)
+                  if path.is_relative_to(root) and not path.is_relative_to(DISPLAY_ONLY))
 
 
 def _plain(value: Any) -> Any:

@@ -8,8 +8,8 @@ step, where a GAN needs one in all. The same family as DDPM (Ho et al. 2020), wi
 sampler that can be run at any number of steps.
 
 :class:`DenoisingTrainer` trains any model with a ``loss(x)`` method on the core
-:class:`ganbook.loop.Loop` (progress bar, history, NaN guard, checkpoints); the PixelCNN of
-:mod:`ganbook.pixelcnn` uses it too. :class:`QualityCurve` scores a model during training
+:class:`ganbook.core.loop.Loop` (progress bar, history, NaN guard, checkpoints); the PixelCNN of
+:mod:`ganbook.beyond.pixelcnn` uses it too. :class:`QualityCurve` scores a model during training
 against training time; :func:`seconds_per_image` times sampling, and
 :func:`plot_quality_against_time` draws both.
 """
@@ -27,9 +27,9 @@ import matplotlib.pyplot as plt
 import torch
 from torch import Tensor, nn
 
-from .checkpoint import load_model, save_model
-from .loop import Loop, ModelLoop, check_positive_ints
-from .utils import ema_pairs, ema_update
+from ..core.checkpoint import load_model, save_model
+from ..core.loop import Loop, ModelLoop, check_positive_ints
+from ..core.utils import ema_pairs, ema_update
 
 
 def time_features(t: Tensor, dim: int) -> Tensor:
@@ -99,7 +99,7 @@ class FlowMatching(nn.Module):
 class DenoisingTrainer(ModelLoop):
     """Adam on ``model.loss(batch)`` for any model that has one: flow matching, a PixelCNN.
 
-    Not adversarial, but the same :class:`ganbook.loop.Loop` as the GANs: ``fit(steps,
+    Not adversarial, but the same :class:`ganbook.core.loop.Loop` as the GANs: ``fit(steps,
     callbacks=...)``, a history with ``loss`` and ``seconds``, checkpoints and exact resume.
     With ``ema_decay`` it also keeps ``ema``, an exponential moving average of the weights
     (the same warm-up as the GAN Trainer's EMA generator), which diffusion models sample from.
@@ -241,7 +241,7 @@ def plot_quality_against_time(
 
 
 def save_flow(model: FlowMatching, name: str, **extra: Any) -> None:
-    """Ship a flow model with :func:`ganbook.checkpoint.save_model` (its config rebuilds it;
+    """Ship a flow model with :func:`ganbook.core.checkpoint.save_model` (its config rebuilds it;
     ``extra`` entries such as ``steps`` and ``seconds`` join the config, as for generators)."""
     save_model(name, model, {**model.config, **extra})
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ..device import seed_everything
-from ..nets import MLPDiscriminator, MLPGenerator
-from ..train import Trainer
-from ..utils import eval_mode
+from ..core.device import seed_everything
+from ..core.nets import MLPDiscriminator, MLPGenerator
+from ..core.train import Trainer
+from ..core.utils import eval_mode
 from .coverage import mode_coverage
 from .mixtures import GaussianMixture
 

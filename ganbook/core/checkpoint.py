@@ -26,7 +26,7 @@ from .profiles import untrained_results
 
 FORMAT = "ganbook-checkpoint"
 VERSION = 2  # 2: with a "sha256" entry (state_digest); 1: without
-PRETRAINED_READ: set[str] = set()  # shipped weights this process loaded (ganbook.records)
+PRETRAINED_READ: set[str] = set()  # shipped weights this process loaded (ganbook.pages.records)
 
 
 def get_rng_state() -> dict[str, Any]:
@@ -146,7 +146,7 @@ def load_checkpoint(
 
 def weights_path(name: str) -> Path:
     """Path of a pretrained checkpoint shipped inside the package (``ganbook/weights/NAME.pt``)."""
-    return Path(__file__).parent / "weights" / f"{name}.pt"
+    return Path(__file__).parents[1] / "weights" / f"{name}.pt"
 
 
 def load_pretrained(name: str, map_location: str | torch.device = "cpu") -> dict[str, Any]:
@@ -180,7 +180,7 @@ def load_model(
     ``build(config)``, its weights, eval mode. Returns the model and the whole checkpoint (config
     and extra entries).
 
-    Under the check harness (:func:`ganbook.profiles.untrained_results`) a trained result comes
+    Under the check harness (:func:`ganbook.core.profiles.untrained_results`) a trained result comes
     back freshly initialised; an ``instrument`` (a network that measures others) never does.
     """
     if str(name_or_path).endswith(".pt"):
