@@ -61,7 +61,8 @@ def main() -> None:
               flush=True)
 
     trainer.fit(args.steps, callbacks=[(100, report)], progress=False)
-    save_chorale_generator(trainer, NAME, vocab=vocab.itos[3:])
+    save_chorale_generator(trainer.G_ema, NAME, step=trainer.step, history=trainer.history,
+                           vocab=vocab.itos[3:])
     rng = np.random.default_rng(0)
     real = test.subset(rng.choice(len(test), 128, replace=False))
     asked = T.window_attributes(real)

@@ -56,7 +56,7 @@ def main() -> None:
                             **extra)
         seconds = time.perf_counter() - start
         scores = video_scores(classifier, trainer.generate(256), real)
-        save_arm(arm, trainer.G_ema, args.out, steps=args.steps, seconds=seconds,
+        save_arm(trainer.G_ema, args.out, arm=arm, steps=args.steps, seconds=seconds,
                  scores=scores, recipe={k: v for k, v in RECIPE.items() if k != "steps"} | extra)
         print(f"saved {arm} after {seconds:.0f} s", flush=True)
 

@@ -40,8 +40,11 @@ def main() -> None:
     if trainer.resume():
         print(f"resumed at step {trainer.step}")
     start = time.perf_counter()
-    trainer.fit(args.steps, callbacks=[(500, lambda t: save_coconet(t))])
-    save_coconet(trainer)
+    def ship(t) -> None:
+        save_coconet(t.model, step=t.step, history=t.history)
+
+    trainer.fit(args.steps, callbacks=[(500, ship)])
+    ship(trainer)
     print(f"trained to step {trainer.step} in {time.perf_counter() - start:.0f} s")
     rng = np.random.default_rng(0)
     real = test.subset(rng.choice(len(test), 256, replace=False))

@@ -92,7 +92,7 @@ def main() -> None:
         ],
         progress=False,
     )
-    save_chorale_generator(trainer, name)
+    save_chorale_generator(trainer.G_ema, name, step=trainer.step, history=trainer.history)
     rng = np.random.default_rng(0)
     idx = rng.choice(len(test), 256, replace=False)
     real = test.subset(idx)

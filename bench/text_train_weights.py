@@ -85,8 +85,8 @@ def main() -> None:
         start = time.perf_counter()
         model = retrain("oracle-mle", 3000)
         save_lm(
-            weights_path("text_oracle_mle"),
             model,
+            weights_path("text_oracle_mle"),
             steps=3000,
             lr=1e-2,
             batch_size=64,
@@ -98,8 +98,8 @@ def main() -> None:
     vocab, _, _ = names_data()
     model, losses = retrain("names-lm", 1500, with_losses=True)
     save_lm(
-        weights_path("text_names_lm"),
         model,
+        weights_path("text_names_lm"),
         vocab,
         steps=1500,
         lr=3e-3,

@@ -50,7 +50,7 @@ def test_srresnet_shapes_start_near_bicubic_and_check_inputs():
     out = net(lr)
     assert out.shape == (2, 3, 20, 24)
     assert (out - bicubic(lr)).abs().mean() < 0.05  # the tail starts small
-    assert net.config == {"channels": 3, "width": 8, "blocks": 1, "factor": 4}
+    assert net.config() == {"channels": 3, "width": 8, "blocks": 1, "factor": 4}
     assert super_resolve(net, lr, batch_size=1).shape == (2, 3, 20, 24) and net.training
     with pytest.raises(ValueError, match="lr must be"):
         net(torch.zeros(1, 1, 4, 4))

@@ -128,3 +128,41 @@ def test_the_top_level_holds_only_the_public_face():
     """Everything else lives in a part: the core, the pages, or a part of the book."""
     top = {p.name for p in PACKAGE.glob("*.py")}
     assert top == {"__init__.py", "__main__.py", "cli.py"}, top
+
+
+def test_config_is_always_a_method():
+    """One convention for what rebuilds a network or a loop: ``config()``, a method returning a
+    dict; never a property, nor a dict stored as ``self.config``."""
+    wrong = []
+    for module, tree in _modules().items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and node.name == "config" and any(
+                    isinstance(d, ast.Name) and d.id == "property" for d in node.decorator_list):
+                wrong.append(f"{module}:{node.lineno} config is a property")
+            targets = node.targets if isinstance(node, ast.Assign) else \
+                [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
+            for target in targets:
+                if isinstance(target, ast.Attribute) and target.attr == "config" and \
+                        isinstance(target.value, ast.Name) and target.value.id == "self":
+                    wrong.append(f"{module}:{node.lineno} self.config is assigned")
+    assert not wrong, wrong
+
+
+def test_every_shipped_network_saves_with_one_signature():
+    """``save_X(model, name, **extra)``: the network first, then its name (or a path), then the
+    entries stored beside it, as :func:`ganbook.core.checkpoint.save_model` takes them."""
+    wrong = []
+    for module, tree in _modules().items():
+        for node in tree.body:
+            if not (isinstance(node, ast.FunctionDef) and node.name.startswith("save_")):
+                continue
+            calls = {c.func.id for c in ast.walk(node) if isinstance(c, ast.Call)
+                     and isinstance(c.func, ast.Name)}
+            if "save_model" not in calls:
+                continue  # not a shipped network (samples, corpora)
+            names = [a.arg for a in node.args.args]
+            if len(names) < 2 or names[1] not in ("name", "name_or_path"):
+                wrong.append(f"{module}.{node.name}({', '.join(names)})")
+            if names and names[0] in ("trainer", "path", "name", "arm"):
+                wrong.append(f"{module}.{node.name}: first argument {names[0]!r}, not the network")
+    assert not wrong, wrong

@@ -124,7 +124,8 @@ def test_trainer_runs_and_generator_ships(condition, tmp_path, monkeypatch):
         return tmp_path / f"{name}.pt"
 
     monkeypatch.setattr(ganbook.core.checkpoint, "weights_path", where)
-    training.save_chorale_generator(trainer, "music_test")
+    training.save_chorale_generator(trainer.G_ema, "music_test", step=trainer.step,
+                                    history=trainer.history)
     G, state = training.load_chorale_generator("music_test")
     assert state["step"] == 2 and not G.training
     cond = {
@@ -233,7 +234,8 @@ def test_relative_generator_writes_valid_grids_and_ships(tmp_path, monkeypatch):
         assert sounding.size == 0 or (sounding.min() >= low and sounding.max() <= high)
     monkeypatch.setattr(ganbook.core.checkpoint, "weights_path",
                         lambda name: tmp_path / f"{name}.pt")
-    training.save_chorale_generator(trainer, "music_test")
+    training.save_chorale_generator(trainer.G_ema, "music_test", step=trainer.step,
+                                    history=trainer.history)
     G, _ = training.load_chorale_generator("music_test")
     assert G.relative and G.config()["relative"]
     z = torch.randn(3, 64)

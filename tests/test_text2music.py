@@ -189,7 +189,8 @@ def test_text_trainer_runs_ships_and_reloads(tmp_path):
                            hidden=16, batch_size=4, d_steps=1)
     trainer.fit(2, progress=False)
     path = tmp_path / "t2m.pt"
-    save_chorale_generator(trainer, str(path), vocab=vocab.itos[3:])
+    save_chorale_generator(trainer.G_ema, str(path), step=trainer.step, history=trainer.history,
+                           vocab=vocab.itos[3:])
     G, state = load_text_generator(str(path))
     vocab2 = state["vocab"]
     assert vocab2.itos == vocab.itos and state["step"] == 2

@@ -241,7 +241,7 @@ def test_resume_continues_bit_for_bit(tmp_path):
 def test_shipped_arm_round_trip(tmp_path):
     G = VideoGenerator(frames=4, size=16, width=8, independent=True)
     path = str(tmp_path / "arm.pt")
-    save_arm("per-frame image GAN", G, path, steps=1)
+    save_arm(G, path, arm="per-frame image GAN", steps=1)
     loaded, info = load_arm("per-frame image GAN", path)
     assert info["arm"] == "per-frame image GAN" and loaded.independent
     for a, b in zip(G.state_dict().values(), loaded.state_dict().values()):

@@ -99,7 +99,7 @@ def test_bad_settings_are_refused():
 def test_sprite_arm_round_trip(tmp_path):
     G = small(residual=0.1, path="position")
     path = str(tmp_path / "sprite.pt")
-    save_arm("sprite MoCoGAN", G, path, steps=1)
+    save_arm(G, path, arm="sprite MoCoGAN", steps=1)
     loaded, info = load_arm("sprite MoCoGAN", path)
     assert isinstance(loaded, SpriteVideoGenerator) and info["arm"] == "sprite MoCoGAN"
     assert loaded.path == "position" and loaded.residual == 0.1

@@ -157,14 +157,18 @@ class SinGAN(nn.Module):
         self.sizes: list[Size] = [(int(h), int(w)) for h, w in sizes]
         check_positive_ints(channels=channels)
         self.channels = channels
-        self.config = {"sizes": [list(s) for s in self.sizes], "channels": channels,
-                       "width": width, "layers": layers}
+        self._config = {"sizes": [list(s) for s in self.sizes], "channels": channels,
+                        "width": width, "layers": layers}
         self.generators = nn.ModuleList(
             ScaleGenerator(channels, width, layers) for _ in self.sizes
         )
         self.register_buffer("amplitudes", torch.ones(len(self.sizes)))
         fixed = torch.Generator().manual_seed(0)
         self.register_buffer("z_rec", torch.randn(1, channels, *self.sizes[0], generator=fixed))
+
+    def config(self) -> dict[str, Any]:
+        """The arguments that rebuild this network (what ``save_model`` ships)."""
+        return dict(self._config)
 
     def __len__(self) -> int:
         return len(self.sizes)
@@ -341,7 +345,7 @@ def train_singan(
 
 def save_pyramid(pyramid: SinGAN, name: str, **extra: Any) -> Path:
     """Ship a trained pyramid with ``core.checkpoint.save_model`` (config rebuilds it)."""
-    return save_model(name, pyramid, pyramid.config, **extra)
+    return save_model(name, pyramid, pyramid.config(), **extra)
 
 
 def load_pyramid(name: str) -> tuple[SinGAN, dict]:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import copy
 import math
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -228,7 +228,7 @@ class SRResNet(nn.Module):
         if not isinstance(blocks, int) or blocks < 0:
             raise ValueError(f"blocks must be an int >= 0, got {blocks!r}")
         self.factor = _check_factor(factor)
-        self.config = {"channels": channels, "width": width, "blocks": blocks, "factor": factor}
+        self._config = {"channels": channels, "width": width, "blocks": blocks, "factor": factor}
         self.head = nn.Sequential(nn.Conv2d(channels, width, 3, padding=1), nn.PReLU(width))
         self.body = nn.Sequential(
             *[_Residual(width) for _ in range(blocks)], nn.Conv2d(width, width, 3, padding=1)
@@ -242,6 +242,10 @@ class SRResNet(nn.Module):
             self.tail.weight.mul_(0.1)
             self.tail.bias.zero_()
         self.channels = channels
+
+    def config(self) -> dict[str, Any]:
+        """The arguments that rebuild this network (what ``save_model`` ships)."""
+        return dict(self._config)
 
     def forward(self, lr: Tensor) -> Tensor:
         if lr.dim() != 4 or lr.shape[1] != self.channels:
@@ -298,7 +302,7 @@ def sr_trainer(
 
 def save_l1_network(net: SRResNet, name: str = L1_NAME, **extra) -> None:
     """Ship the L1 network with :func:`ganbook.core.checkpoint.save_model` (config rebuilds it)."""
-    save_model(name, net, net.config, **extra)
+    save_model(name, net, net.config(), **extra)
 
 
 def load_l1_network(name: str = L1_NAME) -> tuple[SRResNet, dict]:

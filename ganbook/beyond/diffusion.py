@@ -55,7 +55,6 @@ class FlowMatching(nn.Module):
         layers.append(nn.Linear(width, pixels))
         self.net = nn.Sequential(*layers)
 
-    @property
     def config(self) -> dict[str, int]:
         return {"size": self.size, "width": self.width, "depth": self.depth,
                 "time_dim": self.time_dim}
@@ -161,7 +160,7 @@ class DenoisingTrainer(ModelLoop):
         return {**super().networks(), **({"ema": self.ema} if self.ema is not None else {})}
 
     def config(self) -> dict[str, Any]:
-        extra = getattr(self.model, "config", {})
+        extra = self.model.config() if hasattr(self.model, "config") else {}
         return {**super().config(), "ema_decay": self.ema_decay, **extra}
 
     def _describe(self) -> str:
@@ -243,7 +242,7 @@ def plot_quality_against_time(
 def save_flow(model: FlowMatching, name: str, **extra: Any) -> None:
     """Ship a flow model with :func:`ganbook.core.checkpoint.save_model` (its config rebuilds it;
     ``extra`` entries such as ``steps`` and ``seconds`` join the config, as for generators)."""
-    save_model(name, model, {**model.config, **extra})
+    save_model(name, model, {**model.config(), **extra})
 
 
 def load_flow(name: str = "trends_flow") -> tuple[FlowMatching, dict[str, Any]]:

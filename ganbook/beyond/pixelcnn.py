@@ -52,7 +52,6 @@ class PixelCNN(nn.Module):
         layers.append(nn.Conv2d(width, levels, 1))
         self.net = nn.Sequential(*layers)
 
-    @property
     def config(self) -> dict[str, int]:
         return {"size": self.size, "width": self.width, "depth": self.depth,
                 "levels": self.levels}
@@ -107,7 +106,7 @@ class PixelCNN(nn.Module):
 
 def save_pixelcnn(model: PixelCNN, name: str, **extra: Any) -> None:
     """Ship a PixelCNN with ``core.checkpoint.save_model`` (``extra`` joins the config)."""
-    save_model(name, model, {**model.config, **extra})
+    save_model(name, model, {**model.config(), **extra})
 
 
 def load_pixelcnn(name: str = "trends_pixelcnn") -> tuple[PixelCNN, dict[str, Any]]:

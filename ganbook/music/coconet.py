@@ -195,10 +195,10 @@ def score_nll(model: Coconet, pitch: np.ndarray, onset: np.ndarray, share: float
         return float(model.nll(x, mask))
 
 
-def save_coconet(trainer: CoconetTrainer, name: str = "music_coconet") -> None:
-    """Ship the network (no optimizer) as ``ganbook/weights/NAME.pt``, with its history."""
-    save_model(name, trainer.model, trainer.model.config(), step=trainer.step,
-               history=trainer.history)
+def save_coconet(model: Coconet, name: str = "music_coconet", **extra: Any) -> None:
+    """Ship the network (no optimizer) as ``ganbook/weights/NAME.pt``; ``extra`` entries (the
+    step, the history) are stored beside it."""
+    save_model(name, model, model.config(), **extra)
 
 
 def load_coconet(name: str = "music_coconet") -> tuple[Coconet, dict]:

@@ -277,11 +277,11 @@ def make_voiced_trainer(
     return trainer
 
 
-def save_chorale_generator(trainer: Trainer, name: str, **extra) -> None:
-    """Ship the EMA generator (no critic, no optimizers) as ``ganbook/weights/NAME.pt``;
-    ``extra`` entries (a text generator's vocabulary) are stored beside it."""
-    G = trainer.G_ema if trainer.G_ema is not None else trainer.G
-    save_model(name, G, G.config(), step=trainer.step, history=trainer.history, **extra)
+def save_chorale_generator(G: ChoraleGenerator, name: str, **extra) -> None:
+    """Ship a generator (a trainer's EMA copy: no critic, no optimizers) as
+    ``ganbook/weights/NAME.pt``; ``extra`` entries (the step, the history, a text generator's
+    vocabulary) are stored beside it."""
+    save_model(name, G, G.config(), **extra)
 
 
 def load_chorale_generator(name: str) -> tuple[ChoraleGenerator, dict]:

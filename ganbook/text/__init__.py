@@ -24,11 +24,11 @@ from .vocab import Vocab
 
 
 def save_lm(
-    path: str | os.PathLike, model: LSTMGenerator, vocab: Vocab | None = None, **meta
+    model: LSTMGenerator, name_or_path: str | os.PathLike, vocab: Vocab | None = None, **meta
 ) -> None:
     """Save a language model (weights, sizes, optional vocabulary) in the core checkpoint format."""
     extra = {"vocab": vocab.state_dict()} if vocab is not None else {}
-    save_model(path, model, model.config(), meta=meta, **extra)
+    save_model(name_or_path, model, model.config(), meta=meta, **extra)
 
 
 def load_lm(name: str) -> tuple[LSTMGenerator, dict]:

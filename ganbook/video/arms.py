@@ -105,9 +105,9 @@ def arm_name(arm: str) -> str:
                            "per-frame image GAN": "per_frame", "sprite MoCoGAN": "sprite"}[arm]
 
 
-def save_arm(arm: str, G: VideoGenerator, name_or_path: str | None = None, **extra: Any) -> None:
+def save_arm(G: VideoGenerator, name_or_path: str | None = None, *, arm: str, **extra: Any) -> None:
     """Ship an arm's (EMA) generator with :func:`ganbook.core.checkpoint.save_model`."""
-    save_model(name_or_path or arm_name(arm), G, G.config, arm=arm, **extra)
+    save_model(name_or_path or arm_name(arm), G, G.config(), arm=arm, **extra)
 
 
 def load_arm(arm: str, name_or_path: str | None = None) -> tuple[VideoGenerator, dict]:

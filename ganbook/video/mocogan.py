@@ -94,7 +94,7 @@ class VideoGenerator(nn.Module):
         check_positive_ints(
             frames=frames, content_dim=content_dim, motion_dim=motion_dim, noise_dim=noise_dim
         )
-        self.config = {
+        self._config = {
             "frames": frames, "size": size, "content_dim": content_dim, "motion_dim": motion_dim,
             "noise_dim": noise_dim, "width": width, "independent": bool(independent),
             "noise_scale": float(noise_scale),
@@ -109,6 +109,10 @@ class VideoGenerator(nn.Module):
             self.latent_dim = content_dim + motion_dim + frames * noise_dim
             self.motion = nn.GRUCell(noise_dim, motion_dim)
         self.frame = FrameGenerator(code_dim, size, width)
+
+    def config(self) -> dict[str, Any]:
+        """The arguments that rebuild this network (what ``save_model`` ships)."""
+        return dict(self._config)
 
     def codes(self, z: Tensor) -> Tensor:
         """(N, latent_dim) -> (N, frames, content_dim + motion_dim): every frame's code."""

@@ -98,12 +98,12 @@ class SpriteVideoGenerator(VideoGenerator):
         self.residual = 0.0 if residual == 0 else check_positive("residual", residual,
                                                                  integer=False)
         self.size, self.sprite_size = size, sprite
-        del self.config["independent"]
+        del self._config["independent"]
         if path not in PATHS:
             raise ValueError(f"path must be one of {PATHS}, got {path!r}")
         self.path = path
         self.step_px = check_positive("step_px", step_px, integer=False)
-        self.config |= {"sprite": sprite, "residual": float(residual), "path": path,
+        self._config |= {"sprite": sprite, "residual": float(residual), "path": path,
                         "step_px": float(step_px), "mirror": bool(mirror)}
         self.mirror, self.code_dim = bool(mirror), self.latent_dim
         if self.mirror:  # two more numbers of z, unseen by the networks: the flips
