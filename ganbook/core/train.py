@@ -127,13 +127,16 @@ class Trainer(Loop):
         discriminator: nn.Module,
         sample_real: Callable[[int], Real],
         *,
+        # the objective: the GAN loss, the noise, extra generator terms, paired data
         loss: str | GANLoss = "non-saturating",
+        gp_weight: float | None = None,
         latent_dim: int | None = None,
         noise: Callable[[int, torch.device], Tensor] | None = None,
         terms: Sequence[Term] = (),
         adv_weight: float = 1.0,
         paired: bool = False,
         d_sees_input: bool = False,
+        # the updates: batch, steps per network, Adam, clipping, the generator's EMA copy
         batch_size: int = 64,
         d_steps: int = 1,
         g_steps: int = 1,
@@ -143,12 +146,13 @@ class Trainer(Loop):
         clip_g: float | None = None,
         clip_d: float | None = None,
         ema_decay: float | None = 0.999,
-        gp_weight: float | None = None,
+        # the loop (ganbook.core.loop.Loop): device, checkpoints, how often to read records
         device: str | torch.device | None = None,
         checkpoint_path: str | os.PathLike | None = None,
         checkpoint_every: int = 0,
         checkpoint_seconds: float | None = 60.0,
         sync_every: int = 25,
+        # GPU speed (ganbook.core.speed), all off by default
         precision: str = "fp32",
         compile: bool | str = False,
         channels_last: bool = False,
