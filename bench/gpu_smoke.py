@@ -35,7 +35,7 @@ EXPECTS_ERROR = "raises-exception"
 # Notebooks whose code needs a longer history than --steps gives it (at least this many steps)
 MIN_STEPS = {
     "book/image/02_loss_zoo.ipynb": 134,  # smooths each loss curve over windows of steps // 30
-    "book/beyond/faq.ipynb": 40,  # ganbook.beyond.diagnose reads at least 40 steps of a run
+    "book/beyond/faq.ipynb": 40,  # ganbook.diagnose reads at least 40 steps of a run
 }
 
 

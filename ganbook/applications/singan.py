@@ -344,7 +344,8 @@ def train_singan(
 
 
 def save_pyramid(pyramid: SinGAN, name: str, **extra: Any) -> Path:
-    """Ship a trained pyramid with ``core.checkpoint.save_model`` (config rebuilds it)."""
+    """Ship a trained pyramid with :func:`~ganbook.core.checkpoint.save_model` (its config
+    rebuilds it)."""
     return save_model(name, pyramid, pyramid.config(), **extra)
 
 

@@ -105,7 +105,8 @@ class PixelCNN(nn.Module):
 
 
 def save_pixelcnn(model: PixelCNN, name: str, **extra: Any) -> None:
-    """Ship a PixelCNN with ``core.checkpoint.save_model`` (``extra`` joins the config)."""
+    """Ship a PixelCNN with :func:`~ganbook.core.checkpoint.save_model` (``extra`` joins the
+    config)."""
     save_model(name, model, {**model.config(), **extra})
 
 

@@ -22,7 +22,7 @@ from typing import Any, Iterator, Sequence
 import torch
 from torch import nn
 
-__all__ = ["CSVLogger", "GradNorms", "LinearDecay", "StepDecay", "put"]
+__all__ = ["CSVLogger", "GradNorms", "LinearDecay", "StepDecay", "put", "untouched"]
 
 
 def put(loop: Any, key: str, value: float) -> None:

@@ -35,7 +35,7 @@ on CUDA (one GPU per process, ``cuda:LOCAL_RANK``) and gloo on the CPU, and retu
 * **One record.** The step's record is averaged over the ranks (a mean of per-rank means is
   the mean over the global batch), so every rank keeps the same history; rank 0 alone writes
   checkpoints and shows the progress bar. Callbacks run on every rank, because some change
-  training state (:class:`ganbook.image.recipes.LinearDecay` sets learning rates) that must
+  training state (:class:`ganbook.core.callbacks.LinearDecay` sets learning rates) that must
   stay equal; on ranks other than 0 their printing is silenced. A callback that writes files
   should check :func:`is_main`.
 """

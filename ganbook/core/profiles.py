@@ -128,7 +128,7 @@ def smoke_steps() -> int | None:
 
 
 SMOKE_SAMPLES = 256
-STARTING_POINT_STEPS = 40  # enough history for ganbook.beyond.diagnose (min_steps=40) to read
+STARTING_POINT_STEPS = 40  # enough history for ganbook.diagnose (min_steps=40) to read
 
 
 def fit_step_cap() -> int | None:

@@ -50,6 +50,10 @@ class DigitClassifier(nn.Module):
         self.n_classes = n_classes
         self.head = nn.Linear(self.feature_dim, n_classes)
 
+    def config(self) -> dict[str, Any]:
+        """The arguments that rebuild this network."""
+        return {"n_classes": self.n_classes}
+
     def features(self, x: Tensor) -> Tensor:
         if x.dim() != 4 or tuple(x.shape[1:]) != (1, 8, 8):
             raise ValueError(f"x must have shape (batch, 1, 8, 8), got {tuple(x.shape)}")
@@ -193,7 +197,7 @@ def save_digit_classifier(
 ) -> Path:
     """Ship the classifier the way every shipped network is saved
     (:func:`ganbook.core.checkpoint.save_model`)."""
-    return save_model(name_or_path, model, {"n_classes": model.n_classes}, **extra)
+    return save_model(name_or_path, model, model.config(), **extra)
 
 
 def load_digit_classifier(

@@ -19,6 +19,8 @@ uses a projection head (Miyato & Koyama 2018): ``logit = w.h + <embed(y), h>``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm as _sn
@@ -100,6 +102,17 @@ class DCGANGenerator(nn.Module):
             blocks += [*up, nn.BatchNorm2d(c_out), nn.ReLU()]
         self.blocks = nn.Sequential(*blocks)
         self.to_image = nn.Sequential(nn.Conv2d(widths[-1], channels, 3, padding=1), nn.Tanh())
+
+    def config(self) -> dict[str, Any]:
+        """The arguments that rebuild this network (what ``save_generator`` ships)."""
+        return {
+            "latent_dim": self.latent_dim,
+            "resolution": self.resolution,
+            "channels": self.channels,
+            "width": self.to_image[0].in_channels,
+            "upsample": self.upsample,
+            "n_classes": self.n_classes or 0,
+        }
 
     def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
         if z.dim() != 2 or z.shape[1] != self.latent_dim:

@@ -198,30 +198,12 @@ class TrainingMonitor:
         return fig
 
 
-def generator_config(G: DCGANGenerator | SelfConditionedGenerator) -> dict[str, Any]:
-    """The constructor arguments of a generator (stored beside its weights)."""
-    if isinstance(G, SelfConditionedGenerator):
-        return {
-            **generator_config(G.generator),
-            "cluster_counts": [int(c) for c in G.cluster_counts.tolist()],
-        }
-    width = G.to_image[0].in_channels
-    return {
-        "latent_dim": G.latent_dim,
-        "resolution": G.resolution,
-        "channels": G.channels,
-        "width": width,
-        "upsample": G.upsample,
-        "n_classes": G.n_classes or 0,
-    }
-
-
 def save_generator(
     G: DCGANGenerator | SelfConditionedGenerator, name_or_path: str | os.PathLike, **extra: Any
 ) -> Path:
     """Ship a generator: ``ganbook/weights/NAME.pt`` (or a path),
     in the core checkpoint format, no optimizers."""
-    return save_model(name_or_path, G, {**generator_config(G), **extra})
+    return save_model(name_or_path, G, {**G.config(), **extra})
 
 
 def load_generator(name: str) -> tuple[DCGANGenerator | SelfConditionedGenerator, dict[str, Any]]:

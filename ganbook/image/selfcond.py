@@ -14,6 +14,7 @@ the cluster), so it samples like any unconditional generator: ``G(z)`` with ``z 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -82,6 +83,13 @@ class SelfConditionedGenerator(nn.Module):
         u = torch.special.ndtr(z[:, -1])
         edges = (self.cluster_counts.cumsum(0) / self.cluster_counts.sum())[:-1]
         return torch.bucketize(u, edges)
+
+    def config(self) -> dict[str, Any]:
+        """The wrapped generator's arguments and the cluster sizes (what rebuilds it)."""
+        return {
+            **self.generator.config(),
+            "cluster_counts": [int(c) for c in self.cluster_counts.tolist()],
+        }
 
     def stratified_labels(self, n: int) -> Tensor:
         """``n`` cluster ids in the training proportions exactly (largest remainders),

@@ -30,8 +30,14 @@ RECORD_VAR = "GANBOOK_RECORD"  # folder to write results files to (unset: write 
 SOURCE_VAR = "GANBOOK_RECORD_SOURCE"  # the notebook being run, set by bench/record_results.py
 PACKAGE = Path(__file__).resolve().parents[1]
 SHIPPED = PACKAGE / "results"  # where `make results` writes, and show_results reads
-# The pages' modules show results but cannot change one: editing them leaves a recording fresh.
+# Modules that show results but cannot change one (the pages, and each part's plots.py):
+# editing them leaves a recording fresh.
 DISPLAY_ONLY = PACKAGE / "pages"
+
+
+def display_only(path: Path) -> bool:
+    """Whether ``path`` (a library file) only shows results."""
+    return path.is_relative_to(DISPLAY_ONLY) or path.name == "plots.py"
 
 
 def _git(*args: str) -> str:
@@ -52,7 +58,7 @@ def measured_files() -> list[str]:
     weights = {checkpoint.weights_path(name).resolve() for name in checkpoint.PRETRAINED_READ}
     root = PACKAGE.parent
     return sorted(str(path.relative_to(root)) for path in modules | weights
-                  if path.is_relative_to(root) and not path.is_relative_to(DISPLAY_ONLY))
+                  if path.is_relative_to(root) and not display_only(path))
 
 
 def _plain(value: Any) -> Any:

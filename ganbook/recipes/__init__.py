@@ -6,8 +6,8 @@ trains and samples from :data:`RECIPES`; ``bench/`` scripts that retrain shipped
 from it too. The recipes live by part of the book: :mod:`.digits`, :mod:`.music`, :mod:`.text`,
 :mod:`.applications`, :mod:`.video`. Add one with :func:`register`.
 
-May import the core, the pages and every part of the book; only the CLI, ``bench/`` and
-tests import it.
+May import the core, the pages and the parts whose models it trains (applications, image,
+music, text, video); only the CLI, ``bench/`` and tests import it.
 """
 
 from __future__ import annotations

@@ -61,7 +61,8 @@ class CNNDiscriminator(nn.Module):
         self.out = nn.Linear(features, 1)
 
     def config(self) -> dict:
-        """The arguments that rebuild this network (for ``core.checkpoint.save_model``)."""
+        """The arguments that rebuild this network (for
+        :func:`~ganbook.core.checkpoint.save_model`)."""
         return {"vocab_size": self.vocab_size, "emb_dim": self.emb_dim,
                 "widths": list(self.widths), "filters": list(self.filters),
                 "dropout": self.dropout_p}
