@@ -8,7 +8,8 @@ Usage:
 
 Each notebook runs in a fresh kernel with one torch thread (as the book build runs them),
 one at a time unless ``--workers`` says otherwise (parallel runs share the CPU: their times
-are upper bounds; the 1-minute load average before and after each is recorded beside it).
+are upper bounds; the 1-minute load average before and after each is recorded beside it,
+with its three slowest cells).
 Seconds per notebook are merged into ``bench/results/notebook_times.json``
 under the profile's name, with the date, the machine's core count and the commit; the file
 is rewritten after each notebook, so an interrupted run keeps what it measured.
@@ -38,9 +39,24 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "notebook_times.json"
 
 
-def run(path: str) -> tuple[str, float, str, list[float]]:
+def slowest_cells(nb: nbformat.NotebookNode, n: int = 3) -> list[list]:
+    """The ``n`` code cells that took longest, as ``[index, seconds, first line]``, from the
+    times nbclient stamps on each cell: where to look first when a notebook is slow."""
+    times = []
+    for index, cell in enumerate(nb.cells):
+        stamps = cell.get("metadata", {}).get("execution", {})
+        start, end = stamps.get("iopub.execute_input"), stamps.get("shell.execute_reply")
+        if cell.cell_type == "code" and start and end:
+            seconds = (datetime.datetime.fromisoformat(end.replace("Z", "+00:00"))
+                       - datetime.datetime.fromisoformat(start.replace("Z", "+00:00")))
+            first = next((line for line in cell.source.splitlines() if line.strip()), "")
+            times.append([index, round(seconds.total_seconds(), 1), first[:60]])
+    return sorted(times, key=lambda row: -row[1])[:n]
+
+
+def run(path: str) -> tuple[str, float, str, list[float], list[list]]:
     """Execute one notebook; return (path, seconds, '' or the error's first line, the 1-minute
-    load average before and after)."""
+    load average before and after, its slowest cells)."""
     nb = nbformat.read(ROOT / path, as_version=4)
     load = [round(os.getloadavg()[0], 2)]
     start = time.perf_counter()
@@ -51,7 +67,7 @@ def run(path: str) -> tuple[str, float, str, list[float]]:
     except Exception as err:  # report and go on: one broken notebook should not hide the rest
         error = str(err).strip().splitlines()[-1][:100] if str(err).strip() else repr(err)
     seconds = time.perf_counter() - start
-    return path, seconds, error, load + [round(os.getloadavg()[0], 2)]
+    return path, seconds, error, load + [round(os.getloadavg()[0], 2)], slowest_cells(nb)
 
 
 def cached_times(cache: Path) -> dict[str, float]:
@@ -102,13 +118,14 @@ def main() -> int:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     failed = 0
     with ProcessPoolExecutor(args.workers) as pool:
-        for path, seconds, error, load in pool.map(run, paths):
+        for path, seconds, error, load, cells in pool.map(run, paths):
             print(f"{seconds:7.1f} s  {path}  (load {load[0]} -> {load[1]})  {error}", flush=True)
             if error:
                 failed += 1
                 continue
             entry["seconds"][path] = round(seconds, 1)
             entry.setdefault("load", {})[path] = load  # a busy machine's times are upper bounds
+            entry.setdefault("slowest_cells", {})[path] = cells
             # written after every notebook: an interrupted run keeps what it measured
             RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
     print(f"wrote {os.path.relpath(RESULTS, ROOT)} ({failed} failed)")
