@@ -54,7 +54,7 @@ def test_balanced_accuracy_and_bad_input():
 
     real, fake = smooth_and_checker(20)
     assert detection_accuracy(Always(), real, fake[:5]) == 0.5
-    with pytest.raises(ValueError, match="real must have shape"):
+    with pytest.raises(ValueError, match=r"real must be a tensor of images \(N, 1, H, W\)"):
         detection_accuracy(Always(), torch.zeros(3, 8, 8), fake)
     with pytest.raises(ValueError, match="batch_size"):
         DetectorTrainer(PixelDetector(), real, fake, batch_size=0)

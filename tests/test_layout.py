@@ -166,3 +166,16 @@ def test_every_shipped_network_saves_with_one_signature():
             if names and names[0] in ("trainer", "path", "name", "arm"):
                 wrong.append(f"{module}.{node.name}: first argument {names[0]!r}, not the network")
     assert not wrong, wrong
+
+
+def test_images_are_resampled_in_one_place():
+    """Every interpolation of an image goes through ganbook.image.resample (one convention:
+    align_corners=False, antialiased when shrinking); the DCGAN chapter's picture of a
+    nearest-neighbour layer's checkerboard is the one exception. (Pooling inside a network,
+    a U-Net's, or a blur is not resampling a picture, and is not looked for.)"""
+    allowed = {"ganbook.image.resample", "ganbook.image.dcgan"}
+    calls = [f"{module}:{node.lineno}" for module, tree in _modules().items()
+             if module not in allowed for node in ast.walk(tree)
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+             and node.func.attr == "interpolate"]
+    assert not calls, f"resample with ganbook.image.resample instead: {calls}"

@@ -37,7 +37,7 @@ from ..core.train import Trainer
 from ..core.utils import eval_mode
 from ..image.checks import check_images
 from ..image.classifier import digit_accuracy
-from ..image.resample import downsample
+from ..image.resample import downsample, resize
 from .patchgan import PatchDiscriminator
 from .quality import gradient_energy, two_sample_accuracy
 from .unet import UNet
@@ -140,7 +140,7 @@ def random_mask(n: int, size: int, coverage: float = 0.25, block: int = 2) -> Te
     if empty.any():  # a mask with nothing missing would be no task at all
         pick = torch.randint(cells * cells, (int(empty.sum()),))
         coarse.view(n, -1)[empty.nonzero().squeeze(1), pick] = 1.0
-    return F.interpolate(coarse, scale_factor=block, mode="nearest")
+    return resize(coarse, (size, size), "nearest")
 
 
 def masked(images: Tensor, mask: Tensor, fill: float = 0.0) -> Tensor:
@@ -168,9 +168,7 @@ def load_digits_16(split: str = "train", mode: str = "bicubic") -> tuple[Tensor,
     if mode not in ("bicubic", "nearest"):
         raise ValueError(f"mode must be 'bicubic' or 'nearest', got {mode!r}")
     images, labels = load_digits(split)
-    big = F.interpolate(images, scale_factor=2, mode=mode, **({} if mode == "nearest" else
-                                                              {"align_corners": False}))
-    return big.clamp(-1, 1), labels
+    return resize(images, (16, 16), mode).clamp(-1, 1), labels
 
 
 def downsample_mask(mask: Tensor, factor: int = 2) -> Tensor:
@@ -358,7 +356,7 @@ def generator_fill(G: nn.Module, images: Tensor, mask: Tensor, factor: int = 2, 
     small_mask = downsample_mask(mask, factor) if factor > 1 else mask
     fit, _ = invert_generator(G, small, small_mask, **search)
     if factor > 1:
-        fit = F.interpolate(fit, scale_factor=factor, mode="bicubic", align_corners=False)
+        fit = resize(fit, tuple(images.shape[-2:]), "bicubic")
     return images * (1 - mask) + fit.clamp(-1, 1) * mask
 
 

@@ -14,6 +14,7 @@ from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm as _sn
 
 from ..core.loop import check_positive_ints
+from ..image.resample import resize
 
 
 class PatchDiscriminator(nn.Module):
@@ -49,7 +50,7 @@ class PatchDiscriminator(nn.Module):
     def _inputs(self, x: Tensor, source: Tensor | None) -> Tensor:
         if source is not None:
             if source.shape[-2:] != x.shape[-2:]:
-                source = nn.functional.interpolate(source, size=x.shape[-2:], mode="nearest")
+                source = resize(source, tuple(x.shape[-2:]), "nearest")
             x = torch.cat([x, source], dim=1)
         if x.dim() != 4 or x.shape[1] != self.in_channels:
             raise ValueError(

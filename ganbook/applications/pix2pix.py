@@ -34,7 +34,6 @@ from typing import Any, Mapping
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..core.data import TensorSampler
@@ -43,6 +42,7 @@ from ..core.train import Trainer
 from ..image.checks import check_images
 from ..image.classifier import digit_accuracy
 from ..image.data import image_crops, load_digits
+from ..image.resample import downsample, resize
 from ..pages.plots import show_images
 from .patchgan import PatchDiscriminator
 from .quality import gradient_energy
@@ -103,7 +103,7 @@ def edge_digit_pairs(
     if not isinstance(size, int) or size < 8 or size % 8:
         raise ValueError(f"size must be a multiple of 8 (16 or 24), got {size!r}")
     digits, labels = load_digits(split)
-    digits = F.interpolate(digits, size=size, mode="bilinear", align_corners=False).clamp(-1, 1)
+    digits = resize(digits, (size, size), "bilinear").clamp(-1, 1)
     return canny_edges(digits, sigma), digits, labels
 
 
@@ -138,7 +138,7 @@ def grey_colour_pairs(
         if crop.shape[1] != 3:
             raise ValueError(f"photos must be colour (RGB) pictures, {name!r} has "
                              f"{crop.shape[1]} channel(s)")
-        crops.append(F.avg_pool2d(crop, zoom) if zoom > 1 else crop)
+        crops.append(downsample(crop, zoom) if zoom > 1 else crop)
     colour = torch.cat(crops)
     return to_grey(colour), colour
 

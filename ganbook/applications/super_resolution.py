@@ -35,7 +35,6 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..core.checkpoint import load_model, save_model
@@ -44,7 +43,7 @@ from ..core.losses import Reconstruction
 from ..core.profiles import smoke_count
 from ..core.train import Trainer
 from ..image.checks import check_images
-from ..image.resample import downsample
+from ..image.resample import downsample, resize
 from .patchgan import PatchDiscriminator
 from .quality import high_frequency_ratio, psnr, radial_power_spectrum, ssim, two_sample_accuracy
 
@@ -135,8 +134,7 @@ def bicubic(lr: Tensor, factor: int = FACTOR) -> Tensor:
     _check_factor(factor)
     if lr.dim() != 4:
         raise ValueError(f"lr must be (N, C, H, W), got {tuple(lr.shape)}")
-    up = F.interpolate(lr, scale_factor=factor, mode="bicubic", align_corners=False)
-    return up.clamp(-1, 1)
+    return resize(lr, (lr.shape[-2] * factor, lr.shape[-1] * factor), "bicubic").clamp(-1, 1)
 
 
 class SRPatches:

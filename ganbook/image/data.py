@@ -28,6 +28,7 @@ from torch import Tensor
 
 from ..core import files
 from ..core.profiles import SMOKE_SAMPLES, is_smoke
+from .resample import resize
 
 DIGITS_TEST_SIZE = 0.25
 DIGITS_SEED = 0
@@ -222,6 +223,4 @@ def mnist_stand_in(split: str = "train", n: int = SMOKE_SAMPLES) -> tuple[Tensor
     """The smoke mode's offline MNIST: the first ``n`` shipped 8x8 digits of ``split``,
     enlarged bilinearly to (n, 1, 28, 28) in [-1, 1], with their labels (code path only)."""
     x, y = load_digits(split)
-    x = torch.nn.functional.interpolate(x[:n], size=(28, 28), mode="bilinear",
-                                        align_corners=False)
-    return x.clamp(-1.0, 1.0), y[:n]
+    return resize(x[:n], (28, 28), "bilinear").clamp(-1.0, 1.0), y[:n]

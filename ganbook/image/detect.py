@@ -19,19 +19,21 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..core.loop import ModelLoop, check_positive
+from .checks import check_images
 
 
-def _check_images(name: str, x: Tensor) -> Tensor:
-    x = torch.as_tensor(x).detach().cpu().float()
-    if x.dim() != 4 or x.shape[1] != 1 or len(x) == 0:
-        raise ValueError(f"{name} must have shape (n, 1, height, width), got {tuple(x.shape)}")
-    return x
+def _grey_batch(name: str, x: Tensor) -> Tensor:
+    """``x`` checked by :func:`~ganbook.image.checks.check_images` (one channel) and not
+    empty, as a float tensor on the CPU: what the detectors read."""
+    if len(check_images(name, x, 1)) == 0:
+        raise ValueError(f"{name} must hold at least one image, got shape {tuple(x.shape)}")
+    return x.detach().cpu().float()
 
 
 def log_spectrum(images: Tensor) -> Tensor:
     """Log power of each image's 2-D Fourier transform, zero frequency in the centre
     (n, 1, h, w). The image mean is removed first, so brightness alone is not a feature."""
-    x = _check_images("images", images)
+    x = _grey_batch("images", images)
     x = x - x.mean(dim=(2, 3), keepdim=True)
     power = torch.fft.fftshift(torch.fft.fft2(x), dim=(2, 3)).abs().pow(2)
     return torch.log(power + 1e-3)
@@ -105,7 +107,7 @@ class DetectorTrainer(ModelLoop):
         flip: bool = False,
         device: str | torch.device | None = None,
     ) -> None:
-        real, fake = _check_images("real", real), _check_images("fake", fake)
+        real, fake = _grey_batch("real", real), _grey_batch("fake", fake)
         if real.shape[1:] != fake.shape[1:]:
             raise ValueError(
                 f"real and fake must have one image shape, got {tuple(real.shape[1:])} and "
@@ -150,7 +152,7 @@ class DetectorTrainer(ModelLoop):
 def detection_accuracy(detector: nn.Module, real: Tensor, fake: Tensor) -> float:
     """Balanced accuracy: the mean of the share of ``real`` called real and of ``fake`` called
     generated. Chance is 0.5 whatever the two set sizes."""
-    real, fake = _check_images("real", real), _check_images("fake", fake)
+    real, fake = _grey_batch("real", real), _grey_batch("fake", fake)
     was_training = detector.training
     detector.eval()
     real_ok = (detector(real) <= 0).float().mean()
@@ -183,7 +185,7 @@ def train_detectors(
     """
     from ..core.device import seed_everything
 
-    real = _check_images("real", real)
+    real = _grey_batch("real", real)
     check_positive("steps", steps)
     size = real.shape[-1]
     detectors: dict[str, nn.Module] = {}

@@ -1,9 +1,10 @@
 """Resampling images, defined once: area averaging down, interpolation to a size.
 
 Every chapter that changes an image's resolution uses these: super-resolution's degradation and
-inpainting's coarse view (:func:`downsample`), SinGAN's pyramid and CycleGAN's 16 px digits
-(:func:`resize`), and the 8x8 digit classifier's input
-(:func:`ganbook.image.classifier.to_classifier_size`).
+inpainting's coarse view (:func:`downsample`); SinGAN's pyramid, CycleGAN's and inpainting's
+16 px digits, pix2pix's digits, the bicubic baseline, inpainting's masks and inverted fills,
+a PatchGAN's conditioning input and the smoke mode's MNIST stand-in (:func:`resize`); and the
+8x8 digit classifier's input (:func:`ganbook.image.classifier.to_classifier_size`).
 """
 
 from __future__ import annotations
