@@ -3,6 +3,7 @@ other (directly or round a longer circle), and each part imports only the parts 
 
 import ast
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "ganbook"
@@ -10,6 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "ganbook"
 ENTRY_POINTS = {"main"}
 
 
+@cache  # parsed once for all the tests here, which only read the trees
 def _modules() -> dict[str, ast.Module]:
     trees = {}
     for path in sorted(PACKAGE.rglob("*.py")):
