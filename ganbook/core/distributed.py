@@ -19,12 +19,15 @@ on CUDA (one GPU per process, ``cuda:LOCAL_RANK``) and gloo on the CPU, and retu
   and leaves state_dict keys of checkpoints and shipped weights unchanged.
 * **Same start.** At the first :meth:`~ganbook.core.loop.Loop.fit`, parameters and buffers of the
   loop's modules (with the EMA generator) are broadcast from rank 0, so ranks start equal.
-* **Batch-norm buffers.** Running statistics are per rank (each sees its own batch); after
-  every step they are set to rank 0's, as DDP's ``broadcast_buffers=True`` does, so the
-  ranks' networks stay identical. This rides in the same sum as the step's record, so
-  a step costs three collectives: D's gradients, G's gradients, buffers and record. (For
-  statistics over the global batch, convert the networks with
-  ``torch.nn.SyncBatchNorm.convert_sync_batchnorm`` before building the Trainer.)
+* **Batch-norm buffers.** Running statistics are per rank (each sees its own batch); whenever
+  the loop reads its records they are set to rank 0's, so the ranks' networks are identical
+  wherever anything looks at them (callbacks, checkpoints, the end of ``fit``). Training
+  mode does not use them, and a spectral norm's power iteration, the other buffer a step
+  changes, gives every rank the same vector from the same weights. This rides in the sum of
+  the records, so a step costs two collectives (D's gradients, G's gradients), and every
+  ``sync_every`` steps one more for the records and buffers. (For statistics over the
+  global batch, convert the networks with ``torch.nn.SyncBatchNorm.convert_sync_batchnorm``
+  before building the Trainer.)
 * **Data streams.** Each rank reseeds Python, NumPy and torch with ``base + rank`` (``base``
   drawn on rank 0), so ``sample_real`` and the noise differ per rank: with per-rank batch B,
   N ranks train on a batch of N*B. Checkpoints keep every rank's RNG state (rank 0 gathers
@@ -32,8 +35,11 @@ on CUDA (one GPU per process, ``cuda:LOCAL_RANK``) and gloo on the CPU, and retu
   resume on another number of processes (a 2-rank checkpoint on 1, say) goes on and prints
   what changes: the global batch, and the streams (rank 0's continues on 1 process; on
   several, fresh ones are derived from it); every checkpoint records its ``world_size``.
-* **One record.** The step's record is averaged over the ranks (a mean of per-rank means is
-  the mean over the global batch), so every rank keeps the same history; rank 0 alone writes
+* **One record.** Each step's record is averaged over the ranks (a mean of per-rank means is
+  the mean over the global batch), all the steps since the last read in one sum, so every
+  rank keeps the same history. A Ctrl-C or a timed checkpoint is acted on at that read
+  (every ``sync_every`` steps, and at every callback), by every rank at the same step; a
+  NaN stops every rank at once (its flag rides with the gradients). Rank 0 alone writes
   checkpoints and shows the progress bar. Callbacks run on every rank, because some change
   training state (:class:`ganbook.core.callbacks.LinearDecay` sets learning rates) that must
   stay equal; on ranks other than 0 their printing is silenced. A callback that writes files
@@ -113,15 +119,19 @@ class World:
 
     def _all_sum(self, flat: Tensor) -> Tensor:
         """``flat`` summed over the ranks, the same on every rank. On gloo (the CPU) with two
-        ranks, each gathers the other's copy and adds: 0.4-0.5 ms against gloo's all-reduce's
-        1.0-1.5 ms per call on a 2-core machine (bench/ddp_throughput.py). Otherwise (NCCL, or
-        more ranks, where gathering grows with the world) the all-reduce."""
+        ranks, each sends its copy to the other and adds (addition commutes, so both hold the
+        same bits): 0.2-0.3 ms for a DCGAN's gradients against 0.5-0.6 ms for gloo's
+        all-gather and 0.6-1.2 ms for its all-reduce on a 2-core machine
+        (bench/gloo_exchange.py). Otherwise (NCCL, or more ranks) the all-reduce."""
         if dist.get_backend() == "nccl" or self.size != 2:
             dist.all_reduce(flat)
             return flat
-        copies = [torch.empty_like(flat) for _ in range(self.size)]
-        dist.all_gather(copies, flat)
-        return copies[0] + copies[1]
+        other = torch.empty_like(flat)
+        peer = 1 - self.rank
+        ops = [dist.P2POp(dist.isend, flat, peer), dist.P2POp(dist.irecv, other, peer)]
+        for op in dist.batch_isend_irecv(ops):
+            op.wait()
+        return flat + other
 
     def average_gradients(self, parameters: Iterable[Tensor], ok: bool = True) -> bool:
         """Average the ``.grad`` of ``parameters`` over the ranks in place; True if all are ``ok``.
@@ -159,19 +169,21 @@ class World:
             offset += n
         return summed[-1] == 0
 
-    def mean_record(
-        self, record: dict[str, float], flags: Sequence[bool] = (),
+    def mean_records(
+        self, records: Sequence[dict[str, float]], flags: Sequence[bool] = (),
         from_rank0: Sequence[Tensor] = (),
-    ) -> tuple[dict[str, float], list[bool]]:
-        """The record averaged over the ranks, each flag OR-ed over them, and the tensors of
-        ``from_rank0`` (batch-norm buffers) set to rank 0's values: one sum over the ranks.
+    ) -> tuple[list[dict[str, float]], list[bool]]:
+        """``records`` (one per step) averaged over the ranks, each flag OR-ed over them, and
+        the tensors of ``from_rank0`` (batch-norm buffers) set to rank 0's values: one sum
+        over the ranks, however many steps it carries.
 
         Rank 0 adds its tensors' values and every other rank zeros, so the sum is rank 0's
         values (in float64: exact for float32 buffers and for counts below 2**53). Every rank
-        must report the same keys and tensors (the loop's steps do).
+        must report the same steps, keys and tensors (the loop's steps do).
         """
-        keys = sorted(record)
-        values = [float(record[k]) for k in keys] + [float(f) for f in flags]
+        keys = [sorted(record) for record in records]
+        values = [float(r[k]) for r, ks in zip(records, keys) for k in ks]
+        values += [float(f) for f in flags]
         comm = self._comm_device()
         pieces = [torch.tensor(values, dtype=torch.float64, device=comm)]
         for t in from_rank0:
@@ -185,8 +197,12 @@ class World:
                 for t in from_rank0:
                     t.copy_(flat[offset : offset + t.numel()].view_as(t))
                     offset += t.numel()
-        mean = {k: summed[i] / self.size for i, k in enumerate(keys)}
-        return {k: mean[k] for k in record}, [s > 0 for s in summed[len(keys) :]]
+        means, offset = [], 0
+        for record, ks in zip(records, keys):
+            mean = {k: summed[offset + i] / self.size for i, k in enumerate(ks)}
+            means.append({k: mean[k] for k in record})
+            offset += len(ks)
+        return means, [s > 0 for s in summed[offset:]]
 
     def broadcast(self, tensors: Iterable[Tensor]) -> None:
         """Copy rank 0's values of ``tensors`` to every rank (one broadcast per dtype)."""

@@ -28,7 +28,8 @@ any checkpoint could hold the damaged weights; the loop then goes back to its la
 checkpoint, or, with none, is marked unusable if its weights hold a NaN (the error says
 which), and ``save`` refuses non-finite weights. ``sync_every=1`` reads every update's
 numbers before its optimizer step, so a NaN never reaches the weights at all; so does a
-distributed run, whose ranks average each step's record. The speed options for a GPU
+distributed run, whose ranks check each step's numbers before its update and average the
+records when they are read. The speed options for a GPU
 (mixed precision, compile, channels_last) are the Trainer's: see :mod:`ganbook.core.speed`.
 """
 
@@ -426,8 +427,6 @@ class Loop:
                 while self.step < steps:
                     at_boundary = False
                     record = self.train_step()
-                    if world is not None:  # one record, one decision to save or stop
-                        record, (timed, interrupted) = self._sync_step(record, last_save)
                     self.step += 1
                     self._elapsed = time.perf_counter() - start
                     pending.append((self.step, self._elapsed, record))
@@ -436,17 +435,19 @@ class Loop:
                     last = call_at_end and self.step == steps
                     due = [fn for every, fn in callbacks if self.step % every == 0 or last]
                     every = self.checkpoint_every and self.step % self.checkpoint_every == 0
-                    if world is None:
-                        timed = (
-                            self.checkpoint_path is not None
-                            and self.checkpoint_seconds is not None
-                            and time.perf_counter() - last_save >= self.checkpoint_seconds
-                        )
-                    stop = self._interrupts if world is None else interrupted
-                    if (
+                    read = (
                         len(pending) >= self.sync_every
-                        or due or every or timed or stop or self.step == steps
-                    ):
+                        or bool(due) or bool(every) or self.step == steps
+                    )
+                    timed = self._save_is_due(last_save)
+                    stop = bool(self._interrupts)
+                    if world is None:
+                        read = read or timed or stop
+                    elif read:  # ranks read together, at steps all of them know in advance
+                        timed, stop = self._sync_pending(pending, timed, stop)
+                    else:
+                        timed = stop = False  # acted on at the next read, by every rank
+                    if read:
                         self._read_pending(pending)
                         if self.progress_keys and (
                             self.step - shown >= 25 or self.step == steps
@@ -470,6 +471,8 @@ class Loop:
                         raise KeyboardInterrupt
         except BaseException as err:
             if pending:  # steps done before the error keep their records
+                if world is not None and isinstance(err, FloatingPointError):
+                    self._sync_pending(pending, False, False)  # every rank stopped here
                 self._read_pending(pending)
             if isinstance(err, FloatingPointError):
                 self._after_nan(err)
@@ -511,16 +514,26 @@ class Loop:
         self.world.seed_streams()
         self._joined = True
 
-    def _sync_step(self, record: dict[str, float], last_save: float):
-        """Rank 0's buffers everywhere and the record averaged, in one collective; save or stop
-        if any rank says so."""
-        timed = (
+    def _save_is_due(self, last_save: float) -> bool:
+        """Whether ``checkpoint_seconds`` have passed since the last save."""
+        return (
             self.checkpoint_path is not None
             and self.checkpoint_seconds is not None
             and time.perf_counter() - last_save >= self.checkpoint_seconds
         )
+
+    def _sync_pending(
+        self, pending: list[tuple[int, float, dict[str, Any]]], timed: bool, stop: bool
+    ) -> tuple[bool, bool]:
+        """The pending records averaged over the ranks (in place), rank 0's buffers
+        everywhere, and whether any rank wants a timed save or to stop: one collective for
+        all the steps since the last read."""
         buffers = [b for m in self.replicated_modules() for b in m.buffers()]
-        return self.world.mean_record(record, (timed, bool(self._interrupts)), buffers)
+        means, (timed, stop) = self.world.mean_records(
+            [record for *_, record in pending], (timed, stop), buffers
+        )
+        pending[:] = [(step, seconds, mean) for (step, seconds, _), mean in zip(pending, means)]
+        return timed, stop
 
     def _is_main(self) -> bool:
         return self.world is None or self.world.is_main
@@ -539,7 +552,7 @@ class Loop:
             except Exception as err:  # raised below, on every rank alike
                 error, lock = err, None
         if collective and path is not None and self.world is not None:
-            _, (failed,) = self.world.mean_record({}, (error is not None,))
+            _, (failed,) = self.world.mean_records([], (error is not None,))
             if failed and error is None:
                 error = FileInUseError(f"rank 0 could not claim the checkpoint {path}")
         if error is not None:
