@@ -110,7 +110,7 @@ def run_equivalence(part: int, parts: int) -> dict:
     return out
 
 
-def bn_trainer(path: Path) -> Trainer:
+def bn_trainer(path: Path, **kwargs) -> Trainer:
     """Own data streams per rank (TensorSampler, latent noise, interpolates), batch norm in G."""
     seed_everything(1)
     sampler = TensorSampler(DATA)
@@ -130,6 +130,7 @@ def bn_trainer(path: Path) -> Trainer:
         batch_size=B,
         device="cpu",
         checkpoint_path=path,
+        **kwargs,
     )
     t.seen = seen
     return t
@@ -167,6 +168,11 @@ def worker(rank: int, size: int, port: int, job: str, folder: str) -> None:
         t.fit(6, callbacks=decay, progress=False)
         result["resumed"] = snapshot(t)
 
+        # The records and buffers synced every step, or every 4 steps and at the end.
+        for every in (1, 4):
+            t = bn_trainer(folder / f"sync{every}.pt", sync_every=every)
+            t.fit(6, progress=False)
+            result[f"sync{every}"] = snapshot(t)
         # Ctrl-C seen by rank 0 alone: both ranks stop at the same step boundary and save.
         def ctrl_c(t: Trainer) -> None:
             if rank == 0 and t.step == 2:
@@ -259,3 +265,18 @@ def test_two_ranks_resume_from_their_checkpoint_exactly(ranks):
     assert results[1]["nan"].startswith("d_loss became nan at step 1")
     assert [r["stopped_at"] for r in results] == [3, 3]
     assert torch.load(folder / "stopped.pt", weights_only=True)["step"] == 3
+
+
+def test_records_and_buffers_synced_at_reads_change_nothing(ranks):
+    """Read every 4 steps (one collective for 4 records), a run keeps the history and
+    weights of one that reads every step, on both ranks."""
+    results, _ = ranks
+    for r in results:
+        a, b = r["sync1"], r["sync4"]
+        assert a["history"]["step"] == b["history"]["step"] == [1, 2, 3, 4, 5, 6]
+        for key in ("d_loss", "g_loss", "gp", "d_real"):
+            assert a["history"][key] == b["history"][key], key
+        for name, value in a["state"].items():
+            assert torch.equal(value, b["state"][name]), name
+    for name, value in results[0]["sync4"]["state"].items():  # rank 0's buffers everywhere
+        assert torch.equal(value, results[1]["sync4"]["state"][name]), name
