@@ -55,9 +55,8 @@ def main() -> None:
         f"{digit_accuracy(ev.classifier, sample(Gc, 1000, wanted, seed=1), wanted):.3f}"
     )
     for name, info in [("DCGAN", G_info), ("conditional", Gc_info), ("self-conditioned", Gs_info)]:
-        config = info["config"]
-        seconds = config.get("seconds", "?")
-        print(f"pretrained {name}: {config['steps']} steps, {seconds} s when trained")
+        seconds = info.get("seconds", "?")
+        print(f"pretrained {name}: {info['steps']} steps, {seconds} s when trained")
     x = ev.train_x
     for name, kwargs in [
         ("DCGAN nearest, width 32", {}),

@@ -92,7 +92,7 @@ def test_save_and_load_generator_round_trip(tmp_path, monkeypatch):
     loaded, info = load_generator("tiny")
     labels = torch.arange(5)
     assert torch.equal(sample(G, 5, labels, seed=0), sample(loaded, 5, labels, seed=0))
-    assert info["config"]["steps"] == 3 and not loaded.training
+    assert info["steps"] == 3 and not loaded.training
 
 
 def test_image_gan_with_diffaugment_wraps_the_discriminator():

@@ -167,6 +167,11 @@ def test_every_shipped_network_saves_with_one_signature():
                 wrong.append(f"{module}.{node.name}({', '.join(names)})")
             if names and names[0] in ("trainer", "path", "name", "arm"):
                 wrong.append(f"{module}.{node.name}: first argument {names[0]!r}, not the network")
+            for call in ast.walk(node):  # extra beside the config, never merged into it
+                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+                        and call.func.id == "save_model" and len(call.args) > 2
+                        and isinstance(call.args[2], ast.Dict)):
+                    wrong.append(f"{module}.{node.name}: extra entries merged into the config")
     assert not wrong, wrong
 
 

@@ -241,11 +241,12 @@ def plot_quality_against_time(
 
 def save_flow(model: FlowMatching, name: str, **extra: Any) -> None:
     """Ship a flow model with :func:`ganbook.core.checkpoint.save_model` (its config rebuilds it;
-    ``extra`` entries such as ``steps`` and ``seconds`` join the config, as for generators)."""
-    save_model(name, model, {**model.config(), **extra})
+    ``extra`` entries such as ``steps`` and ``seconds`` are stored beside it)."""
+    save_model(name, model, model.config(), **extra)
 
 
 def load_flow(name: str = "trends_flow") -> tuple[FlowMatching, dict[str, Any]]:
-    """A shipped flow model in eval mode and its checkpoint dict (``info["config"]``)."""
+    """A shipped flow model in eval mode and its checkpoint dict (``info["config"]``,
+    ``info["steps"]``...)."""
     keys = ("size", "width", "depth", "time_dim")
     return load_model(name, lambda config: FlowMatching(**{k: config[k] for k in keys}))

@@ -105,9 +105,9 @@ class PixelCNN(nn.Module):
 
 
 def save_pixelcnn(model: PixelCNN, name: str, **extra: Any) -> None:
-    """Ship a PixelCNN with :func:`~ganbook.core.checkpoint.save_model` (``extra`` joins the
-    config)."""
-    save_model(name, model, {**model.config(), **extra})
+    """Ship a PixelCNN with :func:`~ganbook.core.checkpoint.save_model` (``extra`` entries are
+    stored beside its config)."""
+    save_model(name, model, model.config(), **extra)
 
 
 def load_pixelcnn(name: str = "trends_pixelcnn") -> tuple[PixelCNN, dict[str, Any]]:

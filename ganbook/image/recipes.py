@@ -202,15 +202,16 @@ def save_generator(
     G: DCGANGenerator | SelfConditionedGenerator, name_or_path: str | os.PathLike, **extra: Any
 ) -> Path:
     """Ship a generator: ``ganbook/weights/NAME.pt`` (or a path),
-    in the core checkpoint format, no optimizers."""
-    return save_model(name_or_path, G, {**G.config(), **extra})
+    in the core checkpoint format, no optimizers; ``extra`` entries (``steps``, ``seconds``...)
+    are stored beside its config, as every saver stores them."""
+    return save_model(name_or_path, G, G.config(), **extra)
 
 
 def load_generator(name: str) -> tuple[DCGANGenerator | SelfConditionedGenerator, dict[str, Any]]:
     """A shipped generator (see :func:`save_generator`) in eval mode, and its checkpoint dict.
 
-    Every domain's loader returns ``(model, info)``: ``info["config"]`` rebuilds the model and
-    holds what :func:`save_generator` was given (``steps``, ``seconds``, ...).
+    Every domain's loader returns ``(model, info)``: ``info["config"]`` rebuilds the model;
+    what :func:`save_generator` was given besides (``steps``, ``seconds``...) is in ``info``.
     """
 
     def build(config: dict[str, Any]) -> DCGANGenerator | SelfConditionedGenerator:
