@@ -173,6 +173,20 @@ def worker(rank: int, size: int, port: int, job: str, folder: str) -> None:
             t = bn_trainer(folder / f"sync{every}.pt", sync_every=every)
             t.fit(6, progress=False)
             result[f"sync{every}"] = snapshot(t)
+        # Ctrl-C seen by rank 0 alone between reads: both ranks stop at the next read.
+        t = bn_trainer(folder / "between.pt", sync_every=4)
+        step = t.train_step
+
+        def interrupted_step():
+            if rank == 0 and t.step == 1:
+                t._interrupts = 1  # during step 2: read at step 4
+            return step()
+
+        t.train_step = interrupted_step
+        try:
+            t.fit(8, progress=False)
+        except KeyboardInterrupt:
+            result["between"] = snapshot(t)
         # Ctrl-C seen by rank 0 alone: both ranks stop at the same step boundary and save.
         def ctrl_c(t: Trainer) -> None:
             if rank == 0 and t.step == 2:
@@ -280,3 +294,12 @@ def test_records_and_buffers_synced_at_reads_change_nothing(ranks):
             assert torch.equal(value, b["state"][name]), name
     for name, value in results[0]["sync4"]["state"].items():  # rank 0's buffers everywhere
         assert torch.equal(value, results[1]["sync4"]["state"][name]), name
+
+
+def test_a_ctrl_c_between_reads_stops_every_rank_at_the_next_read(ranks):
+    results, folder = ranks
+    for r in results:
+        assert r["between"]["history"]["step"] == [1, 2, 3, 4]
+    for key in ("d_loss", "g_loss"):  # averaged before the stop, the same on both ranks
+        assert results[0]["between"]["history"][key] == results[1]["between"]["history"][key]
+    assert torch.load(folder / "between.pt", weights_only=True)["step"] == 4

@@ -24,8 +24,8 @@ on CUDA (one GPU per process, ``cuda:LOCAL_RANK``) and gloo on the CPU, and retu
   wherever anything looks at them (callbacks, checkpoints, the end of ``fit``). Training
   mode does not use them, and a spectral norm's power iteration, the other buffer a step
   changes, gives every rank the same vector from the same weights. This rides in the sum of
-  the records, so a step costs two collectives (D's gradients, G's gradients), and every
-  ``sync_every`` steps one more for the records and buffers. (For statistics over the
+  the records, so a step costs one collective per optimizer update (two for a GAN step: D's
+  gradients, then G's), and every ``sync_every`` steps one more for the records and buffers. (For statistics over the
   global batch, convert the networks with ``torch.nn.SyncBatchNorm.convert_sync_batchnorm``
   before building the Trainer.)
 * **Data streams.** Each rank reseeds Python, NumPy and torch with ``base + rank`` (``base``
@@ -39,7 +39,8 @@ on CUDA (one GPU per process, ``cuda:LOCAL_RANK``) and gloo on the CPU, and retu
   the mean over the global batch), all the steps since the last read in one sum, so every
   rank keeps the same history. A Ctrl-C or a timed checkpoint is acted on at that read
   (every ``sync_every`` steps, and at every callback), by every rank at the same step; a
-  NaN stops every rank at once (its flag rides with the gradients). Rank 0 alone writes
+  NaN stops every rank at once (its flag rides with the gradients). A second Ctrl-C stops
+  a rank at once and alone: it saves nothing, and the last checkpoint stays. Rank 0 alone writes
   checkpoints and shows the progress bar. Callbacks run on every rank, because some change
   training state (:class:`ganbook.core.callbacks.LinearDecay` sets learning rates) that must
   stay equal; on ranks other than 0 their printing is silenced. A callback that writes files

@@ -2,7 +2,8 @@
 
 With a ``checkpoint_path``, a run writes a checkpoint every ``checkpoint_seconds`` (60 by
 default: a kill loses at most a minute of training, for well under 1% of the time spent
-writing), every ``checkpoint_every`` steps if set, on Ctrl-C and at the end.
+writing; under torchrun, at the first read of the records after that minute, at most
+``sync_every`` steps later), every ``checkpoint_every`` steps if set, on Ctrl-C and at the end.
 
 :class:`Loop` owns the step counter, the history, the progress bar, callbacks, the NaN
 guard, the optimizer update (zero_grad, backward, optional clipping, step) and checkpoints.
@@ -11,8 +12,10 @@ optimizers a checkpoint holds. :class:`ganbook.Trainer` (GANs) is one subclass;
 :class:`ModelLoop` (one network, one optimizer, one objective) is the other, and under it
 maximum likelihood, Coconet, flow matching, the PixelCNN and the fake detectors.
 
-Ctrl-C is deferred to the end of the step in progress, so the checkpoint it writes holds
-the weights, optimizers and RNG of one step boundary and a resumed run continues bit for bit.
+Ctrl-C is deferred to the end of the step in progress (under torchrun, to the next step at
+which the ranks read their records together: at most ``sync_every`` steps), so the
+checkpoint it writes holds the weights, optimizers and RNG of one step boundary and a
+resumed run continues bit for bit.
 
 One run writes a checkpoint at a time: ``fit`` holds the path's
 :class:`~ganbook.core.files.WriterLock` until it ends, and a second run on the path (a second
@@ -330,11 +333,15 @@ class Loop:
 
         def average() -> None:
             if not self.world.average_gradients(params, ok=finite):
-                self.check_finite(record)  # names the number on the rank that saw it
-                raise FloatingPointError(
-                    f"a recorded number became NaN or inf on another rank at step "
-                    f"{self.step + 1}{self._describe()}"
-                )
+                try:
+                    self.check_finite(record)  # names the number on the rank that saw it
+                    raise FloatingPointError(
+                        f"a recorded number became NaN or inf on another rank at step "
+                        f"{self.step + 1}{self._describe()}"
+                    )
+                except FloatingPointError as err:
+                    err.every_rank = True  # all ranks learnt it from this one sum
+                    raise
 
         _update(optimizer, loss, parameters, clip, after_backward=average, scaler=scaler)
         return record
@@ -369,8 +376,9 @@ class Loop:
         (a total, so a resumed run continues where it stopped).
 
         ``callbacks`` is a list of ``(every, fn)``; ``fn(loop)`` runs after every ``every``-th
-        step. Ctrl-C finishes the step in progress, saves a checkpoint (if a path was given)
-        and raises ``KeyboardInterrupt``.
+        step. Ctrl-C finishes the step in progress (under torchrun: runs to the ranks' next
+        read of their records), saves a checkpoint (if a path was given) and raises
+        ``KeyboardInterrupt``.
 
         Under torchrun every rank calls ``fit`` with the same arguments; each trains on its
         own batches, and they keep equal networks and one averaged history
@@ -422,6 +430,7 @@ class Loop:
         pending: list[tuple[int, float, dict[str, Any]]] = []  # records not yet read
         shown = self.step  # the step whose numbers the progress bar shows
         at_boundary = True  # False while a step is half done: its state must not be saved
+        stopped = False  # True when every rank stops together, at a read
         try:
             with self._deferred_interrupts():
                 while self.step < steps:
@@ -468,17 +477,28 @@ class Loop:
                         self.save()
                         last_save = time.perf_counter()
                     if stop:
+                        stopped = True
                         raise KeyboardInterrupt
         except BaseException as err:
-            if pending:  # steps done before the error keep their records
-                if world is not None and isinstance(err, FloatingPointError):
-                    self._sync_pending(pending, False, False)  # every rank stopped here
+            # Ranks that stop together (at a read, or on a NaN any of them saw) average their
+            # unread records and may save; a rank stopping alone (a second Ctrl-C, an error
+            # of its own) makes no collective, and its own numbers never reach the history.
+            together = world is None or stopped or getattr(err, "every_rank", False)
+            if pending and together:  # steps done before the error keep their records
+                if world is not None:
+                    self._sync_pending(pending, False, False)
                 self._read_pending(pending)
             if isinstance(err, FloatingPointError):
                 self._after_nan(err)
             if not isinstance(err, KeyboardInterrupt):
                 raise
-            if self.checkpoint_path is not None and at_boundary:
+            if self.checkpoint_path is not None and not together:
+                with self._quiet():
+                    print(
+                        f"interrupted on this rank alone after step {self.step}; "
+                        f"kept the last checkpoint in {self.checkpoint_path}"
+                    )
+            elif self.checkpoint_path is not None and at_boundary:
                 self.save()
                 with self._quiet():
                     print(
