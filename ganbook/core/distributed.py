@@ -25,9 +25,9 @@ on CUDA (one GPU per process, ``cuda:LOCAL_RANK``) and gloo on the CPU, and retu
   mode does not use them, and a spectral norm's power iteration, the other buffer a step
   changes, gives every rank the same vector from the same weights. This rides in the sum of
   the records, so a step costs one collective per optimizer update (two for a GAN step: D's
-  gradients, then G's), and every ``sync_every`` steps one more for the records and buffers. (For statistics over the
-  global batch, convert the networks with ``torch.nn.SyncBatchNorm.convert_sync_batchnorm``
-  before building the Trainer.)
+  gradients, then G's), and every ``sync_every`` steps one more for the records and buffers.
+  (For statistics over the global batch, convert the networks with
+  ``torch.nn.SyncBatchNorm.convert_sync_batchnorm`` before building the Trainer.)
 * **Data streams.** Each rank reseeds Python, NumPy and torch with ``base + rank`` (``base``
   drawn on rank 0), so ``sample_real`` and the noise differ per rank: with per-rank batch B,
   N ranks train on a batch of N*B. Checkpoints keep every rank's RNG state (rank 0 gathers
