@@ -121,9 +121,9 @@ class World:
     def _all_sum(self, flat: Tensor) -> Tensor:
         """``flat`` summed over the ranks, the same on every rank. On gloo (the CPU) with two
         ranks, each sends its copy to the other and adds (addition commutes, so both hold the
-        same bits): 0.2-0.3 ms for a DCGAN's gradients against 0.5-0.6 ms for gloo's
-        all-gather and 0.6-1.2 ms for its all-reduce on a 2-core machine
-        (bench/gloo_exchange.py). Otherwise (NCCL, or more ranks) the all-reduce."""
+        same bits): 0.3-0.4 ms for a DCGAN's gradients against 0.5-1.0 ms for gloo's
+        all-gather and add, and 0.6-1.2 ms for its all-reduce, on a busy 2-core machine
+        (bench/gloo_exchange.py, most runs). Otherwise (NCCL, or more ranks) the all-reduce."""
         if dist.get_backend() == "nccl" or self.size != 2:
             dist.all_reduce(flat)
             return flat
