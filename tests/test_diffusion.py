@@ -140,3 +140,22 @@ def test_bad_input_is_named():
         DenoisingTrainer(torch.nn.Linear(2, 2), blobs())
     with pytest.raises(ValueError, match="batch_size"):
         DenoisingTrainer(FlowMatching(), blobs(), batch_size=0)
+
+
+def test_quality_curve_round_trips_through_a_checkpoint(tmp_path):
+    """to_dict is what bench/trends_train.py ships beside the DCGAN; from_dict plots it again."""
+    from ganbook.core.checkpoint import load_checkpoint, save_checkpoint
+    from ganbook.image.metrics import Scores
+
+    class Evaluator:
+        def score(self, images):
+            return Scores(float(images.abs().mean()), 0.1, 0.5, 0.6, [0.1] * 10, 0.9)
+
+    tr = make()
+    curve = QualityCurve(Evaluator(), lambda t: t.model.sample(4, steps=2, seed=0))
+    tr.fit(10, callbacks=[(5, curve)], progress=False)
+    save_checkpoint(tmp_path / "c.pt", {"curve": curve.to_dict()})
+    back = QualityCurve.from_dict(load_checkpoint(tmp_path / "c.pt")["curve"], Scores)
+    assert back.rows == curve.rows
+    with pytest.raises(ValueError, match="step, seconds and scores"):
+        QualityCurve.from_dict({"step": [5]}, Scores)

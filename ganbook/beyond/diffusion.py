@@ -17,6 +17,7 @@ against training time; :func:`seconds_per_image` times sampling, and
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import math
 import os
@@ -174,7 +175,7 @@ class QualityCurve:
     minus the time spent in this callback, so scoring does not count as training.
     """
 
-    def __init__(self, evaluator, draw: Callable[[Loop], Tensor]) -> None:
+    def __init__(self, evaluator, draw: Callable[[Loop], Tensor] | None) -> None:
         self.evaluator, self.draw = evaluator, draw
         self.rows: list[tuple[int, float, Any]] = []
         self._spent = 0.0
@@ -190,6 +191,23 @@ class QualityCurve:
         if key == "seconds":
             return [r[1] for r in self.rows]
         return [getattr(r[2], key) for r in self.rows]
+
+    def to_dict(self) -> dict[str, list]:
+        """The rows as plain lists (steps, seconds, each row's scores as a dict), which a
+        checkpoint can store beside the weights it describes."""
+        return {"step": [r[0] for r in self.rows], "seconds": self.column("seconds"),
+                "scores": [dataclasses.asdict(r[2]) for r in self.rows]}
+
+    @classmethod
+    def from_dict(cls, curve: Mapping[str, list], scores: Callable[..., Any]) -> QualityCurve:
+        """A curve read back from :meth:`to_dict`, each row's scores rebuilt by
+        ``scores(**fields)`` (e.g. :class:`ganbook.image.metrics.Scores`); it scores nothing."""
+        if not {"step", "seconds", "scores"} <= set(curve):
+            raise ValueError(f"curve must hold step, seconds and scores, got {sorted(curve)}")
+        recorded = cls(evaluator=None, draw=None)
+        recorded.rows = [(int(step), float(seconds), scores(**fields)) for step, seconds, fields
+                         in zip(curve["step"], curve["seconds"], curve["scores"], strict=True)]
+        return recorded
 
 
 def seconds_per_image(make: Callable[[int], Tensor], n: int = 256, repeats: int = 3) -> float:
