@@ -4,6 +4,8 @@ Usage:
     python bench/check_robustness.py                        # every notebook, profile test
     python bench/check_robustness.py --profile cpu --comparisons   # the cpu two-arm checks
     python bench/check_robustness.py book/text/02_seqgan.ipynb --seeds 0 1 2 3 4
+    python bench/check_robustness.py book/image/02_loss_zoo.ipynb --profile cpu \
+        --keep-executed /tmp/sweep       # and keep the executed notebooks, to read their tables
 
 Each notebook runs once per (CPU capability, seed): ``ATEN_CPU_CAPABILITY`` picks torch's
 vector kernels (``default``, ``avx2``, ``avx512`` where the processor has them; each rounds
@@ -127,9 +129,10 @@ def instrument(source: str, cell: int) -> str:
     return ast.unparse(tree)
 
 
-def run_notebook(job: tuple[str, str, str, int]) -> dict:
-    """Execute one notebook under (profile, capability, seed); return its check cells' outcomes."""
-    path, profile, capability, seed = job
+def run_notebook(job: tuple[str, str, str, int, Path | None]) -> dict:
+    """Execute one notebook under (profile, capability, seed); return its check cells' outcomes
+    (and write the executed notebook into the last item, a folder, unless it is None)."""
+    path, profile, capability, seed, keep = job
     nb = nbformat.read(path, as_version=4)
     checks = [i for i, cell in enumerate(nb.cells) if is_check(cell)]
     for i in checks:
@@ -144,6 +147,9 @@ def run_notebook(job: tuple[str, str, str, int]) -> dict:
     os.environ.pop("GANBOOK_STARTING_POINT", None)
     measured_at = commit()
     seconds = execute(nb, path, timeout=1200)
+    if keep is not None:  # what the prose says of the sweep can be read back from these
+        keep.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, keep / f"{Path(path).stem}-{profile}-{capability}-seed{seed}.ipynb")
     effective = "".join(o.get("text", "") for o in nb.cells[0].outputs).strip()
     logged = [json.loads(line) for line in Path(log_path).read_text().splitlines()]
     os.unlink(log_path)
@@ -259,6 +265,8 @@ def main() -> int:
                         help="ATEN_CPU_CAPABILITY values (default: every one this CPU has)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--keep-executed", type=Path, default=None, metavar="DIR",
+                        help="also write every executed notebook, outputs included, into DIR")
     args = parser.parse_args()
     if args.notebooks:
         paths = [str(Path(p).resolve()) for p in args.notebooks]
@@ -267,7 +275,8 @@ def main() -> int:
     else:
         paths = book_notebooks()
     caps = args.capabilities or capabilities()
-    jobs = [(p, args.profile, c, s) for p in paths for c in caps for s in args.seeds]
+    jobs = [(p, args.profile, c, s, args.keep_executed)
+            for p in paths for c in caps for s in args.seeds]
     print(f"{len(paths)} notebook(s) x capabilities {caps} x seeds {args.seeds}, "
           f"profile {args.profile}: {len(jobs)} runs", flush=True)
     runs, rows = [], []
