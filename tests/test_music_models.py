@@ -90,6 +90,17 @@ def test_interval_view_finds_fifths():
     assert iv[0, 0, 0].argmax() == 5 and iv[0, 2, 0].argmax() == 0 and iv[0, 4, 0].argmax() == 7
 
 
+def test_interval_classes_is_the_distribution_of_the_interval():
+    """On soft pitch classes too: out[k] sums P(lower = p) P(upper = q) over q - p = k mod 12,
+    the definition written out with an explicit 12 x 12 table."""
+    pc = torch.rand(3, 4, 5, 12, generator=torch.Generator().manual_seed(0)).softmax(-1)
+    p, q = torch.meshgrid(torch.arange(12), torch.arange(12), indexing="ij")
+    table = torch.nn.functional.one_hot((q - p) % 12, 12).float()  # [p, q, k]
+    for n, (upper, lower) in enumerate([(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]):
+        want = torch.einsum("btp,btq,pqk->btk", pc[:, lower], pc[:, upper], table)
+        torch.testing.assert_close(interval_classes(pc)[:, n], want)
+
+
 def test_conditions_and_bad_input():
     data = fake_windows()
     G = ChoraleGenerator(hidden=16, condition="soprano").eval()

@@ -246,12 +246,6 @@ def pitch_classes(x: Tensor) -> Tensor:
     return pitch.unflatten(-1, (-1, 12)).sum(-2)
 
 
-def _interval_table() -> Tensor:
-    """``T[p, q, k] = 1`` when pitch class ``q`` lies ``k`` semitones above ``p`` (mod 12)."""
-    p, q = torch.meshgrid(torch.arange(12), torch.arange(12), indexing="ij")
-    return F.one_hot((q - p) % 12, 12).float()
-
-
 PAIRS = [(i, j) for i in range(4) for j in range(i + 1, 4)]  # (upper, lower) voice pairs
 
 
@@ -261,11 +255,12 @@ def interval_classes(pc: Tensor) -> Tensor:
     ``pc`` is ``(B, 4, T, 12)``; returns ``(B, 6, T, 12)``: the interval from the lower voice up
     to the upper one, exactly one-hot when both sound (so the critic can spot fifths and octaves).
     """
-    table = _interval_table().to(pc)
     upper = pc[:, [i for i, _ in PAIRS]]
     lower = pc[:, [j for _, j in PAIRS]]
-    outer = lower[..., :, None] * upper[..., None, :]  # (B, 6, T, 12, 12)
-    return outer.flatten(-2) @ table.view(144, 12)
+    # windows[..., k, p] = upper[(p + k) % 12]: the upper voice's classes rotated by k, a view
+    windows = torch.cat([upper, upper[..., :11]], dim=-1).unfold(-1, 12, 1)
+    # interval k: the chance that the upper voice sounds the lower one's class plus k
+    return (windows @ lower[..., None]).squeeze(-1)
 
 
 SPACING_LIMITS = (12, 12, 19)  # semitones: S-A, A-T, T-B (the spacing rule)
