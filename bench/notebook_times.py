@@ -12,7 +12,8 @@ are upper bounds; the 1-minute load average before and after each is recorded be
 with its three slowest cells).
 Seconds per notebook are merged into ``bench/results/notebook_times.json``
 under the profile's name, with the date, the machine's core count and the commit; the file
-is rewritten after each notebook, so an interrupted run keeps what it measured.
+is rewritten after each notebook, so an interrupted run keeps what it measured. Timing only
+some notebooks keeps the table's date and commit and lists theirs under ``retimed``.
 
 ``--from-cache`` runs nothing: it records the execution times that ``make book`` (its
 jupyter-cache, two notebooks at a time) measured, with ``--commit`` naming the commit built,
@@ -115,8 +116,13 @@ def main() -> int:
     entry.pop("note", None)  # a note described the earlier run
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True).stdout.strip()
-    entry.update(date=datetime.date.today().isoformat(), cores=os.cpu_count(),
-                 workers=args.workers, commit=commit)
+    if args.notebooks and entry.get("commit"):  # some notebooks again: the table keeps its
+        retimed = entry.setdefault("retimed", {})  # commit, and names theirs one by one
+        retimed.update({path: commit for path in paths})
+    else:
+        entry.pop("retimed", None)
+        entry.update(date=datetime.date.today().isoformat(), commit=commit)
+    entry.update(cores=os.cpu_count(), workers=args.workers)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     failed = 0
     with ProcessPoolExecutor(args.workers) as pool:
