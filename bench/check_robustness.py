@@ -266,7 +266,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--keep-executed", type=Path, default=None, metavar="DIR",
-                        help="also write every executed notebook, outputs included, into DIR")
+                        help="also write every executed notebook, outputs included, into DIR "
+                        "(with a probe cell first: cell i of the book is cell i + 1)")
     args = parser.parse_args()
     if args.notebooks:
         paths = [str(Path(p).resolve()) for p in args.notebooks]

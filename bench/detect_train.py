@@ -12,8 +12,8 @@ The detector is trained against the first; the others are generators it never sa
 ships its EMA generator as ``ganbook/weights/detect_faces_<variant>.pt``; the first also
 ships its raw generator (``detect_faces_plain_raw``).
 
-``digits`` trains the trends chapter's live DCGAN recipe (width 32, batch 64, non-saturating,
-lr 2e-4) with DiffAugment on the 1,347 training digits and ships
+``digits`` trains the DCGAN chapter's live recipe (the trends chapter's DCGAN: width 32,
+batch 64, non-saturating, lr 2e-4) with DiffAugment on the 1,347 training digits and ships
 ``detect_digits_diffaugment.pt``. ``--out DIR`` saves elsewhere.
 """
 from __future__ import annotations

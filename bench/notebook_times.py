@@ -116,13 +116,13 @@ def main() -> int:
     entry.pop("note", None)  # a note described the earlier run
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True).stdout.strip()
-    if args.notebooks and entry.get("commit"):  # some notebooks again: the table keeps its
-        retimed = entry.setdefault("retimed", {})  # commit, and names theirs one by one
-        retimed.update({path: commit for path in paths})
-    else:
+    # some notebooks again: the table keeps its date, commit and workers, and names each
+    # re-timed notebook's commit under "retimed"
+    retiming = bool(args.notebooks and entry.get("commit"))
+    if not retiming:
         entry.pop("retimed", None)
-        entry.update(date=datetime.date.today().isoformat(), commit=commit)
-    entry.update(cores=os.cpu_count(), workers=args.workers)
+        entry.update(date=datetime.date.today().isoformat(), commit=commit,
+                     cores=os.cpu_count(), workers=args.workers)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     failed = 0
     with ProcessPoolExecutor(args.workers) as pool:
@@ -132,6 +132,8 @@ def main() -> int:
                 failed += 1
                 continue
             entry["seconds"][path] = round(seconds, 1)
+            if retiming:
+                entry.setdefault("retimed", {})[path] = commit
             entry.setdefault("load", {})[path] = load  # a busy machine's times are upper bounds
             entry.setdefault("slowest_cells", {})[path] = cells
             # written after every notebook: an interrupted run keeps what it measured

@@ -6,11 +6,12 @@ Usage:
     python bench/trends_train.py pixelcnn [--steps 3000]
     python bench/trends_train.py dcgan [--steps 3000]
 
-Both train on the book's 8x8 training digits with :class:`ganbook.beyond.diffusion.DenoisingTrainer`
-(seed 0, batch 128, Adam at 1e-3); the flow keeps an EMA of its weights (decay 0.999) and ships
-that. Each is scored once with the digit evaluator (FD over the real-vs-real floor) and saved
-as ``ganbook/weights/trends_flow.pt`` or ``trends_pixelcnn.pt`` (``--out DIR``: elsewhere),
-with its steps and training seconds in the config.
+``flow`` and ``pixelcnn`` train on the book's 8x8 training digits with
+:class:`ganbook.beyond.diffusion.DenoisingTrainer` (seed 0, batch 128, Adam at 1e-3); the flow
+keeps an EMA of its weights (decay 0.999) and ships that. Each is scored once with the digit
+evaluator (FD over the real-vs-real floor) and saved as ``ganbook/weights/trends_flow.pt`` or
+``trends_pixelcnn.pt`` (``--out DIR``: elsewhere), with its steps and training seconds beside
+its config.
 
 ``dcgan`` is the DCGAN chapter's live run, repeated: its recipe (non-saturating loss, width 32,
 nearest upsampling, seed 0, 3,000 steps) through :func:`ganbook.image.recipes.train_image_gan`,
@@ -23,6 +24,8 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+
+import torch
 
 from ganbook import seed_everything
 from ganbook.beyond.diffusion import DenoisingTrainer, FlowMatching, QualityCurve, save_flow
@@ -58,6 +61,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--out", default=None, help="a folder instead of ganbook/weights")
     args = parser.parse_args()
+    torch.set_num_threads(1)  # as the book build runs its notebooks: the seconds compare
     steps = args.steps or {"flow": 60000, "pixelcnn": 3000, "dcgan": 3000}[args.model]
     if args.model == "dcgan":
         ship_dcgan(steps, lambda name: str(Path(args.out) / f"{name}.pt") if args.out else name)

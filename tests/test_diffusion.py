@@ -157,5 +157,7 @@ def test_quality_curve_round_trips_through_a_checkpoint(tmp_path):
     save_checkpoint(tmp_path / "c.pt", {"curve": curve.to_dict()})
     back = QualityCurve.from_dict(load_checkpoint(tmp_path / "c.pt")["curve"], Scores)
     assert back.rows == curve.rows
+    with pytest.raises(ValueError, match="cannot score"):
+        back(tr)
     with pytest.raises(ValueError, match="step, seconds and scores"):
         QualityCurve.from_dict({"step": [5]}, Scores)

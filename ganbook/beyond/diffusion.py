@@ -172,7 +172,8 @@ class QualityCurve:
     """A callback that scores ``draw(loop)`` (n images) with ``evaluator`` and notes training time.
 
     ``rows`` holds ``(step, train_seconds, Scores)``; ``train_seconds`` is the loop's clock
-    minus the time spent in this callback, so scoring does not count as training.
+    minus the time spent in this callback, so scoring does not count as training. A curve read
+    back by :meth:`from_dict` only plots: it has no evaluator to score with.
     """
 
     def __init__(self, evaluator, draw: Callable[[Loop], Tensor] | None) -> None:
@@ -181,6 +182,8 @@ class QualityCurve:
         self._spent = 0.0
 
     def __call__(self, loop: Loop) -> None:
+        if self.draw is None:
+            raise ValueError("this QualityCurve was read back by from_dict: it cannot score")
         start = time.perf_counter()
         scores = self.evaluator.score(self.draw(loop))
         self.rows.append((loop.step, loop.history["seconds"][-1] - self._spent, scores))
@@ -227,7 +230,7 @@ def plot_quality_against_time(
     trained: Mapping[str, tuple[float, float]],
     sampled: Mapping[str, Mapping[int, tuple[float, float]]],
 ) -> plt.Figure:
-    """FD over the floor (log-log) against training CPU seconds (left: live ``curves``, and the
+    """FD over the floor (log-log) against training CPU seconds (left: the ``curves``, and the
     ``trained`` models' ``(seconds, FD / floor)`` as stars) and against milliseconds to sample
     one image (right: ``sampled[name][passes] = (ms, FD / floor)``, several passes a line)."""
     if not floor_fd > 0:
