@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import Callable
 
 import torch
 
@@ -37,7 +38,7 @@ from ganbook.image.recipes import sample, save_generator, train_image_gan
 CURVE_EVERY = 500  # steps between the DCGAN's quality scores
 
 
-def ship_dcgan(steps: int, target) -> None:
+def ship_dcgan(steps: int, target: Callable[[str], str]) -> None:
     """Train the DCGAN chapter's live recipe, scoring it every CURVE_EVERY steps; ship both
     generators, the EMA one with its curve."""
     x_train, _ = load_digits("train")
@@ -63,8 +64,13 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)  # as the book build runs its notebooks: the seconds compare
     steps = args.steps or {"flow": 60000, "pixelcnn": 3000, "dcgan": 3000}[args.model]
+
+    def target(name: str) -> str:
+        """Where a shipped file goes: its name in ganbook/weights, or a path under --out."""
+        return str(Path(args.out) / f"{name}.pt") if args.out else name
+
     if args.model == "dcgan":
-        ship_dcgan(steps, lambda name: str(Path(args.out) / f"{name}.pt") if args.out else name)
+        ship_dcgan(steps, target)
         return
     seed_everything(0)
     x_train, _ = load_digits("train")
@@ -84,10 +90,9 @@ def main() -> None:
         images = model.sample(evaluator.n_samples, seed=1)
     ratio = round(evaluator.score(images).fd / floor, 3)
     name = f"trends_{args.model}"
-    target = str(Path(args.out) / f"{name}.pt") if args.out else name
     save = save_flow if args.model == "flow" else save_pixelcnn
-    save(model.cpu(), target, steps=steps, seconds=seconds, fd_ratio_seed1=ratio)
-    print(f"{name}: {steps} steps in {seconds} s, FD / floor {ratio} -> {target}")
+    save(model.cpu(), target(name), steps=steps, seconds=seconds, fd_ratio_seed1=ratio)
+    print(f"{name}: {steps} steps in {seconds} s, FD / floor {ratio} -> {target(name)}")
 
 
 if __name__ == "__main__":

@@ -257,7 +257,8 @@ def interval_classes(pc: Tensor) -> Tensor:
     """
     upper = pc[:, [i for i, _ in PAIRS]]
     lower = pc[:, [j for _, j in PAIRS]]
-    # windows[..., k, p] = upper[(p + k) % 12]: the upper voice's classes rotated by k, a view
+    # windows[..., k, p] = upper[(p + k) % 12]: the upper voice's classes rotated by k
+    # (an unfold of the upper voice with its first 11 classes appended: no 12x12 product)
     windows = torch.cat([upper, upper[..., :11]], dim=-1).unfold(-1, 12, 1)
     # interval k: the chance that the upper voice sounds the lower one's class plus k
     return (windows @ lower[..., None]).squeeze(-1)
