@@ -27,6 +27,13 @@ CHANNELS = N_PITCH + 2  # rest + pitches + onset bit
 # Each voice's range (MIDI, inclusive) after transposition to C major / A minor; the rare notes
 # outside it are folded in by octaves. Chosen from the corpus: ~99.9% of notes already fit.
 VOICE_RANGES = ((59, 81), (53, 76), (47, 71), (36, 64))
+# The six (upper, lower) voice pairs, S-A, S-T, S-B, A-T, A-B, T-B, that harmony and
+# parallels are counted over; crossing and spacing use the three adjacent ones.
+PAIRS = [(i, j) for i in range(4) for j in range(i + 1, 4)]
+# The spacing rule, in semitones between adjacent voices: S-A and A-T at most an octave,
+# T-B at most a twelfth (four-part harmony textbooks, e.g. Piston, *Harmony*, 1941).
+SPACING_LIMITS = (12, 12, 19)
+LEAP_LIMIT = 7  # semitones: a melodic move wider than a fifth is a leap
 
 
 def fold_into_range(pitch: int, low: int, high: int) -> int:

@@ -15,7 +15,16 @@ from functools import partial
 
 import numpy as np
 
-from .grid import STEPS_PER_BAR, VOICE_RANGES, check_grid, notes, repair_onsets
+from .grid import (
+    LEAP_LIMIT,
+    PAIRS,
+    SPACING_LIMITS,
+    STEPS_PER_BAR,
+    VOICE_RANGES,
+    check_grid,
+    notes,
+    repair_onsets,
+)
 
 MAJOR = (0, 2, 4, 5, 7, 9, 11)
 HARMONIC_MINOR = (0, 2, 3, 5, 7, 8, 11)
@@ -28,7 +37,6 @@ CONSONANT = {
     8,
     9,
 }  # unison/octave, thirds, fifth, sixths; the fourth only between upper voices
-PAIRS = [(i, j) for i in range(4) for j in range(i + 1, 4)]
 
 
 def _batch(pitch: np.ndarray, onset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -203,20 +211,21 @@ def spacing(pitch: np.ndarray, onset: np.ndarray) -> float:
     """Share of (adjacent voice pair, step) whose voices are spaced too widely.
 
     Too wide: soprano-alto or alto-tenor more than an octave (12 semitones) apart, tenor-bass
-    more than a twelfth (19). Counted where both voices sound, over the three pairs as in
-    :func:`voice_crossing`. Source: the spacing rule of four-part harmony textbooks (e.g.
-    Piston, *Harmony*, 1941); Bach keeps it in about 98 steps of 100.
+    more than a twelfth (19): :data:`ganbook.music.grid.SPACING_LIMITS`. Counted where both
+    voices sound, over the three pairs as in :func:`voice_crossing`. Source: the spacing rule
+    of four-part harmony textbooks (e.g. Piston, *Harmony*, 1941); Bach keeps it in about 98
+    steps of 100.
     """
     pitch, _ = _batch(pitch, onset)
     wide, total = 0, 0
-    for v, limit in enumerate((12, 12, 19)):
+    for v, limit in enumerate(SPACING_LIMITS):
         both = (pitch[:, v] > 0) & (pitch[:, v + 1] > 0)
         wide += (both & (pitch[:, v] - pitch[:, v + 1] > limit)).sum()
         total += both.sum()
     return float(wide / max(total, 1))
 
 
-def wide_leaps(pitch: np.ndarray, onset: np.ndarray, limit: int = 7) -> float:
+def wide_leaps(pitch: np.ndarray, onset: np.ndarray, limit: int = LEAP_LIMIT) -> float:
     """Share of melodic moves wider than ``limit`` semitones (default a fifth), over all voices.
 
     A move: a voice sounds a new pitch right after sounding another. Bach's voices move mostly

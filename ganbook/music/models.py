@@ -23,7 +23,15 @@ from torch import Tensor, nn
 
 from ..core.loop import check_positive_ints
 from ..text.caption import CaptionEncoder
-from .grid import CHANNELS, LOWEST, N_PITCH, STEPS_PER_BAR, VOICE_RANGES
+from .grid import (
+    CHANNELS,
+    LOWEST,
+    N_PITCH,
+    PAIRS,
+    SPACING_LIMITS,
+    STEPS_PER_BAR,
+    VOICE_RANGES,
+)
 
 CONDITIONS = (None, "mode", "soprano", "text")
 
@@ -246,9 +254,6 @@ def pitch_classes(x: Tensor) -> Tensor:
     return pitch.unflatten(-1, (-1, 12)).sum(-2)
 
 
-PAIRS = [(i, j) for i in range(4) for j in range(i + 1, 4)]  # (upper, lower) voice pairs
-
-
 def interval_classes(pc: Tensor) -> Tensor:
     """For the six voice pairs, the distribution of the interval class (0..11) at each step.
 
@@ -264,7 +269,6 @@ def interval_classes(pc: Tensor) -> Tensor:
     return (windows @ lower[..., None]).squeeze(-1)
 
 
-SPACING_LIMITS = (12, 12, 19)  # semitones: S-A, A-T, T-B (the spacing rule)
 VOICE_LEADING_CHANNELS = 3 * 3 + len(PAIRS)
 
 

@@ -18,10 +18,9 @@ from ..core.utils import eval_mode
 from ..text.vocab import Vocab
 from .corpus import Windows, make_sampler
 from .describe import mode_token_ids, text_sampler
-from .grid import decode, encode
+from .grid import LEAP_LIMIT, PAIRS, decode, encode
 from .metrics import MAJOR_PROFILE, MINOR_PROFILE
 from .models import (
-    PAIRS,
     ChoraleCritic,
     ChoraleGenerator,
     midi_pitch,
@@ -105,7 +104,7 @@ class Leaps(Term):
     """
 
     name = "leaps"
-    limit = 7
+    limit = LEAP_LIMIT
 
     def forward(self, trainer, batch, fake: torch.Tensor, z) -> torch.Tensor:
         pitch, sounding = midi_pitch(fake)
