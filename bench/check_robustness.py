@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import ast
 import datetime
+import hashlib
 import inspect
 import json
 import os
@@ -135,6 +136,7 @@ def run_notebook(job: tuple[str, str, str, int, Path | None]) -> dict:
     path, profile, capability, seed, keep = job
     nb = nbformat.read(path, as_version=4)
     checks = [i for i, cell in enumerate(nb.cells) if is_check(cell)]
+    sources = {i: source_hash(nb.cells[i].source) for i in checks}
     for i in checks:
         nb.cells[i].source = instrument(nb.cells[i].source, i)
     probe = "import torch as _t; print(_t.backends.cpu.get_cpu_capability())"
@@ -160,6 +162,7 @@ def run_notebook(job: tuple[str, str, str, int, Path | None]) -> dict:
         margins = [r for r in logged if r["cell"] == i and "relative" in r]
         worst = min(margins, key=lambda r: r["relative"], default=None)
         cells[i] = {
+            "source": sources[i],
             "tags": tags(cell),
             "passed": not error,
             "error": f"{error['ename']}: {error['evalue'][:200]}" if error else "",
@@ -173,6 +176,35 @@ def run_notebook(job: tuple[str, str, str, int, Path | None]) -> dict:
     return {"notebook": os.path.relpath(path, ROOT), "profile": profile,
             "capability": capability, "effective": effective, "seed": seed,
             "seconds": round(seconds, 1), "commit": measured_at, "cells": cells}
+
+
+def source_hash(source: str) -> str:
+    """A check cell's fingerprint: a run stores it beside the cell's outcome, so an edited check
+    no longer counts as measured (:func:`unswept`)."""
+    return hashlib.sha1(source.encode()).hexdigest()[:12]
+
+
+def unswept(profile_runs: list[dict], notebooks: list[str], root: Path = ROOT) -> list[str]:
+    """The check cells of ``notebooks`` (paths relative to ``root``) whose current source no
+    sweep measured, passing, on ``default`` and another float path, each with two seeds or
+    more. ``profile_runs`` are one profile's runs from the results file."""
+    missing = []
+    for notebook in notebooks:
+        nb = nbformat.read(root / notebook, as_version=4)
+        for i, cell in enumerate(nb.cells):
+            if not is_check(cell):
+                continue
+            now = source_hash(cell.source)
+            seeds: dict[str, set[int]] = {}
+            for run in profile_runs:
+                out = run["cells"].get(str(i)) if run["notebook"] == notebook else None
+                if out and out.get("source") == now and out["passed"]:
+                    seeds.setdefault(run["capability"], set()).add(run["seed"])
+            covered = {cap for cap, s in seeds.items() if len(s) >= 2}
+            if "default" not in covered or len(covered) < 2:
+                missing.append(f"{notebook} cell {i} (measured: "
+                               f"{ {cap: sorted(s) for cap, s in seeds.items()} or 'never'})")
+    return missing
 
 
 def capabilities() -> list[str]:
