@@ -1,4 +1,5 @@
-"""The robustness sweep's pieces: the seed switch, and asserts rewritten to log their margins."""
+"""The robustness sweep's pieces: the seed switch, asserts rewritten to log their margins, and
+the record of which check cells were measured as they now read."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 import torch
 
@@ -14,7 +16,15 @@ from ganbook.core.profiles import seed_offset
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))  # check_robustness imports its sibling check_harness
-from check_robustness import instrument, record_comparison, summarise  # noqa: E402
+from check_robustness import (  # noqa: E402
+    RESULTS,
+    book_notebooks,
+    instrument,
+    record_comparison,
+    source_hash,
+    summarise,
+    unswept,
+)
 
 
 def test_ganbook_seed_offsets_every_seed_everything(monkeypatch):
@@ -66,3 +76,37 @@ def test_the_summary_keeps_each_cells_pass_rate_and_smallest_margin():
     (row,) = summarise([run("default", True, 0.5), run("avx2", False, -0.1)])
     assert row["pass_rate"] == 0.5 and row["min_relative_margin"] == -0.1
     assert row["at"] == "avx2, seed 0" and row["failures"] == ["avx2, seed 0: AssertionError: x"]
+
+
+def test_a_check_counts_as_swept_only_as_it_read_on_two_paths_and_seeds(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("assert x < 2")]
+    nbformat.write(nb, tmp_path / "a.ipynb")
+    swept = source_hash("assert x < 2")
+
+    def run(cap, seed, source=swept, passed=True):
+        return {"notebook": "a.ipynb", "capability": cap, "seed": seed,
+                "cells": {"1": {"source": source, "passed": passed}}}
+
+    both = [run(c, s) for c in ("default", "avx2") for s in (0, 1)]
+    assert unswept(both, ["a.ipynb"], tmp_path) == []
+    assert unswept(both[:2], ["a.ipynb"], tmp_path)  # one float path
+    assert unswept([run("default", 0), run("avx2", 0)], ["a.ipynb"], tmp_path)  # one seed
+    edited = [run(c, s, source_hash("assert x < 3")) for c in ("default", "avx2") for s in (0, 1)]
+    assert unswept(edited, ["a.ipynb"], tmp_path)
+    assert unswept(both[:3] + [run("avx2", 1, passed=False)], ["a.ipynb"], tmp_path)
+
+
+def test_every_check_cell_was_swept_as_it_now_reads():
+    """bench/results/check_robustness.json measured each check cell, as the book now has it, on
+    the portable float path and another with two seeds each: under `test` for every page, under
+    `cpu` for every page ever swept there. Edit a check, and this fails until it is swept."""
+    results = json.loads(RESULTS.read_text())
+    pages = [str(Path(p).relative_to(ROOT)) for p in book_notebooks()]
+    missing = unswept(results["test"]["runs"], pages)
+    cpu_pages = sorted({r["notebook"] for r in results["cpu"]["runs"]})
+    missing += [f"under cpu: {m}" for m in unswept(results["cpu"]["runs"], cpu_pages)]
+    assert not missing, (
+        "check cells changed since bench/check_robustness.py last measured them (rerun it "
+        "on these notebooks, with --profile cpu for those marked so):\n" + "\n".join(missing)
+    )
