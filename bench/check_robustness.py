@@ -15,9 +15,10 @@ that each comparison in it (``a < b``, ``lo < x < hi``, the parts of an ``and``)
 its margin: how far the two sides are apart, absolute and relative to the larger one, positive
 when the check holds. The table lists each check cell's pass rate over all runs and its
 smallest margin; the same rows go to ``bench/results/check_robustness.json`` under the
-profile's name, each run with the commit that measured it (a rerun replaces the earlier runs
-of the same notebook, capability and seed, and keeps the others). Exit status 1 if any check
-failed anywhere.
+profile's name, each run with the commit that measured it and each check cell's source
+fingerprint, so that an edited check shows as unmeasured (:func:`unswept`; a rerun replaces
+the earlier runs of the same notebook, capability and seed, and keeps the others). Exit
+status 1 if any check failed anywhere.
 """
 from __future__ import annotations
 
@@ -185,25 +186,35 @@ def source_hash(source: str) -> str:
 
 
 def unswept(profile_runs: list[dict], notebooks: list[str], root: Path = ROOT) -> list[str]:
-    """The check cells of ``notebooks`` (paths relative to ``root``) whose current source no
-    sweep measured, passing, on ``default`` and another float path, each with two seeds or
-    more. ``profile_runs`` are one profile's runs from the results file."""
+    """One line for each check cell of ``notebooks`` (paths relative to ``root``) whose current
+    source no sweep measured, passing, on ``default`` and another float path, each with two
+    seeds or more; and one for each notebook that no longer exists.
+
+    ``profile_runs`` are one profile's runs from the results file. A check is found in a run by
+    its fingerprint, wherever the cell stood (a cell added above it moves its index), and a
+    run counts for the float path torch really ran (``effective``), not only the one asked for.
+    """
     missing = []
     for notebook in notebooks:
+        if not (root / notebook).exists():
+            missing.append(f"{notebook}: no such notebook (drop its runs from the results)")
+            continue
+        runs = [r for r in profile_runs if r["notebook"] == notebook
+                and r.get("effective", "").lower() == r["capability"]]
         nb = nbformat.read(root / notebook, as_version=4)
         for i, cell in enumerate(nb.cells):
             if not is_check(cell):
                 continue
-            now = source_hash(cell.source)
+            current = source_hash(cell.source)
             seeds: dict[str, set[int]] = {}
-            for run in profile_runs:
-                out = run["cells"].get(str(i)) if run["notebook"] == notebook else None
-                if out and out.get("source") == now and out["passed"]:
+            for run in runs:
+                if any(out.get("source") == current and out["passed"]
+                       for out in run["cells"].values()):
                     seeds.setdefault(run["capability"], set()).add(run["seed"])
             covered = {cap for cap, s in seeds.items() if len(s) >= 2}
             if "default" not in covered or len(covered) < 2:
-                missing.append(f"{notebook} cell {i} (measured: "
-                               f"{ {cap: sorted(s) for cap, s in seeds.items()} or 'never'})")
+                measured = {cap: sorted(s) for cap, s in seeds.items()} or "never"
+                missing.append(f"{notebook} cell {i} (measured: {measured})")
     return missing
 
 

@@ -84,9 +84,10 @@ def test_a_check_counts_as_swept_only_as_it_read_on_two_paths_and_seeds(tmp_path
     nbformat.write(nb, tmp_path / "a.ipynb")
     swept = source_hash("assert x < 2")
 
-    def run(cap, seed, source=swept, passed=True):
+    def run(cap, seed, source=swept, passed=True, cell="1", effective=None):
         return {"notebook": "a.ipynb", "capability": cap, "seed": seed,
-                "cells": {"1": {"source": source, "passed": passed}}}
+                "effective": effective or cap.upper(),
+                "cells": {cell: {"source": source, "passed": passed}}}
 
     both = [run(c, s) for c in ("default", "avx2") for s in (0, 1)]
     assert unswept(both, ["a.ipynb"], tmp_path) == []
@@ -95,6 +96,12 @@ def test_a_check_counts_as_swept_only_as_it_read_on_two_paths_and_seeds(tmp_path
     edited = [run(c, s, source_hash("assert x < 3")) for c in ("default", "avx2") for s in (0, 1)]
     assert unswept(edited, ["a.ipynb"], tmp_path)
     assert unswept(both[:3] + [run("avx2", 1, passed=False)], ["a.ipynb"], tmp_path)
+    fell_back = both[:2] + [run("avx2", s, effective="DEFAULT") for s in (0, 1)]
+    assert unswept(fell_back, ["a.ipynb"], tmp_path)  # torch ran the default path twice
+    moved = [run(c, s, cell="0") for c in ("default", "avx2") for s in (0, 1)]
+    assert unswept(moved, ["a.ipynb"], tmp_path) == []  # found by its source, not its index
+    assert unswept(both, ["gone.ipynb"], tmp_path) == [
+        "gone.ipynb: no such notebook (drop its runs from the results)"]
 
 
 def test_every_check_cell_was_swept_as_it_now_reads():

@@ -60,9 +60,10 @@ class VoiceOrder(Term):
     """Penalty on crossed or too widely spaced adjacent voices of the generated grid.
 
     For each adjacent pair (S-A, A-T, T-B) and step where both sound, the hinge
-    ``relu(lower - upper) + relu(upper - lower - limit)`` in semitones, limits 12, 12, 19
-    (the rules that :func:`ganbook.music.metrics.voice_crossing` and
-    :func:`ganbook.music.metrics.spacing` count), read from
+    ``relu(lower - upper) + relu(upper - lower - limit)`` in semitones, limits
+    :data:`ganbook.music.grid.SPACING_LIMITS` (the rules that
+    :func:`ganbook.music.metrics.voice_crossing` and :func:`ganbook.music.metrics.spacing`
+    count), read from
     :func:`ganbook.music.models.voice_leading`. The pitches are the straight-through one-hot
     notes, so the forward value is exact and the gradient reaches the pitch logits.
     """
@@ -98,7 +99,8 @@ RANGE_LIMITS = (11, 10, 12, 16)
 
 class Leaps(Term):
     """Penalty on melodic leaps wider than a fifth: for each voice and step where it moves,
-    ``relu(|move| - 7)`` in semitones, averaged over the moves (the leaps that
+    ``relu(|move| - LEAP_LIMIT)`` in semitones (:data:`ganbook.music.grid.LEAP_LIMIT`, a
+    fifth), averaged over the moves (the leaps that
     :func:`ganbook.music.metrics.wide_leaps` counts). Leaps are what widen a voice's range
     within a window; the gradient reaches the pitch logits through the straight-through notes.
     """
