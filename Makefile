@@ -77,16 +77,15 @@ lint: install
 unit: install bytecode
 	GANBOOK_PROFILE=test OMP_NUM_THREADS=1 $(PY) -m pytest -n $(NB_WORKERS) --dist worksteal tests
 
-# nbval runs torch's portable kernels (ATEN_CPU_CAPABILITY=default, unless one is set for the
-# whole run), the path furthest from this machine's native one (AVX2, AVX-512...) that the
-# unit tests and the check harness run: bench/check_robustness.py proves the checks on every
-# path and several seeds. Each notebook it ran is kept, with its outputs, in $(NBVAL_RUN).
-# A kernel gets 300 s to start, not nbval's 60: on a shared machine one start once stalled past
-# 60 s and failed every cell of its notebook.
+# nbval runs the notebooks on this machine's vector path, as the unit tests and the check
+# harness do (set ATEN_CPU_CAPABILITY for the whole run to pick another): the portable path
+# costs a fifth more time, and tests/test_check_robustness.py already fails unless each
+# check was swept on it and another path, two seeds each. Each notebook it ran is kept, with
+# its outputs, in $(NBVAL_RUN). A kernel gets 300 s to start, not nbval's 60: on a shared
+# machine one start once stalled past 60 s and failed every cell of its notebook.
 NBVAL_RUN = _build/nbval
-NBVAL_ATEN = $(or $(ATEN_CPU_CAPABILITY),default)
 notebooks: install bytecode
-	GANBOOK_PROFILE=test ATEN_CPU_CAPABILITY=$(NBVAL_ATEN) $(RUN_ENV) $(PY) -m pytest --nbval-lax \
+	GANBOOK_PROFILE=test $(RUN_ENV) $(PY) -m pytest --nbval-lax \
 	  --nbval-cell-timeout=600 --nbval-kernel-startup-timeout=300 -n $(NB_WORKERS) --dist loadfile \
 	  --nb-executed $(NBVAL_RUN) book
 
@@ -145,7 +144,7 @@ book-and-browser: install chromium
 	$(MAKE) browser SCREENSHOTS=
 
 book-from-nbval: install
-	$(MAKE) book PROFILE=test EXECUTED=$(NBVAL_RUN) ATEN_CPU_CAPABILITY=$(NBVAL_ATEN)
+	$(MAKE) book PROFILE=test EXECUTED=$(NBVAL_RUN)
 
 test: chromium lint unit notebooks checks-and-book
 
