@@ -13,12 +13,12 @@ differently), and ``GANBOOK_SEED`` offsets every ``seed_everything`` call, so a 
 takes another chaotic path. Before running, every ``assert`` of a check cell is rewritten so
 that each comparison in it (``a < b``, ``lo < x < hi``, the parts of an ``and``) also records
 its margin: how far the two sides are apart, absolute and relative to the larger one, positive
-when the check holds. The table lists each check cell's pass rate over all runs and its
-smallest margin; the same rows go to ``bench/results/check_robustness.json`` under the
-profile's name, each run with the commit that measured it and each check cell's source
-fingerprint, so that an edited check shows as unmeasured (:func:`unswept`; a rerun replaces
-the earlier runs of the same notebook, capability and seed, and keeps the others). Exit
-status 1 if any check failed anywhere.
+when the check holds. The table lists each check cell's pass rate over all runs of its
+current source and its smallest margin; the same rows go to
+``bench/results/check_robustness.json`` under the profile's name, each run with the commit
+that measured it and each check cell's source fingerprint, so that an edited check shows as
+unmeasured (:func:`unswept`; a rerun replaces the earlier runs of the same notebook,
+capability and seed, and keeps the others). Exit status 1 if any check failed anywhere.
 """
 from __future__ import annotations
 
@@ -185,6 +185,18 @@ def source_hash(source: str) -> str:
     return hashlib.sha1(source.encode()).hexdigest()[:12]
 
 
+def current_checks(notebooks: list[str], root: Path = ROOT) -> dict[str, dict[str, int]]:
+    """The check cells of ``notebooks`` (paths relative to ``root``) as they now read: for each
+    notebook that exists, fingerprint -> cell index."""
+    checks = {}
+    for notebook in notebooks:
+        if (root / notebook).exists():
+            cells = nbformat.read(root / notebook, as_version=4).cells
+            checks[notebook] = {source_hash(c.source): i for i, c in enumerate(cells)
+                                if is_check(c)}
+    return checks
+
+
 def unswept(profile_runs: list[dict], notebooks: list[str], root: Path = ROOT) -> list[str]:
     """One line for each check cell of ``notebooks`` (paths relative to ``root``) whose current
     source no sweep measured, passing, on ``default`` and another float path, each with two
@@ -194,18 +206,13 @@ def unswept(profile_runs: list[dict], notebooks: list[str], root: Path = ROOT) -
     its fingerprint, wherever the cell stood (a cell added above it moves its index), and a
     run counts for the float path torch really ran (``effective``), not only the one asked for.
     """
-    missing = []
-    for notebook in notebooks:
-        if not (root / notebook).exists():
-            missing.append(f"{notebook}: no such notebook (drop its runs from the results)")
-            continue
+    checks = current_checks(notebooks, root)
+    missing = [f"{notebook}: no such notebook (drop its runs from the results)"
+               for notebook in notebooks if notebook not in checks]
+    for notebook, cells in checks.items():
         runs = [r for r in profile_runs if r["notebook"] == notebook
                 and r.get("effective", "").lower() == r["capability"]]
-        nb = nbformat.read(root / notebook, as_version=4)
-        for i, cell in enumerate(nb.cells):
-            if not is_check(cell):
-                continue
-            current = source_hash(cell.source)
+        for current, i in sorted(cells.items(), key=lambda item: item[1]):
             seeds: dict[str, set[int]] = {}
             for run in runs:
                 if any(out.get("source") == current and out["passed"]
@@ -229,13 +236,22 @@ def capabilities() -> list[str]:
     return ["default", native]
 
 
-def summarise(runs: list[dict]) -> list[dict]:
-    """One row per check cell: pass rate over the runs and the smallest margin found."""
+def summarise(runs: list[dict], checks: dict[str, dict[str, int]]) -> list[dict]:
+    """One row per check cell as it now reads (``checks``, from :func:`current_checks`): its
+    pass rate over the runs and the smallest margin found.
+
+    An outcome counts for the check whose fingerprint it carries, wherever the cell then
+    stood; outcomes of an earlier version of a check (or from before fingerprints) are left
+    out, so an edited check's row is its new source's alone.
+    """
     rows: dict[tuple[str, int], dict] = {}
     for run in runs:
-        for cell, out in run["cells"].items():
-            row = rows.setdefault((run["notebook"], int(cell)), {
-                "notebook": run["notebook"], "cell": int(cell), "tags": out["tags"],
+        for out in run["cells"].values():
+            cell = checks.get(run["notebook"], {}).get(out.get("source"))
+            if cell is None:
+                continue
+            row = rows.setdefault((run["notebook"], cell), {
+                "notebook": run["notebook"], "cell": cell, "tags": out["tags"],
                 "runs": 0, "passed": 0, "failures": [], "min_relative_margin": None,
                 "min_margin": None, "at": None})
             row["runs"] += 1
@@ -280,7 +296,7 @@ def save(path: Path, profile: str, new_runs: list[dict]) -> list[dict]:
     rerun = {(r["notebook"], r["capability"], r["seed"]) for r in new_runs}
     runs = [r for r in earlier if (r["notebook"], r["capability"], r["seed"]) not in rerun]
     runs += new_runs
-    rows = summarise(runs)
+    rows = summarise(runs, current_checks(sorted({r["notebook"] for r in runs})))
     results[profile] = {
         "date": datetime.date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, native "

@@ -66,16 +66,21 @@ def test_a_failing_assert_still_fails_with_its_message(tmp_path, monkeypatch):
 
 
 def test_the_summary_keeps_each_cells_pass_rate_and_smallest_margin():
-    def run(cap, passed, relative):
+    def run(cap, passed, relative, source="new", cell="4"):
         margin = {"atom": 1, "pair": 0, "op": "<", "a": 1.0, "b": 2.0, "margin": 1.0,
                   "relative": relative}
-        cell = {"tags": [], "passed": passed, "error": "" if passed else "AssertionError: x",
-                "margin": margin}
-        return {"notebook": "nb", "capability": cap, "seed": 0, "cells": {"4": cell}}
+        out = {"tags": [], "passed": passed, "error": "" if passed else "AssertionError: x",
+               "margin": margin, "source": source}
+        return {"notebook": "nb", "capability": cap, "seed": 0, "cells": {cell: out}}
 
-    (row,) = summarise([run("default", True, 0.5), run("avx2", False, -0.1)])
+    checks = {"nb": {"new": 5}}  # the check now stands at cell 5
+    runs = [run("default", True, 0.5), run("avx2", False, -0.1),
+            run("default", False, -0.9, source="old"), run("avx2", True, 0.01, source=None)]
+    (row,) = summarise(runs, checks)  # the old version's and the unfingerprinted left out
+    assert row["cell"] == 5 and row["runs"] == 2
     assert row["pass_rate"] == 0.5 and row["min_relative_margin"] == -0.1
     assert row["at"] == "avx2, seed 0" and row["failures"] == ["avx2, seed 0: AssertionError: x"]
+    assert summarise(runs, {}) == []  # a notebook that no longer exists has no rows
 
 
 def test_a_check_counts_as_swept_only_as_it_read_on_two_paths_and_seeds(tmp_path):
