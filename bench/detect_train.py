@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ganbook.image.data import load_digits, load_faces
 from ganbook.image.recipes import save_generator, train_image_gan
+from ganbook.recipes.digits import image_gan_settings
 
 AUGMENT = "color,translation,cutout"
 FACE_VARIANTS = {
@@ -59,7 +60,7 @@ def main() -> None:
         start = time.perf_counter()
         trainer = train_image_gan(train, steps, progress=False, **kwargs)
         seconds = round(time.perf_counter() - start)
-        recipe = {"loss": "non-saturating", "seed": 0, "augment": None, **kwargs}
+        recipe = image_gan_settings(**kwargs)
         save_generator(trainer.G_ema, target(name), steps=steps, seconds=seconds, recipe=recipe)
         if name == "detect_faces_plain":
             save_generator(trainer.G, target(f"{name}_raw"), steps=steps, seconds=seconds,

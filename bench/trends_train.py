@@ -34,6 +34,7 @@ from ganbook.beyond.pixelcnn import PixelCNN, save_pixelcnn
 from ganbook.image.data import load_digits
 from ganbook.image.metrics import DigitEvaluator
 from ganbook.image.recipes import sample, save_generator, train_image_gan
+from ganbook.recipes.digits import image_gan_settings
 
 CURVE_EVERY = 500  # steps between the DCGAN's quality scores
 
@@ -48,9 +49,7 @@ def ship_dcgan(steps: int, target: Callable[[str], str]) -> None:
     # a run shorter than CURVE_EVERY (a quick --steps check) is still scored once, at its end
     trainer = train_image_gan(x_train, steps, callbacks=[(min(CURVE_EVERY, steps), curve)])
     seconds = round(time.perf_counter() - start)
-    recipe = {"loss": "non-saturating", "seed": 0, "width": 32, "upsample": "nearest",
-              "batch_size": 64, "lr": 2e-4}
-    info = {"steps": steps, "seconds": seconds, "recipe": recipe}
+    info = {"steps": steps, "seconds": seconds, "recipe": image_gan_settings()}
     save_generator(trainer.G_ema, target("trends_dcgan"), curve=curve.to_dict(), **info)
     save_generator(trainer.G, target("trends_dcgan_raw"), **info)
     ratio = curve.column("fd")[-1] / evaluator.floor().fd

@@ -209,3 +209,14 @@ def test_direction_effect_beats_random_directions_for_the_attribute_direction():
     assert again.after == effect.after and torch.equal(again.random_change, effect.random_change)
     with pytest.raises(ValueError, match="n_random"):
         direction_effect(G, direction, ink, torch.round, n_random=0)
+
+
+def test_image_gan_settings_are_train_image_gans_defaults_and_the_calls_own():
+    from ganbook.recipes.digits import image_gan_settings
+
+    plain = image_gan_settings()
+    assert plain["loss"] == "non-saturating" and plain["width"] == 32 and plain["seed"] == 0
+    assert plain["augment"] is None and "callbacks" not in plain and "progress" not in plain
+    assert image_gan_settings(width=16)["width"] == 16
+    with pytest.raises(ValueError, match="unknown train_image_gan setting.*'widht'"):
+        image_gan_settings(widht=16)

@@ -1,9 +1,11 @@
 """The image chapters' digit GANs: unconditional, class-conditional and self-conditioned
-DCGANs on the 8x8 digits (the shipped ``image_*_digits`` weights)."""
+DCGANs on the 8x8 digits (the shipped ``image_*_digits`` weights), and the settings that
+bench/ stores beside the other image GANs it ships."""
 
 from __future__ import annotations
 
-from typing import Callable
+import inspect
+from typing import Any, Callable
 
 import torch
 from torch import nn
@@ -35,6 +37,25 @@ def _image_recipe(conditioning: str | None) -> Callable[[Profile, torch.device],
         return Trainer(G, D, sampler, batch_size=64, device=device, **HINGE_SN)
 
     return build
+
+
+def image_gan_settings(**overrides: Any) -> dict[str, Any]:
+    """The settings a :func:`ganbook.image.recipes.train_image_gan` call trains with: its
+    keyword defaults, updated by ``overrides`` (the call's own keywords). bench/ stores them
+    beside the weights it ships as their recipe, so the defaults are written once, in the
+    signature."""
+    from ..image.recipes import train_image_gan
+
+    keywords = {
+        name: p.default
+        for name, p in inspect.signature(train_image_gan).parameters.items()
+        if p.kind is p.KEYWORD_ONLY and name not in ("callbacks", "progress")
+    }
+    unknown = set(overrides) - set(keywords)
+    if unknown:
+        raise ValueError(f"unknown train_image_gan setting(s) {sorted(unknown)}; "
+                         f"valid: {sorted(keywords)}")
+    return {**keywords, **overrides}
 
 
 def _shipped_image(name: str) -> Callable[[], nn.Module]:
