@@ -200,7 +200,12 @@ class ChoraleGenerator(nn.Module):
             out["relative"] = True
         return out
 
-    def forward(self, z: Tensor, cond: Tensor | None = None) -> Tensor:
+    def scores(self, z: Tensor, cond: Tensor | None = None) -> tuple[Tensor, Tensor | None, Tensor]:
+        """What :meth:`forward` chooses notes from, one step per eighth: pitch logits
+        ``(B, 4, T / 2, N_PITCH + 1)`` masked to each voice's range, the lower voices'
+        interval logits ``(B, 3, N_INTERVALS, T / 2)`` (None unless ``relative``) and onset
+        logits ``(B, 4, T / 2)``. A decoder other than argmax starts here
+        (:func:`ganbook.music.decoding.decode_lines`)."""
         if z.dim() != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (batch, {self.latent_dim}), got {tuple(z.shape)}")
         if (cond is None) != (self.condition is None):
@@ -221,10 +226,16 @@ class ChoraleGenerator(nn.Module):
         out = (
             self.heads[-1](features).unflatten(1, (4, N_PITCH + 2)).transpose(2, 3)
         )  # (B, 4, T / 2, N_PITCH + 2)
-        argmax = not (self.training and self.gumbel)
         logits = out[..., :-1] + self.masks[:, None, :]
+        intervals = None
         if self.relative:
             intervals = self.interval_heads(features).unflatten(1, (3, N_INTERVALS))
+        return logits, intervals, out[..., -1]
+
+    def forward(self, z: Tensor, cond: Tensor | None = None) -> Tensor:
+        logits, intervals, onset_logits = self.scores(z, cond)
+        argmax = not (self.training and self.gumbel)
+        if self.relative:
             if self.condition == "soprano":  # the given tune, one step per eighth
                 voices = [cond[:, ::2, :-1]]
             else:
@@ -235,7 +246,12 @@ class ChoraleGenerator(nn.Module):
             pitch = torch.stack(voices, dim=1)
         else:
             pitch = straight_through_gumbel(logits, self.tau, argmax)
-        onset = tie_onsets(pitch, straight_through_bernoulli(out[..., -1], self.tau, argmax))
+        onset = tie_onsets(pitch, straight_through_bernoulli(onset_logits, self.tau, argmax))
+        return self.grid(pitch, onset, cond)
+
+    def grid(self, pitch: Tensor, onset: Tensor, cond: Tensor | None = None) -> Tensor:
+        """Notes chosen per eighth (one-hot ``pitch`` ``(B, 4, T / 2, N_PITCH + 1)``, ``onset``
+        ``(B, 4, T / 2)``) -> the window ``(B, 4, T, CHANNELS)``, a given soprano included."""
         # eighths -> sixteenths: each eighth's pitch sounds for two steps, its onset on the first
         pitch = pitch.repeat_interleave(2, dim=2)
         onset = torch.stack([onset, torch.zeros_like(onset)], dim=-1).flatten(2)

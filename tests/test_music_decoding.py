@@ -1,0 +1,60 @@
+"""Line-by-line decoding of the chorale generators (ganbook.music.decoding)."""
+
+import numpy as np
+import pytest
+import torch
+
+from ganbook import seed_everything
+from ganbook.music import metrics as M
+from ganbook.music.decoding import best_line, decode_lines, move_costs, sample_lines
+from ganbook.music.training import load_chorale_generator, sample_grids
+
+
+@pytest.mark.parametrize("name", ["music_chorale_gan", "music_chorale_voiced"])
+def test_without_costs_it_picks_what_forward_picks(name):
+    G = load_chorale_generator(name)[0].eval()
+    seed_everything(0)
+    z = torch.randn(32, G.latent_dim)
+    with torch.no_grad():
+        assert torch.equal(decode_lines(G, z, leap_cost=0.0, step_cost=0.0), G(z))
+
+
+def test_a_given_soprano_is_kept():
+    G = load_chorale_generator("music_chorale_soprano")[0].eval()
+    seed_everything(0)
+    tune = G(torch.randn(4, G.latent_dim), torch.zeros(4, G.steps, 51))[:, 1]  # any line
+    x = decode_lines(G, torch.randn(4, G.latent_dim), tune)
+    assert torch.equal(x[:, 0], tune)
+
+
+def test_the_best_line_avoids_a_leap_only_when_it_costs():
+    logits = torch.full((1, 3, 20), -5.0)
+    logits[0, 0, 1] = logits[0, 2, 1] = 1.0  # pitch index 1 at the start and the end
+    logits[0, 1, 15] = 1.0  # a leap of 14 semitones scores best in the middle
+    logits[0, 1, 2] = 0.5  # a step scores nearly as well
+    free = best_line(logits, move_costs(20, 0.0, 0.0)).argmax(-1)
+    costly = best_line(logits, move_costs(20, 0.5, 0.0)).argmax(-1)
+    assert free.tolist() == [[1, 15, 1]] and costly.tolist() == [[1, 2, 1]]
+
+
+def test_rests_are_free_and_bad_costs_are_named():
+    costs = move_costs(30, 1.0, 0.5)
+    assert costs[0].eq(0).all() and costs[:, 0].eq(0).all() and costs[5, 5] == 0
+    assert costs[1, 9] == 1.0 * (8 - 7) + 0.5 * (8 - 2)  # an octave minus one: a minor sixth
+    with pytest.raises(ValueError, match="leap_cost must be a number >= 0"):
+        move_costs(30, -1.0, 0.0)
+    with pytest.raises(ValueError, match="logits must be"):
+        best_line(torch.zeros(3, 4), costs)
+
+
+def test_decoding_cuts_the_voice_led_gans_leaps_and_keeps_its_voicing():
+    G = load_chorale_generator("music_chorale_voiced")[0]
+    seed_everything(1)
+    z = torch.randn(128, G.latent_dim)
+    plain = M.evaluate(*sample_grids(G, 128, z=z))
+    lines = M.evaluate(*sample_lines(G, 128, z=z))
+    assert lines["leaps > fifth"] < plain["leaps > fifth"] / 3, (lines, plain)
+    ranges = [f"range {v} (semitones)" for v in "SATB"]
+    assert np.mean([lines[k] for k in ranges]) < np.mean([plain[k] for k in ranges]) - 1
+    assert lines["voice crossing"] <= plain["voice crossing"] + 0.01
+    assert lines["consonance on beats"] > plain["consonance on beats"] - 0.02
