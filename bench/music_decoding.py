@@ -50,7 +50,8 @@ def main() -> None:
             G = load_chorale_generator(name)[0]
             seed_everything(seed)
             z = torch.randn(args.n, G.latent_dim)
-            rows.setdefault(f"{label}, argmax", []).append(M.evaluate(*sample_grids(G, args.n, z=z)))
+            argmax = M.evaluate(*sample_grids(G, args.n, z=z))
+            rows.setdefault(f"{label}, argmax", []).append(argmax)
             for leap, step in SETTINGS:
                 grids = sample_lines(G, args.n, z=z, leap_cost=leap, step_cost=step)
                 rows.setdefault(f"{label}, lines {leap:g}/{step:g}", []).append(M.evaluate(*grids))
