@@ -37,7 +37,17 @@ def test_the_best_line_avoids_a_leap_only_when_it_costs():
     assert free.tolist() == [[1, 15, 1]] and costly.tolist() == [[1, 2, 1]]
 
 
-def test_rests_are_free_and_bad_costs_are_named():
+def test_a_rest_stays_where_the_generator_put_it_and_is_no_way_round_a_leap():
+    logits = torch.full((1, 4, 20), -5.0)
+    logits[0, 0, 1] = logits[0, 3, 1] = 1.0
+    logits[0, 1, 0] = 2.0  # a rest
+    logits[0, 2, 15] = 1.0  # then a leap of 14 semitones, up from the note before the rest
+    logits[0, 2, 3] = 0.5
+    line = best_line(logits, move_costs(20, 0.5, 0.0)).argmax(-1)
+    assert line.tolist() == [[1, 0, 3, 1]]
+
+
+def test_bad_costs_and_shapes_are_named():
     costs = move_costs(30, 1.0, 0.5)
     assert costs[0].eq(0).all() and costs[:, 0].eq(0).all() and costs[5, 5] == 0
     assert costs[1, 9] == 1.0 * (8 - 7) + 0.5 * (8 - 2)  # an octave minus one: a minor sixth
@@ -57,4 +67,4 @@ def test_decoding_cuts_the_voice_led_gans_leaps_and_keeps_its_voicing():
     ranges = [f"range {v} (semitones)" for v in "SATB"]
     assert np.mean([lines[k] for k in ranges]) < np.mean([plain[k] for k in ranges]) - 1
     assert lines["voice crossing"] <= plain["voice crossing"] + 0.01
-    assert lines["consonance on beats"] > plain["consonance on beats"] - 0.02
+    assert lines["consonance on beats"] > plain["consonance on beats"] - 0.03  # it costs a little

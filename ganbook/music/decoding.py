@@ -8,8 +8,9 @@ logits minus a cost per semitone of every move beyond a fifth (``leap_cost``) an
 whole tone (``step_cost``): the classic dynamic programme over a chain (Viterbi), the way a
 speech or text decoder adds a language model's prior to an acoustic model's scores. A lower
 voice of a ``relative`` generator scores its interval below the line chosen above it, as in
-``forward``. Moves into or out of a rest cost nothing. With both costs 0 it picks exactly
-what ``forward`` picks in eval mode.
+``forward``. Where a voice rests is left to the generator (argmax), and a move across a rest
+costs as if the rest were not there. With both costs 0 it picks exactly what ``forward``
+picks in eval mode.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ STEP_LIMIT = 2  # semitones: a whole tone, the largest step that is not a leap
 
 
 def move_costs(size: int, leap_cost: float, step_cost: float) -> Tensor:
-    """``(size, size)`` cost of moving from pitch index ``i`` to ``j`` (index 0 = rest, free):
-    ``leap_cost`` per semitone beyond a fifth plus ``step_cost`` per semitone beyond a tone."""
+    """``(size, size)`` cost of moving from pitch index ``i`` to ``j`` (index 0 = rest: no
+    cost; :func:`best_line` bridges rests): ``leap_cost`` per semitone beyond a fifth plus
+    ``step_cost`` per semitone beyond a tone."""
     for name, value in (("leap_cost", leap_cost), ("step_cost", step_cost)):
         if not (isinstance(value, (int, float)) and value >= 0):
             raise ValueError(f"{name} must be a number >= 0, got {value!r}")
@@ -41,23 +43,33 @@ def move_costs(size: int, leap_cost: float, step_cost: float) -> Tensor:
     return costs
 
 
-def best_line(logits: Tensor, costs: Tensor) -> Tensor:
-    """The one-hot line ``(B, T, C)`` maximising the sum of ``logits`` ``(B, T, C)`` over its
-    notes minus ``costs[i, j]`` for each move from ``i`` to ``j`` (Viterbi; ties go to the
-    lowest index, as argmax's do)."""
+def best_line(logits: Tensor, costs: Tensor, rests: Tensor | None = None) -> Tensor:
+    """The one-hot line ``(B, T, C)`` (index 0 = rest) maximising the sum of ``logits``
+    ``(B, T, C)`` over its notes minus ``costs[i, j]`` for each move from pitch ``i`` to
+    ``j`` (Viterbi; ties go to the lowest index, as argmax's do).
+
+    ``rests`` ``(B, T)`` (default: where ``logits`` scores the rest highest) fixes where the
+    line rests; it sounds a pitch everywhere else, and a move across a rest costs as the move
+    from the note before it to the note after, so a rest is never a free way round a leap.
+    """
     if logits.dim() != 3 or costs.shape != (logits.shape[-1],) * 2:
         raise ValueError(f"logits must be (B, T, C) and costs (C, C), got "
                          f"{tuple(logits.shape)} and {tuple(costs.shape)}")
-    costs = costs.to(logits)
-    score, back = logits[:, 0], []
+    rests = logits.argmax(-1) == 0 if rests is None else rests
+    pitch_logits, costs = logits[..., 1:], costs[1:, 1:].to(logits)
+    keep = torch.arange(pitch_logits.shape[-1], device=logits.device).expand_as(pitch_logits[:, 0])
+    score = torch.where(rests[:, :1], 0.0, pitch_logits[:, 0])  # a rest adds no score
+    back = []
     for t in range(1, logits.shape[1]):
         best, came_from = (score[:, :, None] - costs).max(1)  # over the previous note
-        back.append(came_from)
-        score = best + logits[:, t]
+        resting = rests[:, t : t + 1]
+        back.append(torch.where(resting, keep, came_from))  # a rest carries the line on
+        score = torch.where(resting, score, best + pitch_logits[:, t])
     path = [score.argmax(1)]
     for came_from in reversed(back):
         path.append(came_from.gather(1, path[-1][:, None])[:, 0])
-    return F.one_hot(torch.stack(path[::-1], 1), logits.shape[-1]).to(logits.dtype)
+    line = torch.stack(path[::-1], 1) + 1
+    return F.one_hot(line.masked_fill(rests, 0), logits.shape[-1]).to(logits.dtype)
 
 
 @torch.no_grad()
