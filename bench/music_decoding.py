@@ -4,9 +4,9 @@
 
 For the shipped plain and voice-led chorale GANs, the same latent codes decoded by argmax (the
 generator's own ``forward``) and by :func:`ganbook.music.decoding.decode_lines` under a few
-``(leap_cost, step_cost)`` settings, scored with every voice-leading, range and quality
-measure of :func:`ganbook.music.metrics.evaluate` beside Bach's held-out windows in his own
-voicing (unfolded). Means over the seeds go to ``bench/results/music_decoding.json`` with the
+``(leap_cost, step_cost, spacing_cost)`` settings, scored with every voice-leading, range and
+quality measure of :func:`ganbook.music.metrics.evaluate` beside Bach's held-out windows in
+his own voicing (unfolded). Means over the seeds go to ``bench/results/music_decoding.json`` with the
 commit.
 """
 
@@ -29,7 +29,8 @@ from ganbook.music.training import load_chorale_generator, sample_grids
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "music_decoding.json"
-SETTINGS = [(0.5, 0.0), (0.5, 0.3), (1.0, 0.5)]  # (leap_cost, step_cost)
+SETTINGS = [(0.5, 0.0, 0.0), (0.5, 0.3, 0.0), (0.5, 0.3, 0.5), (1.0, 0.5, 0.5)]
+# (leap_cost, step_cost, spacing_cost); the third is decode_lines' default
 KEYS = ["voice crossing", "wide spacing", "parallel 5ths/8ves", "leaps > fifth",
         *(f"range {v} (semitones)" for v in "SATB"), "consonance on beats",
         "scale consistency", "rests", "diversity"]
@@ -52,14 +53,16 @@ def main() -> None:
             z = torch.randn(args.n, G.latent_dim)
             argmax = M.evaluate(*sample_grids(G, args.n, z=z))
             rows.setdefault(f"{label}, argmax", []).append(argmax)
-            for leap, step in SETTINGS:
-                grids = sample_lines(G, args.n, z=z, leap_cost=leap, step_cost=step)
-                rows.setdefault(f"{label}, lines {leap:g}/{step:g}", []).append(M.evaluate(*grids))
+            for leap, step, spacing in SETTINGS:
+                grids = sample_lines(G, args.n, z=z, leap_cost=leap, step_cost=step,
+                                     spacing_cost=spacing)
+                name = f"{label}, lines {leap:g}/{step:g}/{spacing:g}"
+                rows.setdefault(name, []).append(M.evaluate(*grids))
     table = {name: {k: float(np.mean([r[k] for r in runs])) for k in KEYS}
              for name, runs in rows.items()}
-    print(f"{'':24s}" + "".join(f"{k.split(' (')[0][:11]:>12s}" for k in KEYS))
+    print(f"{'':28s}" + "".join(f"{k.split(' (')[0][:11]:>12s}" for k in KEYS))
     for name, row in table.items():
-        print(f"{name:24s}" + "".join(f"{row[k]:12.3f}" for k in KEYS))
+        print(f"{name:28s}" + "".join(f"{row[k]:12.3f}" for k in KEYS))
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
                             capture_output=True).stdout.strip()
     RESULTS.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "commit": commit,

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ..core.utils import eval_mode
-from .grid import LEAP_LIMIT, decode
+from .grid import LEAP_LIMIT, SPACING_LIMITS, decode
 from .models import ChoraleGenerator, relative_logits, tie_onsets
 
 STEP_LIMIT = 2  # semitones: a whole tone, the largest step that is not a leap
@@ -41,6 +41,20 @@ def move_costs(size: int, leap_cost: float, step_cost: float) -> Tensor:
         move - STEP_LIMIT
     )
     return costs
+
+
+def voicing_costs(upper: Tensor, voice: int, spacing_cost: float) -> Tensor:
+    """``(B, T, C)`` cost of each pitch of lower ``voice`` (1 = alto, 2 = tenor, 3 = bass)
+    under the line ``upper`` (one-hot ``(B, T, C)``) of the voice above: ``spacing_cost`` per
+    semitone above it (a crossing) or below it beyond :data:`ganbook.music.grid.SPACING_LIMITS`;
+    nothing for a rest, or where the voice above rests."""
+    if not (isinstance(spacing_cost, (int, float)) and spacing_cost >= 0):
+        raise ValueError(f"spacing_cost must be a number >= 0, got {spacing_cost!r}")
+    above = upper.argmax(-1, keepdim=True).to(upper.dtype)  # its pitch index, 0 = rest
+    gap = above - torch.arange(upper.shape[-1], device=upper.device, dtype=upper.dtype)
+    costs = spacing_cost * (torch.relu(gap - SPACING_LIMITS[voice - 1]) + torch.relu(-gap))
+    costs[..., 0] = 0.0
+    return costs * (above > 0)
 
 
 def best_line(logits: Tensor, costs: Tensor, rests: Tensor | None = None) -> Tensor:
@@ -79,9 +93,11 @@ def decode_lines(
     cond: Tensor | None = None,
     leap_cost: float = 0.5,
     step_cost: float = 0.3,
+    spacing_cost: float = 0.5,
 ) -> Tensor:
     """Windows ``(B, 4, T, CHANNELS)`` from ``G`` (in eval mode) with each voice's line chosen
-    by :func:`best_line` under :func:`move_costs`; onsets as ``forward`` sets them."""
+    by :func:`best_line` under :func:`move_costs`, a lower voice's scores less its
+    :func:`voicing_costs` under the line chosen above it; onsets as ``forward`` sets them."""
     with eval_mode(G):
         logits, intervals, onset_logits = G.scores(z, cond)
         costs = move_costs(logits.shape[-1], leap_cost, step_cost)
@@ -90,7 +106,7 @@ def decode_lines(
         else:
             voices = [best_line(logits[:, 0], costs)]
         for v in range(3):
-            scores = logits[:, v + 1]
+            scores = logits[:, v + 1] - voicing_costs(voices[-1], v + 1, spacing_cost)
             if intervals is not None:  # the interval below the line just chosen above
                 scores = scores + relative_logits(voices[-1], intervals[:, v].transpose(1, 2))
             voices.append(best_line(scores, costs))
@@ -107,8 +123,9 @@ def sample_lines(
     batch: int = 256,
     **costs: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` samples decoded by :func:`decode_lines` (``costs``: its ``leap_cost`` and
-    ``step_cost``) as grids ``(pitch, onset)``, like :func:`ganbook.music.training.sample_grids`."""
+    """``n`` samples decoded by :func:`decode_lines` (``costs``: its ``leap_cost``,
+    ``step_cost`` and ``spacing_cost``) as grids ``(pitch, onset)``, like
+    :func:`ganbook.music.training.sample_grids`."""
     if n <= 0:
         raise ValueError(f"n must be positive, got {n!r}")
     z = torch.randn(n, G.latent_dim) if z is None else z
