@@ -6,8 +6,8 @@ For the shipped plain and voice-led chorale GANs, the same latent codes decoded 
 generator's own ``forward``) and by :func:`ganbook.music.decoding.decode_lines` under a few
 ``(leap_cost, step_cost, spacing_cost)`` settings, scored with every voice-leading, range and
 quality measure of :func:`ganbook.music.metrics.evaluate` beside Bach's held-out windows in
-his own voicing (unfolded). Means over the seeds go to ``bench/results/music_decoding.json`` with the
-commit.
+his own voicing (unfolded). Means over the seeds go to ``bench/results/music_decoding.json``
+with the commit.
 """
 
 from __future__ import annotations
