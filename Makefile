@@ -79,8 +79,8 @@ unit: install bytecode
 
 # nbval runs the notebooks on this machine's vector path, as the unit tests and the check
 # harness do (set ATEN_CPU_CAPABILITY for the whole run to pick another): the portable path
-# costs a fifth more time, and tests/test_check_robustness.py already fails unless each
-# check was swept on it and another path, two seeds each. Each notebook it ran is kept, with
+# costs about a quarter more time, and tests/test_check_robustness.py already fails unless
+# each check was swept on it and another path, two seeds each. Each notebook it ran is kept, with
 # its outputs, in $(NBVAL_RUN). A kernel gets 300 s to start, not nbval's 60: on a shared
 # machine one start once stalled past 60 s and failed every cell of its notebook.
 NBVAL_RUN = _build/nbval

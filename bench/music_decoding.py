@@ -56,8 +56,8 @@ def main() -> None:
             for leap, step, spacing in SETTINGS:
                 grids = sample_lines(G, args.n, z=z, leap_cost=leap, step_cost=step,
                                      spacing_cost=spacing)
-                name = f"{label}, lines {leap:g}/{step:g}/{spacing:g}"
-                rows.setdefault(name, []).append(M.evaluate(*grids))
+                row = f"{label}, lines {leap:g}/{step:g}/{spacing:g}"
+                rows.setdefault(row, []).append(M.evaluate(*grids))
     table = {name: {k: float(np.mean([r[k] for r in runs])) for k in KEYS}
              for name, runs in rows.items()}
     print(f"{'':28s}" + "".join(f"{k.split(' (')[0][:11]:>12s}" for k in KEYS))

@@ -13,6 +13,7 @@ from ganbook.music.decoding import (
     sample_lines,
     voicing_costs,
 )
+from ganbook.music.grid import CHANNELS
 from ganbook.music.training import load_chorale_generator, sample_grids
 
 
@@ -25,12 +26,14 @@ def test_without_costs_it_picks_what_forward_picks(name):
         assert torch.equal(decode_lines(G, z, leap_cost=0.0, step_cost=0.0, spacing_cost=0.0), G(z))
 
 
-def test_a_given_soprano_is_kept():
+def test_under_a_given_soprano_it_keeps_the_tune_and_without_costs_writes_what_forward_does():
     G = load_chorale_generator("music_chorale_soprano")[0].eval()
     seed_everything(0)
-    tune = G(torch.randn(4, G.latent_dim), torch.zeros(4, G.steps, 51))[:, 1]  # any line
-    x = decode_lines(G, torch.randn(4, G.latent_dim), tune)
-    assert torch.equal(x[:, 0], tune)
+    tune = G(torch.randn(8, G.latent_dim), torch.zeros(8, G.steps, CHANNELS))[:, 1]  # any line
+    z = torch.randn(8, G.latent_dim)
+    with torch.no_grad():
+        assert torch.equal(decode_lines(G, z, tune, 0.0, 0.0, 0.0), G(z, tune))
+    assert torch.equal(decode_lines(G, z, tune)[:, 0], tune)
 
 
 def test_the_best_line_avoids_a_leap_only_when_it_costs():
@@ -62,6 +65,8 @@ def test_a_lower_voice_pays_for_crossing_or_spreading_from_the_line_above():
     assert costs[0, 0, 22] == 1.0 and costs[0, 0, 0] == 0 and costs[0, 1].eq(0).all()
     with pytest.raises(ValueError, match="spacing_cost must be a number >= 0"):
         voicing_costs(upper, 1, -0.5)
+    with pytest.raises(ValueError, match="voice must be 1, 2 or 3"):
+        voicing_costs(upper, 0, 0.5)
 
 
 def test_bad_costs_and_shapes_are_named():
@@ -85,4 +90,5 @@ def test_decoding_cuts_the_voice_led_gans_leaps_and_keeps_its_voicing():
     assert np.mean([lines[k] for k in ranges]) < np.mean([plain[k] for k in ranges]) - 1
     for rule in ("voice crossing", "wide spacing"):  # the voicing costs keep voices apart
         assert lines[rule] <= plain[rule], (rule, lines[rule], plain[rule])
+    assert abs(lines["rests"] - plain["rests"]) < 0.01  # and are no reason to fall silent
     assert lines["consonance on beats"] > plain["consonance on beats"] - 0.03  # it costs a little

@@ -47,7 +47,10 @@ def voicing_costs(upper: Tensor, voice: int, spacing_cost: float) -> Tensor:
     """``(B, T, C)`` cost of each pitch of lower ``voice`` (1 = alto, 2 = tenor, 3 = bass)
     under the line ``upper`` (one-hot ``(B, T, C)``) of the voice above: ``spacing_cost`` per
     semitone above it (a crossing) or below it beyond :data:`ganbook.music.grid.SPACING_LIMITS`;
-    nothing for a rest, or where the voice above rests."""
+    nothing for a rest, or where the voice above rests. The per-pitch form of the hinge that
+    :class:`ganbook.music.training.VoiceOrder` puts on the generator's notes."""
+    if voice not in (1, 2, 3):
+        raise ValueError(f"voice must be 1, 2 or 3 (alto, tenor, bass), got {voice!r}")
     if not (isinstance(spacing_cost, (int, float)) and spacing_cost >= 0):
         raise ValueError(f"spacing_cost must be a number >= 0, got {spacing_cost!r}")
     above = upper.argmax(-1, keepdim=True).to(upper.dtype)  # its pitch index, 0 = rest
@@ -106,10 +109,12 @@ def decode_lines(
         else:
             voices = [best_line(logits[:, 0], costs)]
         for v in range(3):
-            scores = logits[:, v + 1] - voicing_costs(voices[-1], v + 1, spacing_cost)
+            scores = logits[:, v + 1]
             if intervals is not None:  # the interval below the line just chosen above
                 scores = scores + relative_logits(voices[-1], intervals[:, v].transpose(1, 2))
-            voices.append(best_line(scores, costs))
+            rests = scores.argmax(-1) == 0  # decided before the voicing costs, which they'd dodge
+            voicing = voicing_costs(voices[-1], v + 1, spacing_cost)
+            voices.append(best_line(scores - voicing, costs, rests))
         pitch = torch.stack(voices, dim=1)
         onset = tie_onsets(pitch, (onset_logits > 0).to(logits.dtype))
         return G.grid(pitch, onset, cond)

@@ -43,7 +43,7 @@ def image_gan_settings(**overrides: Any) -> dict[str, Any]:
     """The settings a :func:`ganbook.image.recipes.train_image_gan` call trains with: its
     keyword defaults, updated by ``overrides`` (the call's own keywords). bench/ stores them
     beside the weights it ships as their recipe, so the defaults are written once, in the
-    signature."""
+    signature. Trainer options it passes on (``**trainer_kwargs``) are not settings here."""
     from ..image.recipes import train_image_gan
 
     keywords = {
