@@ -5,12 +5,13 @@ its own (argmax), so nothing stops a line from jumping a tenth and back. :func:`
 reads the same scores (:meth:`~ganbook.music.models.ChoraleGenerator.scores`) and picks, for
 each voice in turn from the soprano down, the whole line that maximises the generator's own
 logits minus a cost per semitone of every move beyond a fifth (``leap_cost``) and beyond a
-whole tone (``step_cost``): the classic dynamic programme over a chain (Viterbi), the way a
-speech or text decoder adds a language model's prior to an acoustic model's scores. A lower
-voice of a ``relative`` generator scores its interval below the line chosen above it, as in
-``forward``. Where a voice rests is left to the generator (argmax), and a move across a rest
-costs as if the rest were not there. With both costs 0 it picks exactly what ``forward``
-picks in eval mode.
+whole tone (``step_cost``), and, for a lower voice, of crossing above or spreading too far
+below the line chosen above it (``spacing_cost``): the classic dynamic programme over a chain
+(Viterbi), the way a speech or text decoder adds a language model's prior to an acoustic
+model's scores. A lower voice of a ``relative`` generator scores its interval below the line
+chosen above it, as in ``forward``. Where a voice rests is left to the generator (argmax,
+before any cost), and a move across a rest costs as if the rest were not there. With all
+three costs 0 it picks exactly what ``forward`` picks in eval mode.
 """
 
 from __future__ import annotations
