@@ -30,7 +30,6 @@ import inspect
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
@@ -38,6 +37,8 @@ from pathlib import Path
 
 import nbformat
 from check_harness import book_notebooks, cell_error, execute, is_check, tags
+
+from ganbook.pages.records import head_commit
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "check_robustness.json"
@@ -148,7 +149,7 @@ def run_notebook(job: tuple[str, str, str, int, Path | None]) -> dict:
                       GANBOOK_SEED=str(seed), GANBOOK_CHECK_LOG=log_path, OMP_NUM_THREADS="1",
                       TQDM_DISABLE="1", GANBOOK_STATIC="1")
     os.environ.pop("GANBOOK_STARTING_POINT", None)
-    measured_at = commit()
+    measured_at = head_commit(ROOT)
     seconds = execute(nb, path, timeout=1200)
     if keep is not None:  # what the prose says of the sweep can be read back from these
         keep.mkdir(parents=True, exist_ok=True)
@@ -278,14 +279,6 @@ def print_table(rows: list[dict]) -> None:
         print(f"{r['notebook']:44s} {r['cell']:4d} {r['pass_rate']:6.0%} {rel:>9s}  {where}")
         for failure in r["failures"]:
             print(f"{'':56s}FAILED {failure[:120]}")
-
-
-def commit() -> str:
-    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
-                         capture_output=True)
-    dirty = subprocess.run(["git", "status", "--porcelain", "ganbook", "book"], cwd=ROOT,
-                           text=True, capture_output=True).stdout.strip()
-    return out.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
 
 
 def save(path: Path, profile: str, new_runs: list[dict]) -> list[dict]:

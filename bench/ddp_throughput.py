@@ -28,6 +28,8 @@ import sys
 import time
 from pathlib import Path
 
+from ganbook.pages.records import head_commit
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "ddp_throughput.json"
 COLLECTIVES = ("average_gradients", "mean_records", "mean_record", "broadcast")  # old names too
@@ -132,8 +134,7 @@ def main() -> int:
         print(f"{which}: 2 ranks / 1 median {summary[which]['median']:.2f}x, best "
               f"{summary[which]['best']:.2f}x, worst {summary[which]['worst']:.2f}x over "
               f"{len(ratios)} rounds ({args.recipe}, {args.steps} steps, {os.cpu_count()} cores)")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip()
+    commit = head_commit()
     args.out.write_text(json.dumps({
         "recipe": args.recipe, "steps": args.steps, "cores": os.cpu_count(), "commit": commit,
         "date": time.strftime("%Y-%m-%d"), "baseline": str(args.baseline or ""),

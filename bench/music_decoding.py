@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import time
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from ganbook.music import metrics as M
 from ganbook.music.corpus import load_chorales, windows
 from ganbook.music.decoding import sample_lines
 from ganbook.music.training import load_chorale_generator, sample_grids
+from ganbook.pages.records import head_commit
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "music_decoding.json"
@@ -63,8 +63,7 @@ def main() -> None:
     print(f"{'':28s}" + "".join(f"{k.split(' (')[0][:11]:>12s}" for k in KEYS))
     for name, row in table.items():
         print(f"{name:28s}" + "".join(f"{row[k]:12.3f}" for k in KEYS))
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
-                            capture_output=True).stdout.strip()
+    commit = head_commit()
     RESULTS.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "commit": commit,
                                    "samples": args.n, "seeds": args.seeds,
                                    "means": table}, indent=1) + "\n")

@@ -26,7 +26,6 @@ import argparse
 import datetime
 import json
 import os
-import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -36,6 +35,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from ganbook.exercises.student import toc_notebooks
+from ganbook.pages.records import head_commit
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "notebook_times.json"
@@ -114,8 +114,7 @@ def main() -> int:
         results[args.profile] = {"seconds": {}}
     entry = results.setdefault(args.profile, {"seconds": {}})
     entry.pop("note", None)  # a note described the earlier run
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip()
+    commit = head_commit()
     # some notebooks again: the table keeps its date, commit and workers, and names each
     # re-timed notebook's commit under "retimed"
     retiming = bool(args.notebooks and entry.get("commit"))

@@ -40,11 +40,21 @@ def display_only(path: Path) -> bool:
     return path.is_relative_to(DISPLAY_ONLY) or path.name == "plots.py"
 
 
-def _git(*args: str) -> str:
-    out = subprocess.run(["git", *args], cwd=PACKAGE.parent, capture_output=True, text=True)
+def _git(*args: str, root: Path = PACKAGE.parent) -> str:
+    out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
     if out.returncode:
-        raise RuntimeError(f"git {' '.join(args)} failed in {PACKAGE.parent}: {out.stderr.strip()}")
+        raise RuntimeError(f"git {' '.join(args)} failed in {root}: {out.stderr.strip()}")
     return out.stdout.strip()
+
+
+def head_commit(root: Path = PACKAGE.parent) -> str:
+    """The short commit checked out in ``root`` (this checkout by default), marked "(with
+    uncommitted changes)" when its ``ganbook/`` or ``book/`` differ: the label bench results
+    carry."""
+    dirty = _git("status", "--porcelain", "--", "ganbook", "book", root=root)
+    return _git("rev-parse", "--short", "HEAD", root=root) + (
+        " (with uncommitted changes)" if dirty else ""
+    )
 
 
 def measured_files() -> list[str]:
