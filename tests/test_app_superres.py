@@ -4,6 +4,7 @@ spectral distance, the data split and the trade-off curve, with known cases and 
 import pytest
 import torch
 
+from ganbook.applications.pix2pix import to_grey
 from ganbook.applications.super_resolution import (
     SRGAN_SET5_4X,
     TEXTURE_TEST_SHARE,
@@ -111,6 +112,24 @@ def test_pictures_and_the_held_out_split(data):
         SRPatches(18)
     with pytest.raises(ValueError, match="n must"):
         data(0)
+
+
+def test_training_crops_are_flipped_turned_and_sometimes_grey(data):
+    """Augmentation draws after the crops, so one seed gives the same crops with and without
+    it: each augmented crop is one of its plain crop's eight flips and turns, or that grey."""
+    plain = SRPatches(16, augment=False)
+    torch.manual_seed(3)
+    _, hr = data(64)
+    torch.manual_seed(3)
+    _, base = plain(64)
+    grey_count = 0
+    for x, y in zip(hr, base):
+        turns = [torch.rot90(y, k, (1, 2)) for k in range(4)]
+        views = turns + [t.flip(2) for t in turns]
+        greys = [to_grey(v[None])[0].expand_as(v) for v in views]
+        assert any(torch.equal(x, v) for v in views + greys)
+        grey_count += not any(torch.equal(x, v) for v in views)
+    assert 5 <= grey_count <= 40  # about one in three of the colour crops
 
 
 def test_scores_curve_and_trainer(data):

@@ -5,7 +5,9 @@ perception-distortion study (bicubic baseline, network interpolation, spectral d
 scikit-learn, at their native resolution, scaled to [-1, 1]:
 
 * training photos :data:`TRAIN_PHOTOS` (colour) and the left ``1 - TEXTURE_TEST_SHARE`` of the
-  columns of each texture in :data:`TEXTURES` (grey, repeated to three channels);
+  columns of each texture in :data:`TEXTURES` (grey, repeated to three channels); every
+  training crop is flipped or turned at random and, one time in three, made grey, since most
+  pictures it will meet are grey;
 * test: the photo :data:`TEST_PHOTO` (scikit-learn's ``flower.jpg``, never trained on) and the
   right ``TEXTURE_TEST_SHARE`` of each texture's columns (textures it trained on);
 * unseen: the whole natural pictures :data:`UNSEEN_PICTURES`, which share nothing with training
@@ -45,6 +47,7 @@ from ..core.train import Trainer
 from ..image.checks import check_images
 from ..image.resample import downsample, resize
 from .patchgan import PatchDiscriminator
+from .pix2pix import to_grey
 from .quality import high_frequency_ratio, psnr, radial_power_spectrum, ssim, two_sample_accuracy
 
 __all__ = [
@@ -76,7 +79,8 @@ __all__ = [
 ]
 
 FACTOR = 4
-TRAIN_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "immunohistochemistry", "china")
+TRAIN_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "immunohistochemistry", "china",
+                "stereo_motorcycle")
 TEST_PHOTO = "flower"
 TEXTURES = ("brick", "grass", "gravel")
 TEXTURE_TEST_SHARE = 0.25
@@ -115,6 +119,8 @@ def load_picture(name: str) -> Tensor:
                 f"got {name!r}"
             )
         picture = getattr(skimage.data, name)()
+        if isinstance(picture, tuple):  # stereo_motorcycle: (left, right, disparity)
+            picture = picture[0]
     picture = np.asarray(picture, dtype=np.float32)
     if picture.ndim == 2:
         picture = np.repeat(picture[..., None], 3, axis=2)
@@ -143,14 +149,15 @@ class SRPatches:
     Called as ``patches(n)`` it is a Trainer's ``sample_real``: ``n`` random ``size x size``
     HR crops from the training pictures (each picture equally likely, crops drawn with
     torch's global RNG) and their :func:`downsample`. :meth:`test_set` gives fixed crops of
-    the held-out photo and texture columns.
+    the held-out photo and texture columns. With ``augment`` (the default) each training crop
+    is one of its eight flips and quarter turns, and one in three is made grey.
     """
 
-    def __init__(self, size: int = 32, factor: int = FACTOR) -> None:
+    def __init__(self, size: int = 32, factor: int = FACTOR, augment: bool = True) -> None:
         self.factor = _check_factor(factor)
         if not isinstance(size, int) or size < factor or size % factor:
             raise ValueError(f"size must be a positive multiple of factor={factor}, got {size!r}")
-        self.size = size
+        self.size, self.augment = size, bool(augment)
         self.train_pictures: list[Tensor] = [load_picture(n) for n in TRAIN_PHOTOS]
         self.test_pictures: dict[str, list[Tensor]] = {"photo": [load_picture(TEST_PHOTO)]}
         self.test_pictures["texture"] = []
@@ -165,6 +172,8 @@ class SRPatches:
             raise ValueError(f"n must be a positive int, got {n!r}")
         which = torch.randint(len(self.train_pictures), (n,)).tolist()
         hr = torch.stack([self._crop(self.train_pictures[i], None) for i in which])
+        if self.augment:
+            hr = _flip_turn_grey(hr)
         return downsample(hr, self.factor), hr
 
     def test_set(self, n: int = 256, kind: str = "both", seed: int = 0) -> tuple[Tensor, Tensor]:
@@ -192,6 +201,18 @@ class SRPatches:
         top = int(torch.randint(h - self.size + 1, (1,), generator=gen))
         left = int(torch.randint(w - self.size + 1, (1,), generator=gen))
         return picture[:, top : top + self.size, left : left + self.size]
+
+
+def _flip_turn_grey(hr: Tensor) -> Tensor:
+    """Each (C, S, S) crop of ``hr`` as a random one of its eight flips and quarter turns, one
+    in three made grey (:func:`~ganbook.applications.pix2pix.to_grey` in every channel); drawn
+    with torch's global RNG, as the crops are."""
+    turns = torch.randint(4, (len(hr),)).tolist()
+    flips = (torch.rand(len(hr)) < 0.5).tolist()
+    grey = torch.rand(len(hr)) < 1 / 3
+    hr = torch.stack([torch.rot90(x, k, (1, 2)) for x, k in zip(hr, turns)])
+    hr = torch.stack([x.flip(2) if flip else x for x, flip in zip(hr, flips)])
+    return torch.where(grey.view(-1, 1, 1, 1), to_grey(hr).expand_as(hr), hr)
 
 
 class _Residual(nn.Module):
