@@ -33,7 +33,7 @@ CASES: dict[str, dict] = {
     "high-lr": {"lr_d": 2e-2, "lr_g": 2e-2},
     "fast-g": {"lr_d": 2e-4, "lr_g": 5e-3},
     "wgan-no-gp": {"loss": "wgan", "d_steps": 5, "lr_d": 2e-3, "lr_g": 2e-3},
-    "wgan-gp": {"loss": "wgan-gp", "d_steps": 5},
+    "wgan-gp": {"loss": "wgan-gp", "d_steps": 5, "lr_d": 2e-3, "lr_g": 2e-3},  # the penalty alone
 }
 # The symptom each broken case must be diagnosed with; HEALTHY cases must get none.
 EXPECTED = {
