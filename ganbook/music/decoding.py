@@ -16,14 +16,17 @@ three costs 0 it picks exactly what ``forward`` picks in eval mode.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 from ..core.utils import eval_mode
-from .grid import LEAP_LIMIT, SPACING_LIMITS, decode
+from .grid import LEAP_LIMIT, SPACING_LIMITS
 from .models import ChoraleGenerator, relative_logits, tie_onsets
+from .training import sample_grids
 
 STEP_LIMIT = 2  # semitones: a whole tone, the largest step that is not a leap
 
@@ -130,12 +133,6 @@ def sample_lines(
     **costs: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``n`` samples decoded by :func:`decode_lines` (``costs``: its ``leap_cost``,
-    ``step_cost`` and ``spacing_cost``) as grids ``(pitch, onset)``, like
+    ``step_cost`` and ``spacing_cost``) as grids ``(pitch, onset)``: the line decoder's
     :func:`ganbook.music.training.sample_grids`."""
-    if n <= 0:
-        raise ValueError(f"n must be positive, got {n!r}")
-    z = torch.randn(n, G.latent_dim) if z is None else z
-    grids = [decode_lines(G, z[i : i + batch], None if cond is None else cond[i : i + batch],
-                          **costs) for i in range(0, n, batch)]
-    pitch, onset = zip(*(decode(x) for x in grids))
-    return np.concatenate(pitch), np.concatenate(onset)
+    return sample_grids(G, n, cond, z, batch, windows=partial(decode_lines, **costs))

@@ -345,16 +345,23 @@ def sample_grids(
     cond: torch.Tensor | None = None,
     z: torch.Tensor | None = None,
     batch: int = 256,
+    windows: Callable[..., torch.Tensor] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` samples from ``G`` (eval mode: argmax notes) as grids ``(pitch, onset)``."""
+    """``n`` samples from ``G`` as grids ``(pitch, onset)``, ``batch`` at a time: by default
+    ``G``'s own eval-mode windows (argmax notes); ``windows(G, z, cond)`` decodes them
+    another way (:func:`ganbook.music.decoding.sample_lines` passes its line decoder)."""
     if n <= 0:
         raise ValueError(f"n must be positive, got {n!r}")
     z = torch.randn(n, G.latent_dim) if z is None else z
     pitches, onsets = [], []
     with eval_mode(G):
         for start in range(0, n, batch):
-            args = () if cond is None else (cond[start : start + batch],)
-            p, o = decode(G(z[start : start + batch], *args))
+            part = None if cond is None else cond[start : start + batch]
+            if windows is None:
+                x = G(z[start : start + batch], *(() if part is None else (part,)))
+            else:
+                x = windows(G, z[start : start + batch], part)
+            p, o = decode(x)
             pitches.append(p)
             onsets.append(o)
     return np.concatenate(pitches), np.concatenate(onsets)
