@@ -3,6 +3,7 @@
     python bench/app_text2image.py        # 1,500 encoder steps, then 4,000 GAN steps,
                                           # single thread (576 s measured on a busy
                                           # shared 2-core CPU, load average about 7)
+    python bench/app_text2image.py --compare old.pt   # and score an earlier model beside it
 
 The caption model (the book's CaptionEncoder with three linear heads) is pre-trained on the
 training captions' digit, thickness and slant, with word dropout, then frozen; GAN-INT-CLS
@@ -10,30 +11,42 @@ training captions' digit, thickness and slant, with word dropout, then frozen; G
 through the book's Trainer: width 32, batch 64, hinge loss, spectral norm, Adam 2e-4 / 4e-4,
 betas (0, 0.9); the EMA generator is shipped. Seeded and single-threaded, so a rerun should
 write the same weights (the notebook's 800-step run gave identical scores twice). Prints the
-held-out-phrasing scores every 1,000 steps (measured: all three right 0.629, 0.645, 0.634,
-0.623 at steps 1,000 to 4,000: the attributes plateau early).
+held-out-phrasing scores every 1,000 steps. At the end it scores the new model (and
+``--compare``'s) on each held-out phrasing alone, and writes bench/results/app_text2image.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
+from pathlib import Path
 
 import torch
 
 from ganbook import seed_everything
-from ganbook.applications.captions import CaptionedDigits, caption_scores, requests
+from ganbook.applications.captions import (
+    HELD_OUT_TEMPLATES,
+    TEMPLATES,
+    CaptionedDigits,
+    caption_scores,
+    requests,
+)
 from ganbook.applications.text_to_image import (
     CaptionVectors,
     TextToImage,
     generate,
+    load_text_to_image,
+    phrasing_scores,
     pretrain_caption_model,
     save_text_to_image,
     text2image_trainer,
 )
 from ganbook.image.classifier import load_digit_classifier
+from ganbook.pages.records import head_commit
 
 ARCH = {"latent_dim": 32, "text_dim": 32, "width": 32}
+RESULTS = Path(__file__).parent / "results" / "app_text2image.json"
 
 
 def main() -> None:
@@ -42,6 +55,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=4000)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default="app_text2image_gan", help="name or .pt path")
+    parser.add_argument("--compare", help="an earlier model (.pt) to score beside it")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     seed_everything(0)
@@ -71,6 +85,16 @@ def main() -> None:
                        seconds=seconds, scores=row,
                        recipe="GAN-INT-CLS, hinge + SN, batch 64, EMA generator")
     print(f"saved {args.out} after {seconds:.0f} s")
+    models = {"new": model}
+    if args.compare:
+        models["compared"] = load_text_to_image(args.compare)[0]
+    held_out = range(len(TEMPLATES) - HELD_OUT_TEMPLATES, len(TEMPLATES))
+    rows = {name: phrasing_scores(m, triples, classifier, data.bins, held_out)
+            for name, m in models.items()}
+    print(json.dumps(rows, indent=1))
+    RESULTS.write_text(json.dumps({"commit": head_commit(), "steps": args.steps,
+                                   "compared": args.compare,
+                                   "held-out phrasings one by one": rows}, indent=1) + "\n")
 
 
 if __name__ == "__main__":

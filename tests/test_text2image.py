@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from ganbook.applications.captions import (
+    ANY_ORDER,
     HELD_OUT_COMBOS,
     HELD_OUT_TEMPLATES,
     TEMPLATES,
@@ -92,6 +93,27 @@ def test_captions_and_held_out_splits():
     assert held_out_mask(*triples.T).all() and len(caps) == 50
     triples, _ = requests(50, seed=0)
     assert not held_out_mask(*triples.T).any()
+    fixed = captions_for(d, d % 2, d % 3, template=3)  # "{t} {n} {s}" for every triple
+    assert [c.split()[1] for c in fixed] == [str(n) for n in range(10)]
+    with pytest.raises(ValueError, match="template"):
+        captions_for(d, d % 2, d % 3, template=len(TEMPLATES))
+
+
+def test_any_order_captions_put_the_digit_anywhere():
+    """Issue 24: a digit named last was read far worse than one named first, since every
+    training phrasing put it in one of two places. ANY_ORDER shuffles the three parts."""
+    any_order = TEMPLATES.index(ANY_ORDER)
+    assert any_order < len(TEMPLATES) - HELD_OUT_TEMPLATES  # a training phrasing
+    rng = random.Random(0)
+    where = set()
+    for _ in range(200):
+        text = caption(7, 1, 2, any_order, rng)
+        tokens = caption_tokens(text)
+        digit_at = next(i for i, t in enumerate(tokens) if t in ("seven", "7"))
+        where.add("first" if digit_at == 0 else "last" if digit_at == len(tokens) - 1
+                  else "middle")
+        assert {"bold", "thick", "heavy"} & set(tokens) and "right" in tokens
+    assert where == {"first", "middle", "last"}
 
 
 def test_data_drops_held_out_combos_and_round_trips_the_vocab():
@@ -201,9 +223,10 @@ def test_an_unset_attribute_is_drawn_from_its_prior():
 
 
 def test_unknown_thickness_words_no_longer_push_thickness_below_chance():
-    """Issue 24: on the held-out combinations a thickness word the encoder never saw sent
-    thickness below chance (0.36-0.37 of 1,000 requests, chance 0.5); the prior draw brings
-    it to 0.44-0.48, and it leaves captions that set both attributes as they were."""
+    """Issue 24: on the held-out combinations a thickness word the encoder never saw sends
+    thickness below chance (0.43 of 1,000 requests with the shipped model, 0.37 with the one
+    before it; chance 0.5); the prior draw brings it to 0.47 (0.48), and it leaves captions
+    that set both attributes as they were."""
     from ganbook.applications.text_to_image import load_text_to_image
     from ganbook.image.classifier import load_digit_classifier
 
@@ -216,7 +239,8 @@ def test_unknown_thickness_words_no_longer_push_thickness_below_chance():
         e = model.embed(texts, unknown="ignore", unset=unset, seed=1)
         images = generate(model.G, e, seed=1)
         thickness[unset] = caption_scores(images, triples, classifier, bins)["thickness"]
-    assert thickness["keep"] < 0.42 and thickness["prior"] > thickness["keep"] + 0.05
+    assert thickness["keep"] < 0.45 and thickness["prior"] > thickness["keep"] + 0.03
+    assert abs(thickness["prior"] - 0.5) < 0.05
     _, known = requests(50, held_out_combos=True, seed=2)
     kept, drawn = (model.embed(known, unknown="ignore", unset=u) for u in ("keep", "prior"))
     assert torch.equal(kept, drawn)

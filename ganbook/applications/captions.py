@@ -14,7 +14,8 @@ generated one:
   ``right`` at its tertiles. The thresholds come from the training split only.
 
 **Captions.** :func:`caption` writes a (digit, thickness, slant) triple in one of the
-:data:`TEMPLATES` with random synonyms: "a thick seven leaning right", "7, bold, tilted right".
+:data:`TEMPLATES` with random synonyms: "a thick seven leaning right", "7, bold, tilted right",
+or its parts in a random order (:data:`ANY_ORDER`).
 The last :data:`HELD_OUT_TEMPLATES` templates are never used in training (they reorder the
 parts and add filler words the encoder has never seen), and :data:`HELD_OUT_COMBOS` (one
 thickness-slant pair per digit) have no training image at all: :class:`CaptionedDigits` is
@@ -38,6 +39,7 @@ from ..image.data import load_digits
 from ..text.caption import caption_tokens, caption_vocab, encode_captions
 
 __all__ = [
+    "ANY_ORDER",
     "DIGIT_WORDS",
     "MAX_LEN",
     "CaptionedDigits",
@@ -72,6 +74,11 @@ SLANT_WORDS = {
     "right": ("leaning right", "tilted right", "slanting right"),
 }
 
+#: A training phrasing with no fixed order: the digit (word or numeral), the thickness and
+#: the slant shuffled, joined by spaces, commas or "and" ("tilted left and 7, bold"), so that
+#: where the digit stands in a caption says nothing about which digit it is.
+ANY_ORDER = "{parts in any order}"
+
 #: Phrasings; ``{d}`` is the digit as a word, ``{n}`` as a numeral. The first ones are the
 #: training phrasings, the last ``HELD_OUT_TEMPLATES`` are only ever used for testing.
 TEMPLATES = (
@@ -81,6 +88,7 @@ TEMPLATES = (
     "{t} {n} {s}",
     "a {d} written {t}, {s}",
     "{s} {t} {d}",
+    ANY_ORDER,
     # held out: new orders, and filler words ("please", "draw", "that", "is", "looks") never
     # seen in training, which the encoder reads as <unk>
     "please draw a {d} that is {s} and {t}",
@@ -177,6 +185,11 @@ def caption(digit: int, thickness: int, slant_class: int, template: int,
         raise ValueError(f"template must be in [0, {len(TEMPLATES)}), got {template!r}")
     t = rng.choice(THICK_WORDS[THICKNESSES[thickness]])
     s = rng.choice(SLANT_WORDS[SLANTS[slant_class]])
+    if TEMPLATES[template] == ANY_ORDER:
+        parts = [rng.choice((DIGIT_WORDS[digit], str(digit))), t, s]
+        rng.shuffle(parts)
+        joins = [rng.choice((" ", ", ", " and ")) for _ in range(2)]
+        return parts[0] + joins[0] + parts[1] + joins[1] + parts[2]
     return TEMPLATES[template].format(d=DIGIT_WORDS[digit], n=digit, t=t, s=s)
 
 
@@ -216,11 +229,11 @@ def unseen_word_requests(n: int, attribute: str, held_out_combos: bool = False,
 
 def captions_for(
     digits: Tensor, thickness: Tensor, slant_class: Tensor, held_out: bool = False,
-    seed: int = 0,
+    seed: int = 0, template: int | None = None,
 ) -> list[str]:
     """One caption per triple, each in a random training phrasing (or, with
-    ``held_out=True``, a random held-out phrasing); seeded, so the same call gives the same
-    captions."""
+    ``held_out=True``, a random held-out phrasing; or all in ``TEMPLATES[template]``);
+    seeded, so the same call gives the same captions."""
     n = len(digits)
     if len(thickness) != n or len(slant_class) != n:
         raise ValueError(f"digits, thickness and slant_class must have one length, got "
@@ -228,6 +241,11 @@ def captions_for(
     rng = random.Random(seed)
     first = len(TEMPLATES) - HELD_OUT_TEMPLATES
     pool: Sequence[int] = range(first, len(TEMPLATES)) if held_out else range(first)
+    if template is not None:
+        if not isinstance(template, int) or not 0 <= template < len(TEMPLATES):
+            raise ValueError(f"template must be None or an int in [0, {len(TEMPLATES)}), "
+                             f"got {template!r}")
+        pool = [template]
     return [
         caption(int(d), int(t), int(s), rng.choice(pool), rng)
         for d, t, s in zip(digits.tolist(), thickness.tolist(), slant_class.tolist())

@@ -28,6 +28,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 from ..core.checkpoint import load_model, save_model
 from ..core.loop import ModelLoop, check_nonnegative, check_positive, check_positive_ints
 from ..core.train import Batch, Trainer
+from ..image.classifier import DigitClassifier
 from ..image.recipes import HINGE_SN
 from ..text.caption import UNK, CaptionEncoder, encode_captions, say_unknown, unknown_words
 from ..text.vocab import Vocab
@@ -35,8 +36,12 @@ from .captions import (
     DIGIT_WORDS,
     MAX_LEN,
     SLANTS,
+    TEMPLATES,
     THICKNESSES,
+    AttributeBins,
     CaptionedDigits,
+    caption_scores,
+    captions_for,
     complete_caption,
     unset_attributes,
 )
@@ -52,6 +57,7 @@ __all__ = [
     "TextToImage",
     "generate",
     "load_text_to_image",
+    "phrasing_scores",
     "pretrain_caption_model",
     "retrieve",
     "save_text_to_image",
@@ -360,6 +366,27 @@ def generate(G: nn.Module, e: Tensor, seed: int = 0) -> Tensor:
         return G(z.to(device), e.to(device)).cpu()
     finally:
         G.train(was)
+
+
+def phrasing_scores(
+    model: TextToImage,
+    triples: Tensor,
+    classifier: DigitClassifier,
+    bins: AttributeBins,
+    templates: Sequence[int],
+    seed: int = 1,
+) -> dict[str, dict[str, float]]:
+    """The requests ``triples`` written in each phrasing ``TEMPLATES[k]`` of ``templates`` alone:
+    how often the encoder reads the digit, then :func:`caption_scores` of what the generator
+    draws from them. One row per phrasing, so an order the model cannot read stands out."""
+    rows = {}
+    for k in templates:
+        texts = captions_for(*triples.T, template=k, seed=seed)
+        read = model.captions.predict(model.ids(texts))[:, 0] == triples[:, 0]
+        images = generate(model.G, model.embed(texts, unknown="ignore"), seed=seed)
+        rows[TEMPLATES[k]] = {"digit read": read.float().mean().item(),
+                              **caption_scores(images, triples, classifier, bins)}
+    return rows
 
 
 @torch.no_grad()
