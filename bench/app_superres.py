@@ -9,7 +9,8 @@ turned and greyed at random, with L1 alone (adv_weight=0): batch 16, Adam lr 5e-
 (0.9, 0.999), decayed linearly to 0 over the second half. Seeded and single-threaded: a rerun
 writes the same weights bit for bit. Prints the held-out scores against bicubic every 1,000
 steps; at the end it scores the new network (and ``--compare``'s) on the held-out flower and
-texture patches and on the whole unseen pictures, and writes bench/results/app_superres.json.
+texture patches and on the whole unseen pictures, and writes bench/results/app_superres.json
+with the commit that ran and whether the weights equal those of the file they replaced.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from ganbook.applications.super_resolution import (
     unseen_picture_psnr,
 )
 from ganbook.core.callbacks import LinearDecay
-from ganbook.core.checkpoint import load_model
+from ganbook.core.checkpoint import load_checkpoint, load_model, state_digest, weights_path
 from ganbook.core.profiles import get_profile
 from ganbook.pages.records import head_commit
 from ganbook.recipes import build
@@ -65,6 +66,7 @@ def main() -> None:
     parser.add_argument("--compare", help="an earlier L1 network (.pt) to score beside it")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    code = head_commit()  # before this run writes its weights into ganbook/
     lr, hr = SRPatches(32).test_set(512)
     print(f"bicubic: PSNR {psnr(bicubic(lr), hr):.2f} dB on 512 held-out patches", flush=True)
     trainer = build("superres-l1", get_profile("cpu"), torch.device("cpu"), seed=0)
@@ -77,17 +79,21 @@ def main() -> None:
     trainer.fit(args.steps, callbacks=[(1, LinearDecay(args.steps // 2, args.steps)),
                                        (1000, report)], progress=False)
     seconds = time.perf_counter() - start
+    path = Path(args.out) if args.out.endswith(".pt") else weights_path(args.out)
+    before = state_digest(load_checkpoint(path)["models"]) if path.exists() else None
     save_l1_network(trainer.G, args.out, steps=args.steps, seconds=seconds,
                     psnr=psnr(super_resolve(trainer.G, lr), hr),
                     recipe="L1 only, batch 16, Adam 5e-4 (0.9, 0.999), linear decay 2nd half; "
                            "flips, quarter turns, one crop in three grey")
     print(f"saved {args.out} after {seconds:.0f} s")
+    after = state_digest(load_checkpoint(path)["models"])
     nets = {"new": trainer.G.eval()}
     if args.compare:
         nets["compared"] = load_model(args.compare, lambda config: SRResNet(**config))[0]
     rows = held_out_gains(nets)
     print(json.dumps(rows, indent=1))
-    record = {"commit": head_commit(), "steps": args.steps, "compared": args.compare,
+    record = {"commit": code, "steps": args.steps, "compared": args.compare,
+              "same weights as the file it replaced": before == after if before else None,
               "gain over bicubic (dB)": rows}
     RESULTS.write_text(json.dumps(record, indent=1) + "\n")
 

@@ -12,7 +12,8 @@ through the book's Trainer: width 32, batch 64, hinge loss, spectral norm, Adam 
 betas (0, 0.9); the EMA generator is shipped. Seeded and single-threaded, so a rerun should
 write the same weights (the notebook's 800-step run gave identical scores twice). Prints the
 held-out-phrasing scores every 1,000 steps. At the end it scores the new model (and
-``--compare``'s) on each held-out phrasing alone, and writes bench/results/app_text2image.json.
+``--compare``'s) on each held-out phrasing alone, and writes bench/results/app_text2image.json
+with the commit that ran and whether the weights equal those of the file they replaced.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from ganbook.applications.text_to_image import (
     save_text_to_image,
     text2image_trainer,
 )
+from ganbook.core.checkpoint import load_checkpoint, state_digest, weights_path
 from ganbook.image.classifier import load_digit_classifier
 from ganbook.pages.records import head_commit
 
@@ -58,6 +60,7 @@ def main() -> None:
     parser.add_argument("--compare", help="an earlier model (.pt) to score beside it")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    code = head_commit()  # before this run writes its weights into ganbook/
     seed_everything(0)
     start = time.perf_counter()
     data = CaptionedDigits()
@@ -81,10 +84,13 @@ def main() -> None:
     model.captions.load_state_dict(captions.state_dict())
     model.G.load_state_dict(trainer.G_ema.state_dict())
     row = caption_scores(generate(model.G, vectors), triples, classifier, data.bins)
+    path = Path(args.out) if args.out.endswith(".pt") else weights_path(args.out)
+    before = state_digest(load_checkpoint(path)["models"]) if path.exists() else None
     save_text_to_image(model, args.out, steps=args.steps, encoder_steps=args.encoder_steps,
                        seconds=seconds, scores=row,
                        recipe="GAN-INT-CLS, hinge + SN, batch 64, EMA generator")
     print(f"saved {args.out} after {seconds:.0f} s")
+    after = state_digest(load_checkpoint(path)["models"])
     models = {"new": model}
     if args.compare:
         models["compared"] = load_text_to_image(args.compare)[0]
@@ -92,9 +98,10 @@ def main() -> None:
     rows = {name: phrasing_scores(m, triples, classifier, data.bins, held_out)
             for name, m in models.items()}
     print(json.dumps(rows, indent=1))
-    RESULTS.write_text(json.dumps({"commit": head_commit(), "steps": args.steps,
-                                   "compared": args.compare,
-                                   "held-out phrasings one by one": rows}, indent=1) + "\n")
+    record = {"commit": code, "steps": args.steps, "compared": args.compare,
+              "same weights as the file it replaced": before == after if before else None,
+              "held-out phrasings one by one": rows}
+    RESULTS.write_text(json.dumps(record, indent=1) + "\n")
 
 
 if __name__ == "__main__":
