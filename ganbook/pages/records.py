@@ -49,9 +49,10 @@ def _git(*args: str, root: Path = PACKAGE.parent) -> str:
 
 def head_commit(root: Path = PACKAGE.parent) -> str:
     """The short commit checked out in ``root`` (this checkout by default), marked "(with
-    uncommitted changes)" when its ``ganbook/`` or ``book/`` differ: the label bench results
-    carry."""
-    dirty = _git("status", "--porcelain", "--", "ganbook", "book", root=root)
+    uncommitted changes)" when its ``ganbook/`` or ``book/`` differ, results files aside (they
+    are what runs write, not what they run): the label bench results carry."""
+    dirty = _git("status", "--porcelain", "--", "ganbook", "book", ":!ganbook/results",
+                 root=root)
     return _git("rev-parse", "--short", "HEAD", root=root) + (
         " (with uncommitted changes)" if dirty else ""
     )
