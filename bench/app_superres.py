@@ -70,6 +70,7 @@ def main() -> None:
     lr, hr = SRPatches(32).test_set(512)
     print(f"bicubic: PSNR {psnr(bicubic(lr), hr):.2f} dB on 512 held-out patches", flush=True)
     trainer = build("superres-l1", get_profile("cpu"), torch.device("cpu"), seed=0)
+    torch.set_num_threads(args.threads)  # get_profile sets the profile's own thread count
     start = time.perf_counter()
 
     def report(t) -> None:

@@ -28,8 +28,6 @@ import sys
 import time
 from pathlib import Path
 
-from ganbook.pages.records import head_commit
-
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "ddp_throughput.json"
 COLLECTIVES = ("average_gradients", "mean_records", "mean_record", "broadcast")  # old names too
@@ -134,6 +132,8 @@ def main() -> int:
         print(f"{which}: 2 ranks / 1 median {summary[which]['median']:.2f}x, best "
               f"{summary[which]['best']:.2f}x, worst {summary[which]['worst']:.2f}x over "
               f"{len(ratios)} rounds ({args.recipe}, {args.steps} steps, {os.cpu_count()} cores)")
+    from ganbook.pages.records import head_commit  # here: workers may run an older library
+
     commit = head_commit()
     args.out.write_text(json.dumps({
         "recipe": args.recipe, "steps": args.steps, "cores": os.cpu_count(), "commit": commit,

@@ -20,8 +20,6 @@ import sys
 import time
 from pathlib import Path
 
-from ganbook.pages.records import head_commit
-
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "threads.json"
 WORKLOAD = """
@@ -75,6 +73,8 @@ def main() -> int:
         print(f"{machine:5s} " + "  ".join(f"{k}: {v:6.1f} s" for k, v in rows[machine].items()),
               flush=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    from ganbook.pages.records import head_commit  # the parent alone needs the library
+
     commit = head_commit()
     RESULTS.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "commit": commit,
                                    "cores": cores, "steps": args.steps,
