@@ -4,7 +4,6 @@ spectral distance, the data split and the trade-off curve, with known cases and 
 import pytest
 import torch
 
-from ganbook.applications.pix2pix import to_grey
 from ganbook.applications.super_resolution import (
     SRGAN_SET5_4X,
     TEXTURE_TEST_SHARE,
@@ -23,6 +22,7 @@ from ganbook.applications.super_resolution import (
     trade_off_curve,
     unseen_picture_psnr,
 )
+from ganbook.image.colour import to_grey
 from ganbook.image.resample import downsample
 
 

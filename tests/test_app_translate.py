@@ -11,10 +11,10 @@ from ganbook.applications.pix2pix import (
     grey_colour_pairs,
     pix2pix_trainer,
     show_translations,
-    to_grey,
     translation_scores,
 )
 from ganbook.image.classifier import digit_accuracy
+from ganbook.image.colour import to_grey
 
 
 def square(size=16, side=8):

@@ -41,6 +41,7 @@ from ..core.losses import Reconstruction
 from ..core.train import Trainer
 from ..image.checks import check_images
 from ..image.classifier import digit_accuracy
+from ..image.colour import to_grey
 from ..image.data import image_crops, load_digits
 from ..image.resample import downsample, resize
 from ..pages.plots import show_images
@@ -58,7 +59,6 @@ __all__ = [
     "grey_colour_pairs",
     "pix2pix_trainer",
     "show_translations",
-    "to_grey",
     "translation_scores",
 ]
 
@@ -70,8 +70,6 @@ COLOUR_PHOTOS = ("astronaut", "coffee", "chelsea")
 
 ARMS = ("l1", "gan", "cgan", "l1+cgan")
 """The objectives of pix2pix's Table 1 that :func:`pix2pix_trainer` builds."""
-
-LUMA = (0.299, 0.587, 0.114)  # ITU-R 601 luma weights, as ganbook.image.data.image_crops uses
 
 
 def canny_edges(images: Tensor, sigma: float = 1.0) -> Tensor:
@@ -105,13 +103,6 @@ def edge_digit_pairs(
     digits, labels = load_digits(split)
     digits = resize(digits, (size, size), "bilinear").clamp(-1, 1)
     return canny_edges(digits, sigma), digits, labels
-
-
-def to_grey(images: Tensor) -> Tensor:
-    """The luminance (ITU-R 601 weights) of colour images (N, 3, H, W): (N, 1, H, W)."""
-    check_images("images", images, channels=3)
-    weights = torch.tensor(LUMA, dtype=images.dtype, device=images.device).view(1, 3, 1, 1)
-    return (images * weights).sum(1, keepdim=True)
 
 
 def grey_colour_pairs(

@@ -45,9 +45,9 @@ from ..core.losses import Reconstruction
 from ..core.profiles import smoke_count
 from ..core.train import Trainer
 from ..image.checks import check_images
+from ..image.colour import to_grey
 from ..image.resample import downsample, resize
 from .patchgan import PatchDiscriminator
-from .pix2pix import to_grey
 from .quality import high_frequency_ratio, psnr, radial_power_spectrum, ssim, two_sample_accuracy
 
 __all__ = [
@@ -205,7 +205,7 @@ class SRPatches:
 
 def _flip_turn_grey(hr: Tensor) -> Tensor:
     """Each (C, S, S) crop of ``hr`` as a random one of its eight flips and quarter turns, one
-    in three made grey (:func:`~ganbook.applications.pix2pix.to_grey` in every channel); drawn
+    in three made grey (:func:`~ganbook.image.colour.to_grey` in every channel); drawn
     with torch's global RNG, as the crops are."""
     turns = torch.randint(4, (len(hr),)).tolist()
     flips = (torch.rand(len(hr)) < 0.5).tolist()

@@ -1,6 +1,7 @@
 """The image chapters (``book/image/``): digits and faces; DCGAN, conditional and
 self-conditioned GANs, DiffAugment, the latent space and sample-quality metrics, and the image
-helpers every chapter shares (``checks``, ``resample``, ``classifier``, ``attributes``).
+helpers every chapter shares (``checks``, ``resample``, ``colour``, ``classifier``,
+``attributes``).
 
 May import the core, the pages and :mod:`ganbook.text`; the application chapters
 (:mod:`ganbook.applications`) build on it, never the other way round.
