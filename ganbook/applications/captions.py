@@ -16,8 +16,9 @@ generated one:
 **Captions.** :func:`caption` writes a (digit, thickness, slant) triple in one of the
 :data:`TEMPLATES` with random synonyms: "a thick seven leaning right", "7, bold, tilted right",
 or its parts in a random order (:data:`ANY_ORDER`).
-The last :data:`HELD_OUT_TEMPLATES` templates are never used in training (they reorder the
-parts and add filler words the encoder has never seen), and :data:`HELD_OUT_COMBOS` (one
+The last :data:`HELD_OUT_TEMPLATES` templates are never used in training (they add filler
+words the encoder has never seen; their orders of the three parts also occur in
+:data:`ANY_ORDER` captions), and :data:`HELD_OUT_COMBOS` (one
 thickness-slant pair per digit) have no training image at all: :class:`CaptionedDigits` is
 the training set that results, :func:`requests` the test requests and :func:`caption_scores` the
 measures, all analytic.
@@ -89,8 +90,8 @@ TEMPLATES = (
     "a {d} written {t}, {s}",
     "{s} {t} {d}",
     ANY_ORDER,
-    # held out: new orders, and filler words ("please", "draw", "that", "is", "looks") never
-    # seen in training, which the encoder reads as <unk>
+    # held out: filler words ("please", "draw", "that", "is", "looks", "number") and a colon
+    # never seen in training, which the encoder reads as <unk>
     "please draw a {d} that is {s} and {t}",
     "{s}, {t}: the number {n}",
     "{d} looks {t} and {s}",
