@@ -110,6 +110,9 @@ def main() -> int:
     if args.worker:
         worker(args.recipe, args.warmup, args.steps)
         return 0
+    from ganbook.pages.records import head_commit  # here: workers may run an older library
+
+    commit = head_commit()  # first: a git failure must not cost the measurement
     libraries = {"this": ROOT} | ({"baseline": args.baseline} if args.baseline else {})
     rounds = []
     for r in range(args.rounds):
@@ -132,9 +135,6 @@ def main() -> int:
         print(f"{which}: 2 ranks / 1 median {summary[which]['median']:.2f}x, best "
               f"{summary[which]['best']:.2f}x, worst {summary[which]['worst']:.2f}x over "
               f"{len(ratios)} rounds ({args.recipe}, {args.steps} steps, {os.cpu_count()} cores)")
-    from ganbook.pages.records import head_commit  # here: workers may run an older library
-
-    commit = head_commit()
     args.out.write_text(json.dumps({
         "recipe": args.recipe, "steps": args.steps, "cores": os.cpu_count(), "commit": commit,
         "date": time.strftime("%Y-%m-%d"), "baseline": str(args.baseline or ""),

@@ -41,6 +41,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=256, help="samples per seed")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     args = parser.parse_args()
+    commit = head_commit()  # first: a git failure must not cost the measurement
     set_threads(1)
     test = windows(load_chorales(progress=False), "test", unfolded=True)
     rows: dict[str, list[dict]] = {}
@@ -63,7 +64,6 @@ def main() -> None:
     print(f"{'':28s}" + "".join(f"{k.split(' (')[0][:11]:>12s}" for k in KEYS))
     for name, row in table.items():
         print(f"{name:28s}" + "".join(f"{row[k]:12.3f}" for k in KEYS))
-    commit = head_commit()
     RESULTS.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "commit": commit,
                                    "samples": args.n, "seeds": args.seeds,
                                    "means": table}, indent=1) + "\n")

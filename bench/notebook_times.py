@@ -94,6 +94,7 @@ def main() -> int:
     parser.add_argument("--commit", help="with --from-cache: the commit that was built")
     parser.add_argument("--note", help="how the times were taken (load, parallel runs)")
     args = parser.parse_args()
+    commit = head_commit()  # first: a git failure must not cost the measurement
     if args.from_cache:  # its own entry: the one-at-a-time table of the profile stays
         results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
         key = f"{args.profile} (make book)"
@@ -114,7 +115,6 @@ def main() -> int:
         results[args.profile] = {"seconds": {}}
     entry = results.setdefault(args.profile, {"seconds": {}})
     entry.pop("note", None)  # a note described the earlier run
-    commit = head_commit()
     # some notebooks again: the table keeps its date, commit and workers, and names each
     # re-timed notebook's commit under "retimed"
     retiming = bool(args.notebooks and entry.get("commit"))

@@ -51,6 +51,9 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
+    from ganbook.pages.records import head_commit  # the parent alone needs the library
+
+    commit = head_commit()  # first: a git failure must not cost the measurement
     cores = os.cpu_count() or 1
     choices = sorted({1, cores})
     rows = {}
@@ -73,9 +76,6 @@ def main() -> int:
         print(f"{machine:5s} " + "  ".join(f"{k}: {v:6.1f} s" for k, v in rows[machine].items()),
               flush=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    from ganbook.pages.records import head_commit  # the parent alone needs the library
-
-    commit = head_commit()
     RESULTS.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "commit": commit,
                                    "cores": cores, "steps": args.steps,
                                    "best of": args.repeats, "seconds": rows}, indent=1) + "\n")
