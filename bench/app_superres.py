@@ -32,9 +32,9 @@ from ganbook.applications.super_resolution import (
     unseen_picture_psnr,
 )
 from ganbook.core.callbacks import LinearDecay
-from ganbook.core.checkpoint import load_checkpoint, load_model, state_digest, weights_path
+from ganbook.core.checkpoint import load_model
 from ganbook.core.profiles import get_profile
-from ganbook.pages.records import head_commit
+from ganbook.pages.records import head_commit, weights_digest
 from ganbook.recipes import build
 
 RESULTS = Path(__file__).parent / "results" / "app_superres.json"
@@ -80,21 +80,20 @@ def main() -> None:
     trainer.fit(args.steps, callbacks=[(1, LinearDecay(args.steps // 2, args.steps)),
                                        (1000, report)], progress=False)
     seconds = time.perf_counter() - start
-    path = Path(args.out) if args.out.endswith(".pt") else weights_path(args.out)
-    before = state_digest(load_checkpoint(path)["models"]) if path.exists() else None
+    before = weights_digest(args.out)
     save_l1_network(trainer.G, args.out, steps=args.steps, seconds=seconds,
                     psnr=psnr(super_resolve(trainer.G, lr), hr),
                     recipe="L1 only, batch 16, Adam 5e-4 (0.9, 0.999), linear decay 2nd half; "
                            "flips, quarter turns, one crop in three grey")
     print(f"saved {args.out} after {seconds:.0f} s")
-    after = state_digest(load_checkpoint(path)["models"])
+    same = before == weights_digest(args.out) if before else None
     nets = {"new": trainer.G.eval()}
     if args.compare:
         nets["compared"] = load_model(args.compare, lambda config: SRResNet(**config))[0]
     rows = held_out_gains(nets)
     print(json.dumps(rows, indent=1))
     record = {"commit": code, "steps": args.steps, "compared": args.compare,
-              "same weights as the file it replaced": before == after if before else None,
+              "same weights as the file it replaced": same,
               "gain over bicubic (dB)": rows}
     RESULTS.write_text(json.dumps(record, indent=1) + "\n")
 

@@ -43,9 +43,8 @@ from ganbook.applications.text_to_image import (
     save_text_to_image,
     text2image_trainer,
 )
-from ganbook.core.checkpoint import load_checkpoint, state_digest, weights_path
 from ganbook.image.classifier import load_digit_classifier
-from ganbook.pages.records import head_commit
+from ganbook.pages.records import head_commit, weights_digest
 
 ARCH = {"latent_dim": 32, "text_dim": 32, "width": 32}
 RESULTS = Path(__file__).parent / "results" / "app_text2image.json"
@@ -84,13 +83,12 @@ def main() -> None:
     model.captions.load_state_dict(captions.state_dict())
     model.G.load_state_dict(trainer.G_ema.state_dict())
     row = caption_scores(generate(model.G, vectors), triples, classifier, data.bins)
-    path = Path(args.out) if args.out.endswith(".pt") else weights_path(args.out)
-    before = state_digest(load_checkpoint(path)["models"]) if path.exists() else None
+    before = weights_digest(args.out)
     save_text_to_image(model, args.out, steps=args.steps, encoder_steps=args.encoder_steps,
                        seconds=seconds, scores=row,
                        recipe="GAN-INT-CLS, hinge + SN, batch 64, EMA generator")
     print(f"saved {args.out} after {seconds:.0f} s")
-    after = state_digest(load_checkpoint(path)["models"])
+    same = before == weights_digest(args.out) if before else None
     models = {"new": model}
     if args.compare:
         models["compared"] = load_text_to_image(args.compare)[0]
@@ -99,7 +97,7 @@ def main() -> None:
             for name, m in models.items()}
     print(json.dumps(rows, indent=1))
     record = {"commit": code, "steps": args.steps, "compared": args.compare,
-              "same weights as the file it replaced": before == after if before else None,
+              "same weights as the file it replaced": same,
               "held-out phrasings one by one": rows}
     RESULTS.write_text(json.dumps(record, indent=1) + "\n")
 

@@ -376,3 +376,16 @@ def test_code_comparison_ignores_docstrings_and_comments_only():
     c = 'def f(x):\n    """Old words."""\n    return x + 2\n'
     assert code_without_docstrings(a) == code_without_docstrings(b)
     assert code_without_docstrings(a) != code_without_docstrings(c)
+
+
+def test_weights_digest_names_the_networks_not_the_file(tmp_path):
+    """A retrain that writes the same networks with other timings has the same digest: what
+    bench/app_superres.py and app_text2image.py record as 'same weights as the file it
+    replaced'."""
+    shipped = checkpoint.load_checkpoint(checkpoint.weights_path("app_superres_l1"))
+    again = tmp_path / "again.pt"
+    checkpoint.save_checkpoint(again, {**shipped, "seconds": shipped["seconds"] + 1.0})
+    digest = records.weights_digest("app_superres_l1")
+    assert digest == records.weights_digest(str(again))
+    assert digest != records.weights_digest("app_text2image_gan")
+    assert records.weights_digest(str(tmp_path / "absent.pt")) is None

@@ -58,6 +58,16 @@ def head_commit(root: Path = PACKAGE.parent) -> str:
     )
 
 
+def weights_digest(name_or_path: str) -> str | None:
+    """:func:`~ganbook.core.checkpoint.state_digest` of the networks in a weights file (a name
+    shipped under ``ganbook/weights``, or a ``.pt`` path), or None where there is none. Equal
+    digests mean a retrain wrote the same weights, whatever its timings."""
+    path = (Path(name_or_path) if str(name_or_path).endswith(".pt")
+            else checkpoint.weights_path(str(name_or_path)))
+    return checkpoint.state_digest(checkpoint.load_checkpoint(path)["models"]) if path.exists() \
+        else None
+
+
 def measured_files() -> list[str]:
     """The library modules this process imported and the shipped weights it read, as paths
     relative to the repository root: what a result recorded now depends on."""
