@@ -27,8 +27,6 @@ import torch
 
 from ganbook import seed_everything
 from ganbook.applications.captions import (
-    HELD_OUT_TEMPLATES,
-    TEMPLATES,
     CaptionedDigits,
     caption_scores,
     requests,
@@ -92,8 +90,7 @@ def main() -> None:
     models = {"new": model}
     if args.compare:
         models["compared"] = load_text_to_image(args.compare)[0]
-    held_out = range(len(TEMPLATES) - HELD_OUT_TEMPLATES, len(TEMPLATES))
-    rows = {name: phrasing_scores(m, triples, classifier, data.bins, held_out)
+    rows = {name: phrasing_scores(m, triples, classifier, data.bins)
             for name, m in models.items()}
     print(json.dumps(rows, indent=1))
     record = {"commit": code, "steps": args.steps, "compared": args.compare,

@@ -9,6 +9,7 @@ from ganbook.text.caption import (
     caption_tokens,
     caption_vocab,
     encode_captions,
+    unknown_word_noise,
 )
 
 
@@ -56,3 +57,23 @@ def test_encoder_validates_sizes_and_ids():
         CaptionEncoder(10, out_dim=0)
     with pytest.raises(ValueError, match="long tensor"):
         CaptionEncoder(10)(torch.zeros(2, 3))
+
+
+def test_word_noise_replaces_and_inserts_unk_but_keeps_words_and_the_end():
+    vocab = caption_vocab(["a thick seven leaning right"])
+    ids = encode_captions(vocab, ["a thick seven leaning right"] * 200, max_len=8)
+    unk, seven = vocab.stoi[UNK], vocab.stoi["seven"]
+    torch.manual_seed(0)
+    noisy = unknown_word_noise(ids, unk, replace=0.3, insert=0.3, keep=[seven])
+    assert noisy.shape == ids.shape
+    for before, after in zip(ids, noisy):
+        words = [t for t in after.tolist() if t not in (0, vocab.eos_id)]
+        assert (after == vocab.eos_id).sum() == 1 and seven in words  # kept, still ends
+        known = [t for t in words if t != unk]
+        assert known == [t for t in before.tolist() if t in known]  # order kept
+        assert len(words) <= 7  # at most two inserted: the caption still fits
+    share = (noisy == unk).float().sum() / (ids > 2).sum()
+    assert 0.3 < share < 0.8  # some replaced, some inserted
+    assert torch.equal(unknown_word_noise(ids, unk, replace=0.0), ids)
+    with pytest.raises(ValueError, match="replace and insert"):
+        unknown_word_noise(ids, unk, replace=1.0)

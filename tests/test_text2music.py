@@ -140,6 +140,9 @@ def test_text_sampler_pairs_windows_with_their_descriptions():
     said = [set(vocab.decode(row).split()) for row in ids]
     assert all(words & {"minor", *T.SYNONYMS["minor"]} for words in said)
     assert len({frozenset(words) for words in said}) > 5
+    assert sum("<unk>" in words for words in said) > 16  # word noise, never on a level
+    levels = {w for words in T.level_words().values() for w in words}
+    assert all(len(words & levels) == 3 for words in said)
 
 
 def test_text_condition_needs_a_vocabulary_and_leaves_the_others_alone():
@@ -277,3 +280,18 @@ def test_text_trainer_takes_the_key_term_as_the_recipe_does():
     recipe = make_text_trainer(data, vocab, hidden=16, batch_size=4)
     recipe.fit(2, progress=False)  # the shipped recipe: the same terms, the same steps
     assert recipe.history["key"] == trainer.history["key"]
+
+
+def test_request_phrasings_word_requests_three_ways():
+    sets = T.request_phrasings(6, np.random.default_rng(0))
+    assert list(sets) == ["training phrasings", "held-out phrasings",
+                          "held-out phrasings, synonyms"]
+    train, _ = sets["training phrasings"]
+    assert set(train.tolist()) <= set(range(len(T.TRAIN_PHRASINGS)))
+    held, names = sets["held-out phrasings"]
+    assert set(held.tolist()) == set(range(len(T.TRAIN_PHRASINGS), len(T.PHRASINGS)))
+    assert not names.any()
+    assert set(sets["held-out phrasings, synonyms"][1].tolist()) == {1, 2}
+    asked = T.Attributes(np.zeros(6, int), np.ones(6, int), np.full(6, 2))
+    texts = T.describe_windows(asked, *sets["held-out phrasings, synonyms"])
+    assert all(("happy" in t or "joyful" in t) and "minor" not in t for t in texts)

@@ -46,6 +46,7 @@ __all__ = [
     "CaptionedDigits",
     "HELD_OUT_COMBOS",
     "HELD_OUT_TEMPLATES",
+    "TEST_TEMPLATES",
     "SLANTS",
     "TEMPLATES",
     "THICKNESSES",
@@ -97,6 +98,8 @@ TEMPLATES = (
     "{d} looks {t} and {s}",
 )
 HELD_OUT_TEMPLATES = 3
+#: The indices of the held-out phrasings in :data:`TEMPLATES`.
+TEST_TEMPLATES = range(len(TEMPLATES) - HELD_OUT_TEMPLATES, len(TEMPLATES))
 
 #: Words no caption ever uses, for each class of each attribute: what a reader might write
 #: instead of the book's words. The text-to-image page asks for digits with them to see what
@@ -240,8 +243,7 @@ def captions_for(
         raise ValueError(f"digits, thickness and slant_class must have one length, got "
                          f"{n}, {len(thickness)}, {len(slant_class)}")
     rng = random.Random(seed)
-    first = len(TEMPLATES) - HELD_OUT_TEMPLATES
-    pool: Sequence[int] = range(first, len(TEMPLATES)) if held_out else range(first)
+    pool: Sequence[int] = TEST_TEMPLATES if held_out else range(TEST_TEMPLATES.start)
     if template is not None:
         if not isinstance(template, int) or not 0 <= template < len(TEMPLATES):
             raise ValueError(f"template must be None or an int in [0, {len(TEMPLATES)}), "

@@ -30,13 +30,21 @@ from ..core.loop import ModelLoop, check_nonnegative, check_positive, check_posi
 from ..core.train import Batch, Trainer
 from ..image.classifier import DigitClassifier
 from ..image.recipes import HINGE_SN
-from ..text.caption import UNK, CaptionEncoder, encode_captions, say_unknown, unknown_words
+from ..text.caption import (
+    UNK,
+    CaptionEncoder,
+    encode_captions,
+    say_unknown,
+    unknown_word_noise,
+    unknown_words,
+)
 from ..text.vocab import Vocab
 from .captions import (
     DIGIT_WORDS,
     MAX_LEN,
     SLANTS,
     TEMPLATES,
+    TEST_TEMPLATES,
     THICKNESSES,
     AttributeBins,
     CaptionedDigits,
@@ -114,8 +122,7 @@ class CaptionPretrainer(ModelLoop):
         held-out phrasings' new words do), and their three targets."""
         idx = torch.randint(len(self.ids), (self.batch_size,))
         ids = self.ids[idx]
-        words = ids > 2  # not <pad>, <bos>, <eos>
-        ids = ids.masked_fill(words & (torch.rand(ids.shape) < self.unk_rate), self.unk_id)
+        ids = unknown_word_noise(ids, self.unk_id, replace=self.unk_rate)
         return ids.to(self.device), self.targets[idx].to(self.device)
 
     def objective(self, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, dict[str, Tensor]]:
@@ -373,10 +380,11 @@ def phrasing_scores(
     triples: Tensor,
     classifier: DigitClassifier,
     bins: AttributeBins,
-    templates: Sequence[int],
+    templates: Sequence[int] = TEST_TEMPLATES,
     seed: int = 1,
 ) -> dict[str, dict[str, float]]:
-    """The requests ``triples`` written in each phrasing ``TEMPLATES[k]`` of ``templates`` alone:
+    """The requests ``triples`` written in each phrasing ``TEMPLATES[k]`` of ``templates`` alone
+    (by default the held-out ones):
     how often the encoder reads the digit, then :func:`caption_scores` of what the generator
     draws from them. One row per phrasing, so an order the model cannot read stands out."""
     rows = {}

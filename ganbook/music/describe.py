@@ -20,7 +20,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..text.caption import caption_vocab, encode_captions
+from ..text.caption import UNK, caption_vocab, encode_captions, unknown_word_noise
 from ..text.vocab import Vocab
 from .corpus import Windows
 from .grid import STEPS_PER_BAR
@@ -182,12 +182,17 @@ def varied_descriptions(attrs: Attributes, rng: np.random.Generator) -> list[str
     return out
 
 
+def level_words() -> dict[str, list[str]]:
+    """Every word that names a level, per attribute: the levels' names, then their
+    :data:`SYNONYMS`."""
+    return {name: [*levels, *(w for level in levels for w in SYNONYMS[level])]
+            for name, levels in (("mode", MODES), ("pace", PACES), ("register", REGISTERS))}
+
+
 def description_vocab() -> Vocab:
     """The words of the training descriptions (with ``<unk>``): the training phrasings, the
     clauses and every level's synonyms; what the encoder is built for."""
-    words = {"mode": [*MODES], "pace": [*PACES], "register": [*REGISTERS]}
-    for levels in words.values():
-        levels += [w for level in list(levels) for w in SYNONYMS[level]]
+    words = level_words()
     texts = [p.format(mode=m, pace=q, register=r)
              for p in (*TRAIN_PHRASINGS, *CLAUSES["mode"], *CLAUSES["pace"],
                        *CLAUSES["register"])
@@ -196,6 +201,20 @@ def description_vocab() -> Vocab:
 
 
 MAX_LEN = 16  # tokens, <eos> included: longer than every phrasing
+
+
+def request_phrasings(n: int, rng: np.random.Generator
+                      ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """How to word ``n`` test requests, as ``(phrasing, synonym)`` index arrays for
+    :func:`encode_requests`: in random training phrasings; in the held-out phrasings (taken
+    in turn); and in those written in each synonym list in turn."""
+    held = len(TRAIN_PHRASINGS) + np.arange(n) % len(TEST_PHRASINGS)
+    names = np.zeros(n, dtype=np.int64)
+    return {
+        "training phrasings": (rng.integers(len(TRAIN_PHRASINGS), size=n), names),
+        "held-out phrasings": (held, names),
+        "held-out phrasings, synonyms": (held, 1 + np.arange(n) // 2 % 2),
+    }
 
 
 def encode_requests(vocab: Vocab, attrs: Attributes, phrasing: int | Sequence[int] = 0,
@@ -212,13 +231,18 @@ def mode_token_ids(vocab: Vocab) -> tuple[list[int], list[int]]:
 
 
 VARIANTS = 16  # training descriptions per window (varied=True)
+# Word dropout on the varied descriptions (chances per word, see unknown_word_noise): a word
+# that is not a level's becomes <unk>, or gets an <unk> before it, as a description in words
+# the encoder never saw would read.
+WORD_NOISE = {"replace": 0.1, "insert": 0.1}
 
 
 def text_sampler(data: Windows, vocab: Vocab, varied: bool = False):
     """``sample_real(batch_size)`` for the Trainer: ``(encoded windows, token ids)``, each
     window described in one of the training phrasings or, with ``varied=True``, in one of
-    :data:`VARIANTS` :func:`varied_descriptions` written once (seed 0), drawn with torch's RNG
-    (so a resumed run draws the same)."""
+    :data:`VARIANTS` :func:`varied_descriptions` written once (seed 0) with
+    :data:`WORD_NOISE` on its other words each time it is drawn; drawn with torch's RNG (so a
+    resumed run draws the same)."""
     from ..core.data import TensorSampler
     from .grid import encode
 
@@ -232,10 +256,16 @@ def text_sampler(data: Windows, vocab: Vocab, varied: bool = False):
                            for k in range(len(TRAIN_PHRASINGS))], dim=1)
     indices = TensorSampler(torch.arange(len(data)))  # ids: (N, variants, MAX_LEN)
 
+    levels = [vocab.stoi[w] for words in level_words().values() for w in words
+              if w in vocab.stoi]
+
     def sample_real(batch_size: int):
         idx = indices(batch_size)
         choice = torch.randint(ids.shape[1], (batch_size,))
-        return encode(data.pitch[idx.numpy()], data.onset[idx.numpy()]), ids[idx, choice]
+        said = ids[idx, choice]
+        if varied:
+            said = unknown_word_noise(said, vocab.stoi[UNK], keep=levels, **WORD_NOISE)
+        return encode(data.pitch[idx.numpy()], data.onset[idx.numpy()]), said
 
     return sample_real
 

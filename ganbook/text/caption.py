@@ -76,6 +76,34 @@ def encode_captions(vocab: Vocab, texts: Sequence[str], max_len: int | None = No
     return vocab.encode_batch([" ".join(t) for t in tokens], max_len)
 
 
+def unknown_word_noise(ids: Tensor, unk_id: int, replace: float = 0.15, insert: float = 0.0,
+                       keep: Sequence[int] = ()) -> Tensor:
+    """Word dropout for training an encoder on captions it will meet in other words: each word
+    of ``ids`` ``(B, T)`` (not ``<pad>``/``<bos>``/``<eos>``, not in ``keep``) becomes ``<unk>``
+    with chance ``replace``, and with chance ``insert`` an ``<unk>`` is put before it (as long
+    as the caption, ``<eos>`` included, still fits in ``T``). Draws from torch's generator,
+    so a resumed run draws the same."""
+    if not (0 <= replace < 1 and 0 <= insert < 1):
+        raise ValueError(f"replace and insert must be chances in [0, 1), got {replace!r} and "
+                         f"{insert!r}")
+    words = (ids > 2) & ~torch.isin(ids, torch.as_tensor(list(keep), dtype=ids.dtype))
+    ids = ids.masked_fill(words & (torch.rand(ids.shape) < replace), unk_id)
+    if insert == 0:
+        return ids
+    put_before = (ids > 2) & (torch.rand(ids.shape) < insert)
+    out = torch.zeros_like(ids)
+    for row, (seq, before) in enumerate(zip(ids, put_before)):
+        length = int((seq != 0).sum())
+        room, tokens = ids.shape[1] - length, []
+        for token, extra in zip(seq[:length].tolist(), before[:length].tolist()):
+            if extra and room > 0:
+                tokens.append(unk_id)
+                room -= 1
+            tokens.append(token)
+        out[row, : len(tokens)] = torch.tensor(tokens, dtype=ids.dtype)
+    return out
+
+
 def check_known_words(vocab: Vocab, texts: Sequence[str], tokens: Sequence[list[str]]) -> None:
     """Refuse a caption none of whose words ``vocab`` knows (it would say nothing: every word
     reads as ``<unk>``), and warn, naming them, when most of a caption's words are unknown.
