@@ -339,17 +339,25 @@ def start_from(G: ChoraleGenerator, source: ChoraleGenerator) -> ChoraleGenerato
 
 
 @torch.no_grad()
+def argmax_windows(G: ChoraleGenerator, z: torch.Tensor, cond: torch.Tensor | None = None
+                   ) -> torch.Tensor:
+    """``G``'s own windows for codes ``z`` (one-hot, its argmax notes in eval mode): how
+    :func:`sample_grids` reads a generator unless told another way."""
+    return G(z) if cond is None else G(z, cond)
+
+
 def sample_grids(
     G: ChoraleGenerator,
     n: int,
     cond: torch.Tensor | None = None,
     z: torch.Tensor | None = None,
     batch: int = 256,
-    windows: Callable[..., torch.Tensor] | None = None,
+    windows: Callable[..., torch.Tensor] = argmax_windows,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` samples from ``G`` as grids ``(pitch, onset)``, ``batch`` at a time: by default
-    ``G``'s own eval-mode windows (argmax notes); ``windows(G, z, cond)`` decodes them
-    another way (:func:`ganbook.music.decoding.sample_lines` passes its line decoder)."""
+    """``n`` samples from ``G`` as grids ``(pitch, onset)``, ``batch`` at a time, each batch
+    read as ``windows(G, z, cond)``: by default ``G``'s own eval-mode windows
+    (:func:`argmax_windows`); :func:`ganbook.music.decoding.sample_lines` passes its line
+    decoder."""
     if n <= 0:
         raise ValueError(f"n must be positive, got {n!r}")
     z = torch.randn(n, G.latent_dim) if z is None else z
@@ -357,11 +365,7 @@ def sample_grids(
     with eval_mode(G):
         for start in range(0, n, batch):
             part = None if cond is None else cond[start : start + batch]
-            if windows is None:
-                x = G(z[start : start + batch], *(() if part is None else (part,)))
-            else:
-                x = windows(G, z[start : start + batch], part)
-            p, o = decode(x)
+            p, o = decode(windows(G, z[start : start + batch], part))
             pitches.append(p)
             onsets.append(o)
     return np.concatenate(pitches), np.concatenate(onsets)
