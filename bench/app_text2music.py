@@ -7,8 +7,8 @@ ganbook/weights/app_text2music.pt.
 The generator starts from the music chapter's shipped unconditional GAN
 (``music_chorale_gan``, :func:`ganbook.music.training.start_from`); the critic and both text
 encoders start fresh (:func:`ganbook.music.training.make_text_trainer`: varied descriptions,
-clauses in any order and the book's synonyms, word dropout, and a term that asks each window
-for the mode its description names). Resumable from runs/app_text2music.ckpt.
+clauses in any order and the book's synonyms, word dropout, and terms that ask each window
+for the mode and the pace its description names). Resumable from runs/app_text2music.ckpt.
 
 At the end it asks the new generator (and ``--compare``'s, and the unconditional GAN, which
 cannot hear the request) for every held-out window's attributes, in training phrasings, in

@@ -248,7 +248,7 @@ def test_key_following_pushes_each_window_toward_the_mode_its_description_names(
     assert torch.allclose(minor_score_of_notes(x).double(),
                           torch.as_tensor(M.minor_score(pitch, onset)), atol=1e-5)
     vocab = T.description_vocab()
-    major, minor = T.mode_token_ids(vocab)
+    major, minor = T.level_token_ids(vocab, "mode")
     assert {vocab.itos[i] for i in minor} == {"minor", *T.SYNONYMS["minor"]}
     a = T.Attributes(np.array([0, 1, 0, 1]), np.zeros(4, dtype=int), np.zeros(4, dtype=int))
     ids = T.encode_requests(vocab, a, 0, [0, 1, 2, 0])
@@ -264,22 +264,53 @@ def test_key_following_pushes_each_window_toward_the_mode_its_description_names(
     assert term(None, Batch(x, (unnamed,)), x, None).item() == 0.0  # no mode asked: no push
 
 
-def test_text_trainer_takes_the_key_term_as_the_recipe_does():
-    from ganbook.music.training import KeyFollowing
+def test_pace_following_pushes_each_window_into_the_pace_its_description_names():
+    from ganbook.core.train import Batch
+    from ganbook.music.grid import encode
+    from ganbook.music.training import PaceFollowing
+
+    x = encode(*grids(4, soprano=72, step=4))  # quarters: 4 notes per voice and bar
+    vocab = T.description_vocab()
+    slow, steady, busy = T.level_token_ids(vocab, "pace")
+    assert {vocab.itos[i] for i in busy} == {"busy", *T.SYNONYMS["busy"]}
+    term = PaceFollowing(1.0, [slow, steady, busy])
+    a = T.Attributes(np.zeros(4, dtype=int), np.array([0, 1, 2, 2]), np.zeros(4, dtype=int))
+    ids = T.encode_requests(vocab, a, 0, [0, 1, 2, 0])
+    fake = x.clone().requires_grad_()
+    value = term(None, Batch(x, (ids,)), fake, None)
+    low, high = T.PACE_CUTS
+    # slow is met (4 < 4.25 - margin); steady and busy ask for more notes
+    expected = [0.0, low + term.margin - 4, high + term.margin - 4, high + term.margin - 4]
+    assert value.item() == pytest.approx(sum(expected) / 4, abs=1e-5)
+    value.backward()
+    assert fake.grad[..., -1].abs().sum() > 0  # through the onsets
+    unnamed = encode_captions(vocab, ["a chorale in a minor key with a low soprano"] * 4,
+                              T.MAX_LEN)
+    assert term(None, Batch(x, (unnamed,)), x, None).item() == 0.0  # no pace asked
+    with pytest.raises(ValueError, match="3 paces"):
+        PaceFollowing(1.0, [slow, busy])
+    with pytest.raises(ValueError, match="attribute must be one of"):
+        T.level_token_ids(vocab, "tempo")
+
+
+def test_text_trainer_takes_the_key_and_pace_terms_as_the_recipe_does():
+    from ganbook.music.training import KEY_WEIGHT, PACE_WEIGHT, KeyFollowing, PaceFollowing
 
     pitch, onset = grids(8, soprano=76, step=2)
     data = windows_of(pitch, onset, 1)
     vocab = T.description_vocab()
     torch.manual_seed(0)
+    terms = [KeyFollowing(KEY_WEIGHT, *T.level_token_ids(vocab, "mode")),
+             PaceFollowing(PACE_WEIGHT, T.level_token_ids(vocab, "pace"))]
     trainer = make_trainer(data, "text", T.text_sampler(data, vocab, varied=True),
-                           vocab_size=len(vocab), hidden=16, batch_size=4,
-                           terms=[KeyFollowing(1.0, *T.mode_token_ids(vocab))])
+                           vocab_size=len(vocab), hidden=16, batch_size=4, terms=terms)
     trainer.fit(2, progress=False)
-    assert len(trainer.history["key"]) == 2
+    assert len(trainer.history["key"]) == len(trainer.history["pace"]) == 2
     torch.manual_seed(0)
     recipe = make_text_trainer(data, vocab, hidden=16, batch_size=4)
     recipe.fit(2, progress=False)  # the shipped recipe: the same terms, the same steps
     assert recipe.history["key"] == trainer.history["key"]
+    assert recipe.history["pace"] == trainer.history["pace"]
 
 
 def test_request_phrasings_word_requests_three_ways():

@@ -223,11 +223,17 @@ def encode_requests(vocab: Vocab, attrs: Attributes, phrasing: int | Sequence[in
     return encode_captions(vocab, describe_windows(attrs, phrasing, synonym), MAX_LEN)
 
 
-def mode_token_ids(vocab: Vocab) -> tuple[list[int], list[int]]:
-    """The token ids of every word for major (its name and synonyms) and for minor, for
-    :class:`ganbook.music.training.KeyFollowing`."""
-    return tuple([vocab.stoi[w] for w in (mode, *SYNONYMS[mode]) if w in vocab.stoi]
-                 for mode in MODES)
+LEVELS = {"mode": MODES, "pace": PACES, "register": REGISTERS}
+
+
+def level_token_ids(vocab: Vocab, attribute: str) -> list[list[int]]:
+    """For each level of ``attribute`` ("mode", "pace" or "register"), the token ids of its
+    name and synonyms: how :class:`ganbook.music.training.KeyFollowing` and
+    :class:`~ganbook.music.training.PaceFollowing` find what a description asks for."""
+    if attribute not in LEVELS:
+        raise ValueError(f"attribute must be one of {', '.join(LEVELS)}, got {attribute!r}")
+    return [[vocab.stoi[w] for w in (level, *SYNONYMS[level]) if w in vocab.stoi]
+            for level in LEVELS[attribute]]
 
 
 VARIANTS = 16  # training descriptions per window (varied=True)

@@ -17,8 +17,8 @@ from ..core.train import Trainer
 from ..core.utils import eval_mode
 from ..text.vocab import Vocab
 from .corpus import Windows, make_sampler
-from .describe import mode_token_ids, text_sampler
-from .grid import LEAP_LIMIT, PAIRS, decode, encode
+from .describe import PACE_CUTS, level_token_ids, text_sampler
+from .grid import LEAP_LIMIT, PAIRS, STEPS_PER_BAR, decode, encode
 from .metrics import MAJOR_PROFILE, MINOR_PROFILE
 from .models import (
     ChoraleCritic,
@@ -149,7 +149,7 @@ def minor_score_of_notes(x: torch.Tensor) -> torch.Tensor:
     return score
 
 
-KEY_WEIGHT = 1.0  # the text-to-music recipe's weight on KeyFollowing
+KEY_WEIGHT = 3.0  # the text-to-music recipe's weight on KeyFollowing
 
 
 class KeyFollowing(Term):
@@ -174,6 +174,45 @@ class KeyFollowing(Term):
         sign = minor.to(fake.dtype) - major.to(fake.dtype)
         hinge = torch.relu(self.margin - sign * minor_score_of_notes(fake)) * sign.abs()
         return hinge.sum() / sign.abs().sum().clamp(min=1.0)
+
+
+PACE_WEIGHT = 1.0  # the text-to-music recipe's weight on PaceFollowing
+
+
+class PaceFollowing(Term):
+    """For a ``"text"`` generator: a window whose description asks for a pace should start as
+    many notes as that pace's real windows do. A hinge on its notes per voice per bar
+    (straight-through onsets) outside the requested level's band of :data:`PACE_CUTS`, by
+    ``margin`` inside it; no push where the description names no pace. ``level_ids`` lists
+    each pace's token ids, slow first (:func:`~ganbook.music.describe.level_token_ids`)."""
+
+    name = "pace"
+    margin = 0.1
+
+    def __init__(self, weight: float, level_ids: list[list[int]]) -> None:
+        super().__init__(weight)
+        if len(level_ids) != len(PACE_CUTS) + 1:
+            raise ValueError(f"level_ids must list {len(PACE_CUTS) + 1} paces' token ids, "
+                             f"got {len(level_ids)}")
+        level_of = torch.full((1 + max(i for ids in level_ids for i in ids),), -1)
+        for level, ids in enumerate(level_ids):
+            level_of[ids] = level
+        edges = torch.tensor([-float("inf"), *PACE_CUTS, float("inf")])
+        self.register_buffer("level_of", level_of)
+        self.register_buffer("low", edges[:-1] + self.margin)
+        self.register_buffer("high", edges[1:] - self.margin)
+
+    def forward(self, trainer, batch, fake: torch.Tensor, z) -> torch.Tensor:
+        ids = batch.cond[0]
+        known = ids < len(self.level_of)
+        asked = torch.where(known, self.level_of[ids.clamp(max=len(self.level_of) - 1)],
+                            -1).amax(-1)
+        bars = fake.shape[2] / STEPS_PER_BAR
+        density = fake[..., -1].sum((1, 2)) / (fake.shape[1] * bars)
+        level = asked.clamp(min=0)
+        hinge = (torch.relu(self.low[level] - density)
+                 + torch.relu(density - self.high[level])) * (asked >= 0)
+        return hinge.sum() / (asked >= 0).sum().clamp(min=1)
 
 
 def make_trainer(
@@ -251,12 +290,14 @@ VOICED = {"relative": True, "voice_leading": True, "voice_weight": 1.0, "paralle
 def make_text_trainer(train: Windows, vocab: Vocab, **overrides) -> Trainer:
     """The text-to-music recipe: a ``"text"`` trainer on varied descriptions of ``train``
     (:func:`ganbook.music.describe.text_sampler` with ``varied=True``), with
-    :class:`KeyFollowing` at :data:`KEY_WEIGHT` and a short EMA (0.995: 0.999 would keep much
-    of the start); ``overrides`` as :func:`make_trainer`'s."""
-    key = KeyFollowing(KEY_WEIGHT, *mode_token_ids(vocab))
+    :class:`KeyFollowing` at :data:`KEY_WEIGHT`, :class:`PaceFollowing` at
+    :data:`PACE_WEIGHT` and a short EMA (0.995: 0.999 would keep much of the start);
+    ``overrides`` as :func:`make_trainer`'s."""
+    terms = [KeyFollowing(KEY_WEIGHT, *level_token_ids(vocab, "mode")),
+             PaceFollowing(PACE_WEIGHT, level_token_ids(vocab, "pace"))]
     options = {"ema_decay": 0.995, **overrides}
     return make_trainer(train, "text", text_sampler(train, vocab, varied=True),
-                        vocab_size=len(vocab), terms=[key], **options)
+                        vocab_size=len(vocab), terms=terms, **options)
 
 
 def make_voiced_trainer(
