@@ -326,3 +326,30 @@ def test_request_phrasings_word_requests_three_ways():
     asked = T.Attributes(np.zeros(6, int), np.ones(6, int), np.full(6, 2))
     texts = T.describe_windows(asked, *sets["held-out phrasings, synonyms"])
     assert all(("happy" in t or "joyful" in t) and "minor" not in t for t in texts)
+
+
+def test_the_page_mode_checks_fail_the_text_gan_trained_before_the_pace_and_key_terms():
+    """The text-to-music page's mode checks (minor-score gap > 0.3 in every wording; music21
+    hears the requested mode in the held-out phrasings 25 points more often than in the
+    unconditional GAN's windows), applied to what bench/app_text2music.py measured on all
+    held-out windows for the shipped generator and for the one it replaced: the new one
+    passes both, the old one fails both."""
+    import json
+    from pathlib import Path
+
+    record = json.loads(
+        (Path(__file__).parents[1] / "bench" / "results" / "app_text2music.json").read_text()
+    )
+    rows = record["requests followed"]
+    free = rows["unconditional GAN"]["mode as asked (music21)"]
+
+    wordings = T.request_phrasings(1, np.random.default_rng(0))
+
+    def checks(model):
+        gaps = [rows[f"{model}, {w}"]["minor-score gap"] for w in wordings]
+        heard = rows[f"{model}, held-out phrasings"]["mode as asked (music21)"]
+        return min(gaps) > 0.3, heard > free + 0.25
+
+    assert record["windows"] == 453 and record["same weights as the file it replaced"]
+    assert checks("new") == (True, True)
+    assert checks("compared") == (False, False)
