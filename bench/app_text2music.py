@@ -46,7 +46,8 @@ RESULTS = Path(__file__).parent / "results" / "app_text2music.json"
 
 
 def score(models: dict, test: Windows) -> dict[str, dict[str, float]]:
-    """For each text generator in ``models``, each way of wording the requests
+    """For each text generator in ``models`` (name -> :func:`load_text_generator`'s pair),
+    each way of wording the requests
     (:func:`~ganbook.music.describe.request_phrasings`): the share of ``test``'s windows'
     attributes it writes as asked and its minor-score gap; the unconditional GAN and the real
     windows alongside."""
@@ -62,7 +63,9 @@ def score(models: dict, test: Windows) -> dict[str, dict[str, float]]:
     seed_everything(1)
     rows["unconditional GAN"] = row(*sample_grids(load_chorale_generator("music_chorale_gan")[0],
                                                   n))
-    for name, G in models.items():
+    for name, (G, state) in models.items():
+        if state["vocab"].itos != vocab.itos:
+            raise ValueError(f"{name!r} reads another vocabulary than description_vocab()")
         sets = T.request_phrasings(n, np.random.default_rng(0))
         for label, (phrasing, synonym) in sets.items():
             seed_everything(1)
@@ -108,9 +111,9 @@ def main() -> None:
                            vocab=vocab.itos[3:])
     print(f"{trainer.step} steps in {trainer.history['seconds'][-1]:.0f} s; saved {args.out}")
     same = before == weights_digest(args.out) if before else None
-    models = {"new": load_text_generator(args.out)[0]}
+    models = {"new": load_text_generator(args.out)}
     if args.compare:
-        models["compared"] = load_text_generator(args.compare)[0]
+        models["compared"] = load_text_generator(args.compare)
     record = {"commit": code, "steps": trainer.step, "compared": args.compare,
               "same weights as the file it replaced": same,
               "windows": len(test), "requests followed": score(models, test)}

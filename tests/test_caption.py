@@ -75,5 +75,9 @@ def test_word_noise_replaces_and_inserts_unk_but_keeps_words_and_the_end():
     share = (noisy == unk).float().sum() / (ids > 2).sum()
     assert 0.3 < share < 0.8  # some replaced, some inserted
     assert torch.equal(unknown_word_noise(ids, unk, replace=0.0), ids)
+    torch.manual_seed(1)  # replace only: the draws the text-to-image pretrainer always made
+    replaced = unknown_word_noise(ids, unk, replace=0.3)
+    torch.manual_seed(1)
+    assert torch.equal(replaced, ids.masked_fill((ids > 2) & (torch.rand(ids.shape) < 0.3), unk))
     with pytest.raises(ValueError, match="replace and insert"):
         unknown_word_noise(ids, unk, replace=1.0)

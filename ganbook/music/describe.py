@@ -9,7 +9,8 @@ split the training windows into rough thirds. A description is one of several ph
 the three words; the last :data:`HELD_OUT` phrasings are never used in training, so that we
 can ask whether the text encoder learnt the words or the sentences. Training also writes each
 description in varied words (:func:`varied_descriptions`): the three clauses in any order, and
-each level by its name or one of the book's :data:`SYNONYMS`.
+each level by its name or one of the book's :data:`SYNONYMS`, with word dropout
+(:data:`WORD_NOISE`) so that words the encoder never saw are nothing new to it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .grid import STEPS_PER_BAR
 MODES = ("major", "minor")
 PACES = ("slow", "steady", "busy")
 REGISTERS = ("low", "middle", "high")
+LEVELS = {"mode": MODES, "pace": PACES, "register": REGISTERS}
 # Cut points, chosen once from the training windows' tertiles (4.13, 4.69 notes per voice and
 # bar; MIDI 68.9, 73.1 for the soprano's mean pitch) and rounded.
 PACE_CUTS = (4.25, 4.75)
@@ -100,7 +102,7 @@ class Attributes:
     def __post_init__(self) -> None:
         """Each field as an int64 array of indices in range (an int: one window), all of one
         length: a -1 would otherwise index the last level ("busy") without a word."""
-        for name, levels in (("mode", MODES), ("pace", PACES), ("register", REGISTERS)):
+        for name, levels in LEVELS.items():
             value = np.atleast_1d(getattr(self, name))
             if value.dtype == bool or not np.issubdtype(value.dtype, np.integer) or value.ndim != 1:
                 raise ValueError(f"{name} must be a 1-D array of ints, got {value!r}")
@@ -186,7 +188,7 @@ def level_words() -> dict[str, list[str]]:
     """Every word that names a level, per attribute: the levels' names, then their
     :data:`SYNONYMS`."""
     return {name: [*levels, *(w for level in levels for w in SYNONYMS[level])]
-            for name, levels in (("mode", MODES), ("pace", PACES), ("register", REGISTERS))}
+            for name, levels in LEVELS.items()}
 
 
 def description_vocab() -> Vocab:
@@ -223,9 +225,6 @@ def encode_requests(vocab: Vocab, attrs: Attributes, phrasing: int | Sequence[in
     return encode_captions(vocab, describe_windows(attrs, phrasing, synonym), MAX_LEN)
 
 
-LEVELS = {"mode": MODES, "pace": PACES, "register": REGISTERS}
-
-
 def level_token_ids(vocab: Vocab, attribute: str) -> list[list[int]]:
     """For each level of ``attribute`` ("mode", "pace" or "register"), the token ids of its
     name and synonyms: how :class:`ganbook.music.training.KeyFollowing` and
@@ -237,18 +236,18 @@ def level_token_ids(vocab: Vocab, attribute: str) -> list[list[int]]:
 
 
 VARIANTS = 16  # training descriptions per window (varied=True)
-# Word dropout on the varied descriptions (chances per word, see unknown_word_noise): a word
-# that is not a level's becomes <unk>, or gets an <unk> before it, as a description in words
-# the encoder never saw would read.
+# Word dropout on the varied descriptions (chances per token, see unknown_word_noise): a
+# token that is not a level's word may become <unk>, and an <unk> may be put before any
+# token, as a description in words the encoder never saw would read.
 WORD_NOISE = {"replace": 0.1, "insert": 0.1}
 
 
 def text_sampler(data: Windows, vocab: Vocab, varied: bool = False):
     """``sample_real(batch_size)`` for the Trainer: ``(encoded windows, token ids)``, each
     window described in one of the training phrasings or, with ``varied=True``, in one of
-    :data:`VARIANTS` :func:`varied_descriptions` written once (seed 0) with
-    :data:`WORD_NOISE` on its other words each time it is drawn; drawn with torch's RNG (so a
-    resumed run draws the same)."""
+    :data:`VARIANTS` :func:`varied_descriptions` written once (seed 0), with
+    :data:`WORD_NOISE` word dropout each time it is drawn (never dropping a level's word);
+    drawn with torch's RNG (so a resumed run draws the same)."""
     from ..core.data import TensorSampler
     from .grid import encode
 

@@ -231,7 +231,7 @@ def make_trainer(
     spaced voices, with ``leap_weight > 0`` a :class:`Leaps` penalty on melodic leaps, with
     ``range_weight > 0`` a :class:`VoiceRanges` penalty on voices that range too wide;
     ``terms`` adds other :class:`~ganbook.core.losses.Term` s (a text generator's
-    :class:`KeyFollowing`).
+    :class:`KeyFollowing` and :class:`PaceFollowing`).
     ``condition="text"`` needs ``sample_real`` (windows and token ids, e.g.
     :func:`ganbook.music.describe.text_sampler`) and ``vocab_size``; ``text_dim`` is optional.
     """
@@ -379,14 +379,15 @@ def start_from(G: ChoraleGenerator, source: ChoraleGenerator) -> ChoraleGenerato
     return G
 
 
-@torch.no_grad()
 def argmax_windows(G: ChoraleGenerator, z: torch.Tensor, cond: torch.Tensor | None = None
                    ) -> torch.Tensor:
-    """``G``'s own windows for codes ``z`` (one-hot, its argmax notes in eval mode): how
-    :func:`sample_grids` reads a generator unless told another way."""
+    """``G``'s own windows for codes ``z`` (one-hot, its argmax notes when ``G`` is in eval
+    mode, as :func:`sample_grids` puts it): how :func:`sample_grids` reads a generator unless
+    told another way."""
     return G(z) if cond is None else G(z, cond)
 
 
+@torch.no_grad()
 def sample_grids(
     G: ChoraleGenerator,
     n: int,

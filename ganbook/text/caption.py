@@ -78,19 +78,23 @@ def encode_captions(vocab: Vocab, texts: Sequence[str], max_len: int | None = No
 
 def unknown_word_noise(ids: Tensor, unk_id: int, replace: float = 0.15, insert: float = 0.0,
                        keep: Sequence[int] = ()) -> Tensor:
-    """Word dropout for training an encoder on captions it will meet in other words: each word
-    of ``ids`` ``(B, T)`` (not ``<pad>``/``<bos>``/``<eos>``, not in ``keep``) becomes ``<unk>``
-    with chance ``replace``, and with chance ``insert`` an ``<unk>`` is put before it (as long
-    as the caption, ``<eos>`` included, still fits in ``T``). Draws from torch's generator,
-    so a resumed run draws the same."""
+    """Word dropout for training an encoder on captions it will meet in other words.
+
+    Each token of ``ids`` ``(B, T)`` (a :class:`~ganbook.text.vocab.Vocab` encoding: not
+    ``<pad>``/``<bos>``/``<eos>``, ids 0-2) that is not in ``keep`` becomes ``<unk>`` with
+    chance ``replace``; then, with chance ``insert``, an ``<unk>`` is put before any token
+    (``keep``'s included), as long as the caption, ``<eos>`` included, still fits in ``T``
+    (the first drawn positions get the room). Draws from torch's generator, so a resumed run
+    draws the same."""
     if not (0 <= replace < 1 and 0 <= insert < 1):
         raise ValueError(f"replace and insert must be chances in [0, 1), got {replace!r} and "
                          f"{insert!r}")
-    words = (ids > 2) & ~torch.isin(ids, torch.as_tensor(list(keep), dtype=ids.dtype))
-    ids = ids.masked_fill(words & (torch.rand(ids.shape) < replace), unk_id)
+    keep = torch.as_tensor(list(keep), dtype=ids.dtype, device=ids.device)
+    words = (ids > 2) & ~torch.isin(ids, keep)
+    ids = ids.masked_fill(words & (torch.rand(ids.shape, device=ids.device) < replace), unk_id)
     if insert == 0:
         return ids
-    put_before = (ids > 2) & (torch.rand(ids.shape) < insert)
+    put_before = (ids > 2) & (torch.rand(ids.shape, device=ids.device) < insert)
     out = torch.zeros_like(ids)
     for row, (seq, before) in enumerate(zip(ids, put_before)):
         length = int((seq != 0).sum())
@@ -100,7 +104,7 @@ def unknown_word_noise(ids: Tensor, unk_id: int, replace: float = 0.15, insert: 
                 tokens.append(unk_id)
                 room -= 1
             tokens.append(token)
-        out[row, : len(tokens)] = torch.tensor(tokens, dtype=ids.dtype)
+        out[row, : len(tokens)] = torch.tensor(tokens, dtype=ids.dtype, device=ids.device)
     return out
 
 
